@@ -1,0 +1,76 @@
+package dev.microsandbox.otel.registry;
+
+import java.io.File;
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/**
+ * Whether the runtime that owns an active slot is still alive, without writing anything and without
+ * a syscall per slot per collection. A runtime killed hard leaves its slot active with a frozen
+ * sample; upstream readers retire such slots by writing, this one only skips them.
+ *
+ * <p>The answer is cached per slot and keyed by (generation, pid): a new owner is probed at once,
+ * an unchanged one again only after {@link #REPROBE_INTERVAL_MS}. The default probe is the existence
+ * of {@code /proc/<pid>} (true for zombies too, like {@code kill(pid, 0)}), checked through a
+ * {@link File} cached per slot so that a probe allocates nothing.
+ */
+final class OwnerLiveness {
+
+  /** How long a "live" or "dead" verdict for an unchanged owner is trusted. */
+  static final long REPROBE_INTERVAL_MS = 5_000;
+
+  private static final File PROC_SELF = new File("/proc/self");
+
+  private final IntPredicate probe;
+  private long[] generation = new long[0];
+  private int[] pid = new int[0];
+  private boolean[] alive = new boolean[0];
+  private long[] probedAtMs = new long[0];
+  private File[] procDir = new File[0];
+
+  private OwnerLiveness(IntPredicate probe) {
+    this.probe = probe;
+  }
+
+  /**
+   * The procfs probe, or {@code null} when procfs is not mounted (then only the sample-age guard
+   * can tell a dead owner, and the caller says so).
+   */
+  static OwnerLiveness procfs() {
+    return PROC_SELF.exists() ? new OwnerLiveness(null) : null;
+  }
+
+  /** A probe answered by {@code isAlive} (tests). */
+  static OwnerLiveness using(IntPredicate isAlive) {
+    return new OwnerLiveness(isAlive);
+  }
+
+  /** Sizes the per-slot caches for a (re)mapped registry; forgets every verdict. */
+  void resize(int capacity) {
+    generation = new long[capacity];
+    Arrays.fill(generation, -1);
+    pid = new int[capacity];
+    alive = new boolean[capacity];
+    probedAtMs = new long[capacity];
+    procDir = new File[capacity];
+  }
+
+  /** Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration} is alive. */
+  boolean isAlive(int slot, long slotGeneration, int ownerPid, long nowMs) {
+    if (ownerPid <= 0) {
+      return true; // nothing to probe; the sample-age guard still applies
+    }
+    if (generation[slot] == slotGeneration && pid[slot] == ownerPid
+        && nowMs - probedAtMs[slot] < REPROBE_INTERVAL_MS) {
+      return alive[slot];
+    }
+    if (pid[slot] != ownerPid || procDir[slot] == null) {
+      procDir[slot] = new File("/proc/" + ownerPid);
+    }
+    generation[slot] = slotGeneration;
+    pid[slot] = ownerPid;
+    probedAtMs[slot] = nowMs;
+    alive[slot] = probe != null ? probe.test(ownerPid) : procDir[slot].exists();
+    return alive[slot];
+  }
+}

@@ -1,0 +1,42 @@
+package dev.microsandbox.otel.registry;
+
+/**
+ * Why the registry could not be read this time. Each kind is a distinct, operator-facing problem;
+ * the message says what was found and, where it helps, what to do.
+ *
+ * @param kind what went wrong
+ * @param message one line naming the file and what was found
+ */
+public record RegistryProblem(Kind kind, String message) {
+
+  /** The distinct problems a registry can have. */
+  public enum Kind {
+    /** A path exists but is not a regular file. */
+    NOT_A_FILE,
+    /** The file exists but cannot be opened (EACCES: another user owns it). */
+    ACCESS_DENIED,
+    /** Group or others may write the file, so anyone could forge metrics. */
+    INSECURE_PERMISSIONS,
+    /** Shorter than the header. */
+    TOO_SMALL,
+    /** Not a microsandbox metrics registry. */
+    BAD_MAGIC,
+    /** A registry of another format version. */
+    UNSUPPORTED_VERSION,
+    /** Header or slot length differ from the v3 layout. */
+    BAD_GEOMETRY,
+    /** Header still uninitialized or initializing. */
+    NOT_READY,
+    /** Header state is none of the known ones. */
+    BAD_HEADER_STATE,
+    /** The header claims more slots than the file holds. */
+    CAPACITY_EXCEEDS_FILE,
+    /** The file shrank under the mapping or another I/O failure. */
+    IO_ERROR
+  }
+
+  /** Convenience factory. */
+  static RegistryProblem of(Kind kind, String format, Object... args) {
+    return new RegistryProblem(kind, String.format(format, args));
+  }
+}

@@ -1,0 +1,442 @@
+package dev.microsandbox.otel.registry;
+
+import static dev.microsandbox.otel.registry.RegistryLayout.*;
+
+import dev.microsandbox.otel.registry.RegistryProblem.Kind;
+import dev.microsandbox.otel.support.DistinctProblemLog;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.function.IntPredicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reads the registry: maps the file read-only and turns its slots into coherent samples, following
+ * the v3 reading protocol. Never writes to the registry, never throws from {@link #read}: a missing
+ * registry is an empty snapshot, a broken one an empty snapshot with a {@link RegistryProblem},
+ * logged once per distinct problem.
+ *
+ * <p>The mapping is re-validated at most once per {@link #RECHECK_INTERVAL_MS} (one {@code stat}):
+ * a registry that appears is attached, one that is recreated (new inode or size) is remapped. In
+ * steady state a pass allocates nothing: sample holders are reused and decoded names are cached per
+ * slot until the name bytes change.
+ *
+ * <p>Not thread-safe: one reader per collecting thread, or callers serialise.
+ */
+public final class RegistryReader implements AutoCloseable {
+
+  /** How often the file's identity, size and permissions are checked while mapped. */
+  public static final long RECHECK_INTERVAL_MS = 1_000;
+
+  private static final Logger LOGGER = Logger.getLogger(RegistryReader.class.getName());
+
+  /**
+   * Reader settings.
+   *
+   * @param maxSampleAge active slots whose latest sample is older are left out; zero disables
+   * @param checkOwner whether active slots whose owner pid is gone are left out
+   */
+  public record Options(Duration maxSampleAge, boolean checkOwner) {
+    /** Upstream's defaults: 30 s, owner probe on. */
+    public static final Options DEFAULTS = new Options(Duration.ofSeconds(30), true);
+  }
+
+  private final Path file;
+  private final InstantSource clock;
+  private final long maxSampleAgeMs;
+  private final OwnerLiveness liveness;
+  private final DistinctProblemLog problems;
+  private final BiLog info;
+  private final String userName = System.getProperty("user.name", "");
+  private final RegistrySnapshot snapshot = new RegistrySnapshot();
+  private final String readableAgain;
+
+  private Arena arena;
+  private MemorySegment map;
+  private Object fileKey;
+  private long fileSizeAtMap;
+  private int capacity;
+  private long lastCheckMs = Long.MIN_VALUE;
+  private boolean absenceLogged;
+  private String ownerWarnedFor;
+
+  // Per-slot name cache: the bytes a name was decoded from, their length (-1 = invalid), the text.
+  private byte[][] nameBytes = new byte[0][];
+  private MemorySegment[] nameSegments = new MemorySegment[0];
+  private int[] nameLen = new int[0];
+  private String[] names = new String[0];
+
+  /** A reader of {@code file} that logs through java.util.logging. */
+  public RegistryReader(Path file, Options options, InstantSource clock) {
+    this(file, options, clock, null, LOGGER::log);
+  }
+
+  /**
+   * A reader with an explicit owner probe (null: procfs) and log sink (the CLI keeps it quiet and
+   * prints {@link RegistrySnapshot#problem()} itself).
+   */
+  public RegistryReader(Path file, Options options, InstantSource clock, IntPredicate ownerProbe,
+      BiLog log) {
+    this.file = file;
+    this.clock = clock;
+    this.maxSampleAgeMs = options.maxSampleAge().toMillis();
+    this.problems = new DistinctProblemLog(log::log);
+    this.info = log;
+    this.readableAgain = "microsandbox registry " + file + " is readable again";
+    if (!options.checkOwner()) {
+      this.liveness = null;
+    } else if (ownerProbe != null) {
+      this.liveness = OwnerLiveness.using(ownerProbe);
+    } else {
+      this.liveness = OwnerLiveness.procfs();
+      if (liveness == null) {
+        log.log(Level.WARNING, "/proc is not mounted: dead sandbox owners cannot be detected by pid;"
+            + " only the maximum sample age guard applies");
+      }
+    }
+  }
+
+  /** A sink for log lines: level and message. */
+  @FunctionalInterface
+  public interface BiLog {
+    /** Logs {@code message} at {@code level}. */
+    void log(Level level, String message);
+  }
+
+  /** The registry file this reader maps. */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * One pass over the registry. Returns the reader's own snapshot object, refilled: valid until the
+   * next call.
+   *
+   * @param includeStale also report stale slots, and active slots whose owner is dead or whose
+   *     sample is too old, as {@link RegistryLayout#SLOT_STALE} (an inspection view; exporters pass
+   *     false)
+   */
+  public RegistrySnapshot read(boolean includeStale) {
+    snapshot.reset();
+    long now = clock.millis();
+    try {
+      if (attach(now)) {
+        snapshot.present = true;
+        snapshot.capacity = capacity;
+        for (int slot = 0; slot < capacity; slot++) {
+          readSlot(slot, includeStale, now);
+        }
+        problems.clear(readableAgain);
+      }
+    } catch (RuntimeException | InternalError e) {
+      // InternalError: the file shrank under the mapping (SIGBUS turned into an error by the JVM).
+      detach();
+      snapshot.size = 0;
+      fail(Kind.IO_ERROR, "microsandbox registry %s failed while being read (%s); it will be"
+          + " remapped on the next collection", file, e);
+    }
+    return snapshot;
+  }
+
+  /** Unmaps the registry. The reader may be used again; it will remap. */
+  @Override
+  public void close() {
+    detach();
+  }
+
+  // ---- attach, validate, remap ----
+
+  private boolean attach(long now) {
+    if (map != null && now - lastCheckMs < RECHECK_INTERVAL_MS) {
+      return headerReady();
+    }
+    lastCheckMs = now;
+    PosixFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, PosixFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      absent();
+      return false;
+    } catch (IOException | UnsupportedOperationException e) {
+      return fail(Kind.IO_ERROR, "cannot stat microsandbox registry %s: %s", file, e);
+    }
+    if (!attrs.isRegularFile()) {
+      return fail(Kind.NOT_A_FILE, "microsandbox registry %s is not a regular file", file);
+    }
+    if (attrs.permissions().contains(PosixFilePermission.GROUP_WRITE)
+        || attrs.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
+      return fail(Kind.INSECURE_PERMISSIONS, "refusing microsandbox registry %s: its mode %s lets"
+          + " group or others write it, so anyone on the host could forge sandbox metrics; msb"
+          + " creates it rw------- (fix: chmod 600 %s)", file,
+          PosixFilePermissions.toString(attrs.permissions()), file);
+    }
+    String owner = attrs.owner().getName();
+    if (!owner.equals(userName) && !owner.equals(ownerWarnedFor)) {
+      ownerWarnedFor = owner;
+      info.log(Level.WARNING, "microsandbox registry " + file + " is owned by '" + owner
+          + "' but this process runs as '" + userName + "'; run it as the user that runs msb");
+    }
+    if (map != null && attrs.fileKey().equals(fileKey) && attrs.size() == fileSizeAtMap) {
+      return headerReady();
+    }
+    detach();
+    return map(attrs);
+  }
+
+  private boolean map(PosixFileAttributes attrs) {
+    long size = attrs.size();
+    if (size < HEADER_LEN) {
+      return fail(Kind.TOO_SMALL, "microsandbox registry %s is %d bytes, smaller than the %d-byte"
+          + " header", file, size, HEADER_LEN);
+    }
+    Arena mapping = Arena.ofShared();
+    MemorySegment whole;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, fileSize(MAX_CAPACITY)),
+          mapping);
+    } catch (AccessDeniedException e) {
+      mapping.close();
+      return fail(Kind.ACCESS_DENIED, "cannot open microsandbox registry %s: permission denied"
+          + " (EACCES); it is mode 0600, so run this process as the user that runs msb", file);
+    } catch (IOException | RuntimeException e) {
+      mapping.close();
+      return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
+    }
+    RegistryProblem problem = validateHeader(whole, size);
+    if (problem != null) {
+      mapping.close();
+      return fail(problem);
+    }
+    arena = mapping;
+    capacity = whole.get(U32, H_CAPACITY);
+    map = whole.asSlice(0, fileSize(capacity));
+    fileKey = attrs.fileKey();
+    fileSizeAtMap = size;
+    resizeCaches(capacity);
+    absenceLogged = false;
+    info.log(Level.INFO, "attached microsandbox registry " + file + " (" + capacity + " slots)");
+    return true;
+  }
+
+  private RegistryProblem validateHeader(MemorySegment header, long size) {
+    int state = getIntAcquire(header, H_STATE);
+    long magic = header.get(U64, H_MAGIC);
+    if (magic != MAGIC) {
+      if (state == HEADER_UNINIT || state == HEADER_INITIALIZING) {
+        return notReady(state);
+      }
+      return RegistryProblem.of(Kind.BAD_MAGIC, "%s is not a microsandbox metrics registry: magic"
+          + " 0x%016x, expected 0x%016x (\"MSBMET01\")", file, magic, MAGIC);
+    }
+    int version = header.get(U32, H_VERSION);
+    if (version != VERSION) {
+      return RegistryProblem.of(Kind.UNSUPPORTED_VERSION, "microsandbox registry %s has format"
+          + " version %d; this reader supports version %d (microsandbox 0.6.x)", file,
+          Integer.toUnsignedLong(version), VERSION);
+    }
+    if (state != HEADER_READY) {
+      return state == HEADER_UNINIT || state == HEADER_INITIALIZING ? notReady(state)
+          : RegistryProblem.of(Kind.BAD_HEADER_STATE, "microsandbox registry %s has header state"
+              + " %d (expected 2 = ready)", file, Integer.toUnsignedLong(state));
+    }
+    int headerLen = header.get(U32, H_HEADER_LEN);
+    int slotLen = header.get(U32, H_SLOT_LEN);
+    if (headerLen != HEADER_LEN || slotLen != SLOT_LEN) {
+      return RegistryProblem.of(Kind.BAD_GEOMETRY, "microsandbox registry %s has header_len %d and"
+          + " slot_len %d; version 3 uses %d and %d", file, Integer.toUnsignedLong(headerLen),
+          Integer.toUnsignedLong(slotLen), HEADER_LEN, SLOT_LEN);
+    }
+    long slots = Integer.toUnsignedLong(header.get(U32, H_CAPACITY));
+    if (slots > MAX_CAPACITY || fileSize(slots) > size) {
+      return RegistryProblem.of(Kind.CAPACITY_EXCEEDS_FILE, "microsandbox registry %s claims %d"
+          + " slots (%d bytes) but the file is %d bytes", file, slots, fileSize(slots), size);
+    }
+    return null;
+  }
+
+  private RegistryProblem notReady(int state) {
+    return RegistryProblem.of(Kind.NOT_READY, "microsandbox registry %s is not ready: header state"
+        + " %d (%s); waiting for msb to finish creating it", file, state,
+        state == HEADER_UNINIT ? "uninitialized" : "initializing");
+  }
+
+  private boolean headerReady() {
+    int state = getIntAcquire(map, H_STATE);
+    if (state == HEADER_READY) {
+      return true;
+    }
+    detach();
+    return fail(state == HEADER_UNINIT || state == HEADER_INITIALIZING ? notReady(state)
+        : RegistryProblem.of(Kind.BAD_HEADER_STATE, "microsandbox registry %s has header state %d"
+            + " (expected 2 = ready)", file, Integer.toUnsignedLong(state)));
+  }
+
+  private void absent() {
+    detach();
+    problems.clear("microsandbox registry " + file + " is gone; waiting for it to reappear");
+    if (!absenceLogged) {
+      absenceLogged = true;
+      info.log(Level.INFO, "microsandbox registry " + file + " does not exist (yet): no sandbox"
+          + " has run under this MSB_HOME; it will be picked up when it appears");
+    }
+  }
+
+  private boolean fail(Kind kind, String format, Object... args) {
+    return fail(RegistryProblem.of(kind, format, args));
+  }
+
+  private boolean fail(RegistryProblem problem) {
+    snapshot.problem = problem;
+    problems.problem(problem.message());
+    return false;
+  }
+
+  private void detach() {
+    if (arena != null) {
+      arena.close();
+    }
+    arena = null;
+    map = null;
+    fileKey = null;
+    capacity = 0;
+  }
+
+  private void resizeCaches(int slots) {
+    if (nameLen.length == slots) {
+      java.util.Arrays.fill(nameLen, -1);
+    } else {
+      nameBytes = new byte[slots][NAME_CAPACITY];
+      nameSegments = new MemorySegment[slots];
+      nameLen = new int[slots];
+      names = new String[slots];
+      java.util.Arrays.fill(nameLen, -1);
+      for (int i = 0; i < slots; i++) {
+        nameSegments[i] = MemorySegment.ofArray(nameBytes[i]);
+      }
+      SandboxSample[] holders = new SandboxSample[slots];
+      for (int i = 0; i < slots; i++) {
+        holders[i] = new SandboxSample();
+      }
+      snapshot.samples = holders;
+    }
+    if (liveness != null) {
+      liveness.resize(slots);
+    }
+  }
+
+  // ---- one slot ----
+
+  private static boolean visible(int state, boolean includeStale) {
+    return state == SLOT_ACTIVE || (includeStale && state == SLOT_STALE);
+  }
+
+  private void readSlot(int slot, boolean includeStale, long now) {
+    MemorySegment m = map;
+    long base = slotOffset(slot);
+    SandboxSample s = snapshot.samples[snapshot.size];
+    for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
+      int state = getIntAcquire(m, base + S_STATE);
+      if (!visible(state, includeStale)) {
+        return;
+      }
+      long g1 = getLongAcquire(m, base + S_GENERATION);
+      long s1 = getLongAcquire(m, base + S_SEQ);
+      if ((s1 & 1) != 0) {
+        Thread.onSpinWait();
+        continue;
+      }
+      int nameLength = readFields(m, base, slot, s);
+      VarHandle.acquireFence(); // the plain reads above happen before the second seq load
+      long s2 = getLongAcquire(m, base + S_SEQ);
+      long g2 = getLongAcquire(m, base + S_GENERATION);
+      int state2 = getIntAcquire(m, base + S_STATE);
+      if (s1 == s2 && g1 == g2 && visible(state2, includeStale)) {
+        if (nameLength >= 0) {
+          names[slot] = new String(nameBytes[slot], 0, nameLength, StandardCharsets.UTF_8);
+          nameLen[slot] = nameLength;
+        }
+        s.slot = slot;
+        s.state = state2;
+        s.generation = g2;
+        s.name = names[slot];
+        accept(s, includeStale, now);
+        return;
+      }
+      Thread.onSpinWait();
+    }
+    snapshot.skippedInconsistent++;
+  }
+
+  /** Plain reads of a slot's fields; returns the new name length when the name must be decoded. */
+  private int readFields(MemorySegment m, long base, int slot, SandboxSample s) {
+    s.sandboxId = m.get(U32, base + S_SANDBOX_ID);
+    s.runId = m.get(U32, base + S_RUN_ID);
+    s.pid = m.get(U32, base + S_PID);
+    s.startedAtMs = m.get(U64, base + S_STARTED_AT_MS);
+    s.sampledAtMs = m.get(U64, base + S_SAMPLED_AT_MS);
+    s.flags = m.get(U32, base + S_SAMPLE_FLAGS);
+    s.memoryLimitBytes = unsigned(m.get(U64, base + S_MEMORY_LIMIT));
+    s.vcpuTimeNs = unsigned(m.get(U64, base + S_VCPU_TIME_NS));
+    s.cpuPercent = Float.intBitsToFloat(m.get(U32, base + S_CPU_PERCENT_BITS));
+    s.memoryBytes = unsigned(m.get(U64, base + S_MEMORY));
+    s.memoryAvailableBytes = unsigned(m.get(U64, base + S_MEMORY_AVAILABLE));
+    s.memoryHostResidentBytes = unsigned(m.get(U64, base + S_MEMORY_HOST_RESIDENT));
+    s.diskReadBytes = unsigned(m.get(U64, base + S_DISK_READ));
+    s.diskWriteBytes = unsigned(m.get(U64, base + S_DISK_WRITE));
+    s.netRxBytes = unsigned(m.get(U64, base + S_NET_RX));
+    s.netTxBytes = unsigned(m.get(U64, base + S_NET_TX));
+    s.upperUsedBytes = unsigned(m.get(U64, base + S_UPPER_USED));
+    s.upperFreeBytes = unsigned(m.get(U64, base + S_UPPER_FREE));
+    s.upperHostAllocatedBytes = unsigned(m.get(U64, base + S_UPPER_HOST_ALLOCATED));
+    int len = Math.min(Short.toUnsignedInt(m.get(U16, base + S_NAME_LEN)), NAME_CAPACITY);
+    if (len == nameLen[slot]
+        && MemorySegment.mismatch(m, base + S_NAME, base + S_NAME + len, nameSegments[slot], 0, len)
+            == -1) {
+      return -1;
+    }
+    nameLen[slot] = -1; // the copy below may be torn; the cache is valid again only once accepted
+    MemorySegment.copy(m, base + S_NAME, nameSegments[slot], 0, len);
+    return len;
+  }
+
+  private void accept(SandboxSample s, boolean includeStale, long now) {
+    if (s.sampledAtMs <= 0) {
+      return; // activated but never sampled
+    }
+    if (s.state == SLOT_ACTIVE) {
+      boolean dead = liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid, now);
+      boolean tooOld = maxSampleAgeMs > 0 && now - s.sampledAtMs > maxSampleAgeMs;
+      if (dead || tooOld) {
+        if (dead) {
+          snapshot.skippedDeadOwner++;
+        } else {
+          snapshot.skippedTooOld++;
+        }
+        if (!includeStale) {
+          return;
+        }
+        s.state = SLOT_STALE;
+      }
+    }
+    snapshot.size++;
+  }
+
+  /** A u64 read as a Java long: values at or above 2^63 are clamped, never negative. */
+  static long unsigned(long raw) {
+    return raw < 0 ? Long.MAX_VALUE : raw;
+  }
+}

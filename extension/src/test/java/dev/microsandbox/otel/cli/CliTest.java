@@ -1,0 +1,118 @@
+package dev.microsandbox.otel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+
+  @TempDir Path home;
+  final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  @AfterEach
+  void removeRegistry() throws Exception {
+    Files.deleteIfExists(RegistryLocation.registryFile(home.toString()));
+  }
+
+  int run(long passes, String... args) {
+    return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), Map.of("MSB_HOME", home.toString()), passes);
+  }
+
+  void writeOneSandbox() throws Exception {
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(
+        RegistryLocation.registryFile(home.toString()), 8)) {
+      long now = System.currentTimeMillis();
+      SandboxSample s = new SandboxSample().identity(101, 1010, (int) ProcessHandle.current().pid(), "alpha")
+          .times(now - 90_000, now).flags(0x7f).cpu(150.25f, 13_000)
+          .memory(512L << 20, 2000, 17_000, 19_000).io(3000, 5000, 7000, 11_000).upper(1, 2, 3);
+      int slot = writer.claim(s);
+      writer.activate(slot, 1010, (int) ProcessHandle.current().pid());
+      writer.publish(slot, s);
+    }
+  }
+
+  @Test
+  void tableLineHasEveryFigureWithBinaryUnits() throws Exception {
+    writeOneSandbox();
+    assertEquals(0, run(1, "snapshot"), err::toString);
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("1 sandbox of 8 slots"), text);
+    assertTrue(text.contains("alpha  id=101  cpu=150.25%  mem=1.95 KiB / 512.00 MiB  disk r=2.93 KiB"
+        + " w=4.88 KiB  net rx=6.84 KiB tx=10.74 KiB  up=1m30s"), text);
+  }
+
+  @Test
+  void jsonIsOneObjectPerSandboxWithFixtureFieldNames() throws Exception {
+    writeOneSandbox();
+    assertEquals(0, run(1, "snapshot", "--msb-home", home.toString(), "--format", "json"));
+    JsonNode node = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim());
+    assertEquals(101, node.get("sandbox_id").asInt());
+    assertEquals(90_000, node.get("uptime_ms").asLong());
+    assertEquals(150.25, node.get("cpu_percent").asDouble());
+    assertEquals(3, node.get("upper_host_allocated_bytes").asInt());
+    assertTrue(node.get("memory_available_bytes").isNumber());
+    assertEquals("Active", node.get("state").asText());
+  }
+
+  @Test
+  void watchRepeatsUntilStopped() throws Exception {
+    writeOneSandbox();
+    assertEquals(0, run(3, "snapshot", "--watch", "10ms"));
+    assertEquals(3, out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("alpha")).count());
+  }
+
+  @Test
+  void missingRegistryIsOneLineAndExitOne() {
+    assertEquals(1, run(1, "snapshot"));
+    String message = err.toString(StandardCharsets.UTF_8);
+    assertEquals(1, message.lines().count(), message);
+    assertTrue(message.startsWith("msb-otel: no registry at /dev/shm/msb-met-"), message);
+  }
+
+  @Test
+  void brokenRegistryIsOneLineAndExitOne() throws Exception {
+    Path bogus = home.resolve("bogus");
+    Files.write(bogus, new byte[300]);
+    assertEquals(1, run(1, "snapshot", "--registry", bogus.toString()));
+    assertEquals(1, err.toString(StandardCharsets.UTF_8).lines().count());
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("not ready"), err::toString);
+  }
+
+  @Test
+  void badArgumentsExitTwoWithTheReason() {
+    assertEquals(2, run(1, "snapshot", "--format", "xml"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("msb-otel: --format takes table or json, not 'xml'"));
+    err.reset();
+    assertEquals(2, run(1, "snapshot", "--max-sample-age", "soon"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("msb-otel: --max-sample-age: 'soon' is not a duration"));
+    err.reset();
+    assertEquals(2, run(1, "snapshot", "--msb-home", "/a", "--registry", "/b"));
+    assertEquals(2, run(1, "bogus"));
+    assertEquals(2, run(1, "snapshot", "--watch"));
+  }
+
+  @Test
+  void formatsBytesAndUptime() {
+    assertEquals("1023 B", SampleFormat.bytes(1023));
+    assertEquals("1.50 KiB", SampleFormat.bytes(1536));
+    assertEquals("8.00 EiB", SampleFormat.bytes(Long.MAX_VALUE));
+    assertEquals("1h2m3s", SampleFormat.uptime(3_723_000));
+    assertEquals("59s", SampleFormat.uptime(59_999));
+  }
+}

@@ -1,0 +1,122 @@
+package dev.microsandbox.otel.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.testing.RecordingLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A writer rewrites samples as fast as it can and keeps reusing a slot for new sandboxes, while
+ * readers check that every accepted sample is internally consistent: every figure derives from one
+ * counter, every identity field from one sandbox id. One torn value or mixed identity fails.
+ */
+class ConcurrentReadTest {
+
+  static final long TARGET_ACCEPTED = 1_000_000;
+  static final int SLOTS = 4;
+  static final int REUSE_EVERY = 2_000;
+
+  @TempDir Path dir;
+
+  static String nameOf(int id) {
+    return "sandbox-" + id + "-" + "é".repeat(id % 40);
+  }
+
+  static SandboxSample encode(SandboxSample s, int id, long k) {
+    return s.identity(id, id * 10, (int) ProcessHandle.current().pid(), nameOf(id))
+        .times(k, k + 1).flags(0x7f).cpu((float) (k % 10_000), k * 11)
+        .memory(id, k, k * 13, k * 17).io(k * 2, k * 3, k * 5, k * 7).upper(k * 19, k * 23, k * 29);
+  }
+
+  static String verify(SandboxSample s) {
+    long k = s.memoryBytes();
+    int id = s.sandboxId();
+    boolean ok = s.memoryLimitBytes() == id && s.runId() == id * 10 && s.name().equals(nameOf(id))
+        && s.sampledAtMs() == k + 1 && s.flags() == 0x7f
+        && s.cpuPercent() == (float) (k % 10_000) && s.vcpuTimeNs() == k * 11
+        && s.memoryAvailableBytes() == k * 13 && s.memoryHostResidentBytes() == k * 17
+        && s.diskReadBytes() == k * 2 && s.diskWriteBytes() == k * 3 && s.netRxBytes() == k * 5
+        && s.netTxBytes() == k * 7 && s.upperUsedBytes() == k * 19 && s.upperFreeBytes() == k * 23
+        && s.upperHostAllocatedBytes() == k * 29;
+    return ok ? null : "torn: id=" + id + " k=" + k + " name=" + s.name() + " disk=" + s.diskReadBytes();
+  }
+
+  @Test
+  @Timeout(120)
+  void readersNeverSeeATornSampleOrAMixedIdentity() throws Exception {
+    Path file = dir.resolve("msb-met-race-v3");
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong accepted = new AtomicLong();
+    AtomicLong reuses = new AtomicLong();
+    ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, SLOTS)) {
+      Thread writerThread = new Thread(() -> {
+        SandboxSample s = new SandboxSample();
+        int[] slots = new int[SLOTS];
+        int[] ids = new int[SLOTS];
+        for (int i = 0; i < SLOTS; i++) {
+          ids[i] = i + 1;
+          slots[i] = writer.claim(encode(s, ids[i], 1));
+          writer.activate(slots[i], ids[i] * 10, (int) ProcessHandle.current().pid());
+        }
+        int nextId = SLOTS + 1;
+        for (long k = 1; !stop.get(); k++) {
+          int i = (int) (k % SLOTS);
+          if (i == 0 && k % REUSE_EVERY == 0) {
+            writer.release(slots[0], false); // slot 0 goes to a brand-new sandbox
+            ids[0] = nextId++;
+            slots[0] = writer.claim(encode(s, ids[0], k));
+            writer.activate(slots[0], ids[0] * 10, (int) ProcessHandle.current().pid());
+            reuses.incrementAndGet();
+          }
+          writer.publish(slots[i], encode(s, ids[i], k));
+        }
+      }, "registry-writer");
+      List<Thread> readers = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        readers.add(new Thread(() -> {
+          try (RegistryReader reader = new RegistryReader(file,
+              new RegistryReader.Options(Duration.ZERO, false), InstantSource.system(), null,
+              new RecordingLog())) {
+            while (!stop.get()) {
+              RegistrySnapshot snapshot = reader.read(false);
+              for (int i = 0; i < snapshot.size(); i++) {
+                String problem = verify(snapshot.get(i));
+                if (problem != null) {
+                  torn.add(problem);
+                }
+              }
+              if (accepted.addAndGet(snapshot.size()) >= TARGET_ACCEPTED) {
+                stop.set(true);
+              }
+            }
+          }
+        }, "registry-reader-" + r));
+      }
+      writerThread.start();
+      readers.forEach(Thread::start);
+      for (Thread t : readers) {
+        t.join();
+      }
+      stop.set(true);
+      writerThread.join();
+    }
+    assertTrue(torn.isEmpty(), () -> torn.size() + " torn reads, first: " + torn.peek());
+    assertTrue(accepted.get() >= TARGET_ACCEPTED, "accepted " + accepted.get());
+    assertTrue(reuses.get() > 10, "the slot was reused while being read: " + reuses.get());
+    System.out.printf("concurrent reads: %d accepted, %d slot reuses, 0 torn%n", accepted.get(),
+        reuses.get());
+    assertEquals(0, torn.size());
+  }
+}

@@ -1,0 +1,72 @@
+package dev.microsandbox.otel.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.microsandbox.otel.cli.SampleFormat;
+import dev.microsandbox.otel.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Comparator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reader decodes the registry written by the upstream runtime to exactly what the upstream
+ * reader decoded, field by field, in both views. The file is read in place and never modified.
+ */
+class ConformanceTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Numbers compare by value (upstream prints 0 where we print 0.0); everything else exactly. */
+  private static final Comparator<JsonNode> NUMERIC_AWARE = (a, b) -> {
+    if (a.isNumber() && b.isNumber()) {
+      return a.decimalValue().compareTo(b.decimalValue());
+    }
+    return a.equals(b) ? 0 : 1;
+  };
+
+  private final InstantSource clock = InstantSource.fixed(Instant.ofEpochMilli(Fixtures.SAMPLED_AT_MS));
+
+  @Test
+  void activeSnapshotMatchesUpstream() throws IOException {
+    assertView(false, "active_snapshot");
+  }
+
+  @Test
+  void includeStaleSnapshotMatchesUpstreamWithoutWriting() throws IOException {
+    byte[] before = Files.readAllBytes(Fixtures.registry());
+    assertView(true, "snapshot_include_stale");
+    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(Fixtures.registry())),
+        "the reader must never write to the registry");
+  }
+
+  private void assertView(boolean includeStale, String field) throws IOException {
+    JsonNode expected = MAPPER.readTree(Files.readString(Fixtures.expectedJson())).get(field);
+    ArrayNode actual = MAPPER.createArrayNode();
+    try (RegistryReader reader = new RegistryReader(Fixtures.registry(),
+        RegistryReader.Options.DEFAULTS, clock)) {
+      RegistrySnapshot snapshot = reader.read(includeStale);
+      assertNull(snapshot.problem());
+      assertEquals(8, snapshot.capacity());
+      for (int i = 0; i < snapshot.size(); i++) {
+        actual.add(MAPPER.readTree(SampleFormat.json(snapshot.get(i), null)));
+      }
+    }
+    assertEquals(expected.size(), actual.size(), () -> "sandboxes in " + field + ": " + actual);
+    for (int i = 0; i < expected.size(); i++) {
+      JsonNode want = expected.get(i);
+      JsonNode got = actual.get(i);
+      assertEquals(want.size(), got.size(), "field count of " + want.get("sandbox_id"));
+      want.fieldNames().forEachRemaining(name -> assertTrue(
+          want.get(name).equals(NUMERIC_AWARE, got.get(name)),
+          () -> field + "[" + want.get("sandbox_id") + "]." + name + ": expected " + want.get(name)
+              + " got " + got.get(name)));
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.microsandbox.otel.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.microsandbox.otel.testing.MutableClock;
+import dev.microsandbox.otel.testing.RecordingLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry's life outside the reader's control: absent, created, recreated, deleted, cut short. */
+class RegistryLifecycleTest {
+
+  static final long NOW = 1_800_000_000_000L;
+  static final int SELF_PID = (int) ProcessHandle.current().pid();
+
+  @TempDir Path dir;
+  final MutableClock clock = new MutableClock(NOW);
+  final RecordingLog log = new RecordingLog();
+
+  /** Claims, activates and samples one sandbox. */
+  static int start(RegistryWriter writer, int id, String name, int pid, long sampledAt) {
+    SandboxSample s = new SandboxSample().identity(id, id * 10, pid, name)
+        .times(sampledAt - 5_000, sampledAt).memory(1 << 30, id, 0, 0).io(1, 2, 3, 4);
+    int slot = writer.claim(s);
+    writer.activate(slot, id * 10, pid);
+    writer.publish(slot, s);
+    return slot;
+  }
+
+  RegistryReader reader(Path file, RegistryReader.Options options) {
+    return new RegistryReader(file, options, clock, null, log);
+  }
+
+  @Test
+  void absentThenCreatedThenRecreatedThenDeleted() throws IOException {
+    Path file = dir.resolve("msb-met-test-v3");
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+      RegistrySnapshot snapshot = reader.read(false);
+      assertFalse(snapshot.present());
+      assertNull(snapshot.problem(), "absent is not an error");
+      reader.read(false);
+      assertEquals(1, log.all().stream().filter(l -> l.contains("does not exist")).count());
+
+      try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 4)) {
+        start(writer, 1, "one", SELF_PID, NOW);
+      }
+      snapshot = reader.read(false); // no mapping yet: checked at once, no restart needed
+      assertEquals(1, snapshot.size());
+      assertEquals(4, snapshot.capacity());
+
+      Files.delete(file); // host restart: recreated with another capacity
+      try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 16)) {
+        start(writer, 2, "two", SELF_PID, NOW);
+        start(writer, 3, "three", SELF_PID, NOW);
+      }
+      assertEquals(1, reader.read(false).size(), "old mapping kept until the recheck interval");
+      clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+      snapshot = reader.read(false);
+      assertEquals(16, snapshot.capacity());
+      assertEquals(2, snapshot.size());
+      assertEquals("two", snapshot.get(0).name());
+
+      Files.delete(file);
+      clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+      snapshot = reader.read(false);
+      assertFalse(snapshot.present());
+      assertEquals(0, snapshot.size());
+      assertNull(snapshot.problem());
+    }
+    assertTrue(log.at(Level.WARNING).isEmpty(), log.all()::toString);
+  }
+
+  @Test
+  void fileCutShortUnderTheMappingIsAProblemNotACrash() throws IOException {
+    Path file = dir.resolve("msb-met-cut-v3");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 64)) {
+      start(writer, 1, "one", SELF_PID, NOW);
+    }
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+      assertEquals(1, reader.read(false).size());
+      try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        raf.setLength(100); // pages behind the mapping are gone: touching them raises SIGBUS
+      }
+      RegistrySnapshot snapshot = reader.read(false); // within the recheck interval: reads the mapping
+      assertEquals(0, snapshot.size());
+      assertEquals(RegistryProblem.Kind.IO_ERROR, snapshot.problem().kind());
+      clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+      assertEquals(RegistryProblem.Kind.TOO_SMALL, reader.read(false).problem().kind());
+    }
+  }
+
+  @Test
+  void deadOwnerAndOldSamplesAreLeftOutAndShownAsStale() throws IOException {
+    Path file = dir.resolve("msb-met-guards-v3");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, 1, "live", SELF_PID, NOW);
+      start(writer, 2, "dead-owner", Integer.MAX_VALUE - 7, NOW);
+      start(writer, 3, "old", SELF_PID, NOW - 31_000);
+      int stale = start(writer, 4, "stopped", SELF_PID, NOW);
+      writer.release(stale, true);
+    }
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+      RegistrySnapshot active = reader.read(false);
+      assertEquals(Set.of("live"), names(active));
+      assertEquals(1, active.skippedDeadOwner());
+      assertEquals(1, active.skippedTooOld());
+      RegistrySnapshot all = reader.read(true);
+      assertEquals(Set.of("live", "dead-owner", "old", "stopped"), names(all));
+      for (int i = 0; i < all.size(); i++) {
+        boolean live = all.get(i).name().equals("live");
+        assertEquals(live ? RegistryLayout.SLOT_ACTIVE : RegistryLayout.SLOT_STALE, all.get(i).state());
+      }
+    }
+    try (RegistryReader unguarded = reader(file, new RegistryReader.Options(Duration.ZERO, false))) {
+      assertEquals(Set.of("live", "dead-owner", "old"), names(unguarded.read(false)));
+    }
+  }
+
+  @Test
+  void ownerProbeIsCachedPerGenerationAndRepeatedAtABoundedRate() throws IOException {
+    Path file = dir.resolve("msb-met-probe-v3");
+    AtomicInteger probes = new AtomicInteger();
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
+        RegistryReader reader = new RegistryReader(file,
+            new RegistryReader.Options(Duration.ZERO, true), clock, pid -> {
+              probes.incrementAndGet();
+              return true;
+            }, log)) {
+      int slot = start(writer, 1, "a", 4242, NOW);
+      start(writer, 2, "b", 4343, NOW);
+      for (int i = 0; i < 100; i++) {
+        assertEquals(2, reader.read(false).size());
+      }
+      assertEquals(2, probes.get(), "one probe per owner, not per collection");
+      clock.advance(OwnerLiveness.REPROBE_INTERVAL_MS);
+      reader.read(false);
+      assertEquals(4, probes.get(), "re-probed once the interval has passed");
+      writer.release(slot, false);
+      start(writer, 5, "a-restarted", 4444, NOW); // same slot, new generation and owner
+      reader.read(false);
+      assertEquals(5, probes.get(), "a new owner is probed at once");
+    }
+  }
+
+  @Test
+  void ownerOtherThanTheCurrentUserIsWarnedOnce() throws IOException {
+    assumeTrue("root".equals(System.getProperty("user.name")),
+        "changing a file's owner needs root; this run is not root");
+    Path file = dir.resolve("msb-met-owner-v3");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 4)) {
+      start(writer, 1, "one", SELF_PID, NOW);
+    }
+    UserPrincipal nobody = file.getFileSystem().getUserPrincipalLookupService()
+        .lookupPrincipalByName("nobody");
+    Files.setOwner(file, nobody);
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+      for (int i = 0; i < 5; i++) {
+        clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+        assertEquals(1, reader.read(false).size(), "a warning, not a refusal");
+      }
+    }
+    assertEquals(1, log.at(Level.WARNING).stream().filter(l -> l.contains("owned by 'nobody'")).count(),
+        log.all()::toString);
+  }
+
+  static Set<String> names(RegistrySnapshot snapshot) {
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < snapshot.size(); i++) {
+      names.add(snapshot.get(i).name());
+    }
+    return names;
+  }
+}
