@@ -1,0 +1,29 @@
+package dev.microsandbox.otel.otel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** The versions this build carries, from the filtered {@code version.properties}. */
+public final class ExtensionVersion {
+
+  /** This extension's version (the instrumentation scope version). */
+  public static final String VERSION;
+  /** The OpenTelemetry agent version the extension was built and tested against. */
+  public static final String AGENT_VERSION;
+
+  static {
+    Properties properties = new Properties();
+    try (InputStream in = ExtensionVersion.class.getResourceAsStream("/dev/microsandbox/otel/version.properties")) {
+      if (in != null) {
+        properties.load(in);
+      }
+    } catch (IOException e) {
+      // fall through to "unknown": a version string is not worth failing start-up for
+    }
+    VERSION = properties.getProperty("version", "unknown");
+    AGENT_VERSION = properties.getProperty("agent.version", "unknown");
+  }
+
+  private ExtensionVersion() {}
+}

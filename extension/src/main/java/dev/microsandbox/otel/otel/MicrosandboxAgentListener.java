@@ -1,0 +1,31 @@
+package dev.microsandbox.otel.otel;
+
+import com.google.auto.service.AutoService;
+import dev.microsandbox.otel.support.JavaRuntime;
+import io.opentelemetry.javaagent.extension.AgentListener;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Registers the sandbox instruments on the agent's meter provider once the SDK is built. Compiled
+ * for Java 8 like {@link MicrosandboxCustomizerProvider}, which has already said why it is off on
+ * an older JVM.
+ */
+@AutoService(AgentListener.class)
+public final class MicrosandboxAgentListener implements AgentListener {
+
+  private static final Logger LOGGER = Logger.getLogger(MicrosandboxAgentListener.class.getName());
+
+  @Override
+  public void afterAgent(AutoConfiguredOpenTelemetrySdk autoConfiguredSdk) {
+    if (!JavaRuntime.supported()) {
+      return;
+    }
+    try {
+      MicrosandboxAutoConfiguration.start(autoConfiguredSdk.getOpenTelemetrySdk().getMeterProvider());
+    } catch (RuntimeException | LinkageError e) {
+      LOGGER.log(Level.SEVERE, "microsandbox metrics are off: start-up failed", e);
+    }
+  }
+}

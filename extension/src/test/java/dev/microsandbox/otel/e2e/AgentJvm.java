@@ -1,0 +1,99 @@
+package dev.microsandbox.otel.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A forked JVM running {@link TrivialApp} under the real OpenTelemetry agent, configured by
+ * environment variables only. Output goes to files the test can read.
+ */
+public final class AgentJvm implements AutoCloseable {
+
+  private final Process process;
+  private final Path stdout;
+  private final Path stderr;
+
+  private AgentJvm(Process process, Path stdout, Path stderr) {
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /** The upstream agent jar the build fetched from Maven Central. */
+  public static Path agentJar() {
+    return Path.of(System.getProperty("msb.agent.jar", "target/agent/opentelemetry-javaagent.jar"));
+  }
+
+  /** The extension jar the build just packaged. */
+  public static Path extensionJar() {
+    return Path.of(System.getProperty("msb.extension.jar"));
+  }
+
+  /** Runs {@link TrivialApp} from the compiled test classes. */
+  public static final List<String> APP_CLASS = List.of("-cp",
+      Path.of("target/test-classes").toAbsolutePath().toString(), TrivialApp.class.getName());
+  /** Runs {@link TrivialApp} from its source file, for JDKs older than the test classes (JEP 330). */
+  public static final List<String> APP_SOURCE = List.of(Path.of(
+      "src/test/java/dev/microsandbox/otel/e2e/TrivialApp.java").toAbsolutePath().toString());
+
+  /** As {@link #start(Path, Path, Map, Path, List)} with the compiled app. */
+  public static AgentJvm start(Path javaHome, Path agent, Map<String, String> env, Path logDir)
+      throws IOException {
+    return start(javaHome, agent, env, logDir, APP_CLASS);
+  }
+
+  /**
+   * Starts {@code javaHome}/bin/java -javaagent:{@code agent} {@code app} with {@code env} added to a
+   * minimal environment (no OTEL_* from the caller leaks in).
+   */
+  public static AgentJvm start(Path javaHome, Path agent, Map<String, String> env, Path logDir,
+      List<String> app) throws IOException {
+    List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(),
+        "-javaagent:" + agent.toAbsolutePath(), "-Xmx128m", "-XX:TieredStopAtLevel=1"));
+    command.addAll(app);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().keySet().removeIf(k -> k.startsWith("OTEL_") || k.equals("MSB_HOME"));
+    builder.environment().putAll(env);
+    Files.createDirectories(logDir);
+    Path out = logDir.resolve("stdout.txt");
+    Path err = logDir.resolve("stderr.txt");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return new AgentJvm(builder.start(), out, err);
+  }
+
+  /** Everything the JVM wrote to stderr so far (the agent logs there). */
+  public String stderr() throws IOException {
+    return Files.readString(stderr);
+  }
+
+  /** Everything the JVM wrote to stdout so far. */
+  public String stdout() throws IOException {
+    return Files.readString(stdout);
+  }
+
+  /** Whether the JVM is still running. */
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  /** Closes the app's stdin so it returns from main; waits for the exit status. */
+  public int stop(Duration timeout) throws IOException, InterruptedException {
+    process.getOutputStream().close();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("JVM did not exit within " + timeout + "; stderr:\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}

@@ -1,0 +1,135 @@
+package dev.microsandbox.otel.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.e2e.OtlpReceiver.Received;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real agent from Maven Central, with the freshly built extension, configured by environment
+ * variables only, ships the sandboxes of a live registry to a real OTLP receiver.
+ */
+class AgentOtlpIT {
+
+  @TempDir Path home;
+  @TempDir Path logs;
+
+  @Test
+  void httpProtobufWithGzipHeadersAndResource() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 16);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(101, 1010, "alpha");
+      registry.start(102, 1020, "bravo");
+      Map<String, String> env = E2e.with(
+          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+          "OTEL_EXPORTER_OTLP_HEADERS", "x-msb-tenant=acme",
+          "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip",
+          "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=e2e",
+          "OTEL_MICROSANDBOX_EMIT_RUN_ID", "true");
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
+        awaitExportCounted(receiver, jvm);
+        List<Otlp.Point> points = Otlp.points(requests(receiver));
+        assertSandboxSeries(points, "alpha", "101", "1010");
+        assertSandboxSeries(points, "bravo", "102", "1020");
+        Otlp.Point usage = find(points, "microsandbox.memory.usage", "alpha");
+        assertEquals(101_000, usage.value());
+        assertEquals(1.5025, find(points, "microsandbox.cpu.utilization", "alpha").value(), 1e-9);
+        double uptime = find(points, "microsandbox.uptime", "alpha").value();
+        assertTrue(uptime >= 60.0 && uptime < 180.0, "started 60 s before the test: " + uptime);
+        assertEquals(30_300, find(points, "microsandbox.upper.host_allocated", "alpha").value());
+        assertEquals("microsandbox", usage.resource().get("service.name"));
+        assertEquals("e2e", usage.resource().get("deployment.environment.name"));
+        assertTrue(usage.resource().containsKey("service.instance.id"), usage.resource()::toString);
+        assertEquals("microsandbox-metrics-collector", usage.scope());
+        assertEquals(System.getProperty("msb.project.version", usage.scopeVersion()), usage.scopeVersion());
+        assertFalse(usage.scopeVersion().isEmpty());
+        assertEquals("By", usage.metric().getUnit());
+        for (Received r : receiver.received()) {
+          assertEquals("acme", r.headers().get("x-msb-tenant"), r.headers()::toString);
+          assertEquals("gzip", r.headers().get("content-encoding"), r.headers()::toString);
+        }
+
+        long stoppedAt = System.nanoTime();
+        registry.stop(102);
+        int before = receiver.received().size();
+        E2e.await(Duration.ofSeconds(20), () -> receiver.received().size() > before + 2, () -> "no exports");
+        List<Otlp.Point> latest = Otlp.points(List.of(receiver.received().getLast().request()));
+        assertTrue(latest.stream().anyMatch(p -> "alpha".equals(p.attributes().get("sandbox.name"))));
+        assertFalse(latest.stream().anyMatch(p -> "bravo".equals(p.attributes().get("sandbox.name"))),
+            "a stopped sandbox disappears from the next collections");
+        assertTrue(System.nanoTime() > stoppedAt);
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)), jvm::toString);
+        assertTrue(jvm.stdout().contains("trivial app done"));
+      }
+    }
+  }
+
+  @Test
+  void grpcWithGzipHeaderAndUserServiceName() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 16);
+        OtlpReceiver receiver = OtlpReceiver.grpc()) {
+      registry.start(201, 2010, "grpc-sandbox");
+      Map<String, String> env = E2e.with(
+          E2e.otlpEnv(AgentJvm.extensionJar(), home, "grpc", receiver.endpoint()),
+          "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer e2e-token",
+          "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip",
+          "OTEL_SERVICE_NAME", "sandbox-host",
+          "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
+        awaitExportCounted(receiver, jvm);
+        List<Otlp.Point> points = Otlp.points(requests(receiver));
+        assertSandboxSeries(points, "grpc-sandbox", "201", null);
+        assertEquals("sandbox-host", find(points, "microsandbox.memory.usage", "grpc-sandbox")
+            .resource().get("service.name"), "OTEL_SERVICE_NAME wins over the default");
+        Received first = receiver.received().getFirst();
+        assertEquals("Bearer e2e-token", first.headers().get("authorization"), first.headers()::toString);
+        assertEquals("gzip", first.headers().get("grpc-encoding"), first.headers()::toString);
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  static List<io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest> requests(
+      OtlpReceiver receiver) {
+    return receiver.received().stream().map(Received::request).toList();
+  }
+
+  /** Waits until an export reports an earlier successful export: the pipeline went round once. */
+  static void awaitExportCounted(OtlpReceiver receiver, AgentJvm jvm) {
+    E2e.await(Duration.ofSeconds(60), () -> Otlp.points(requests(receiver)).stream().anyMatch(p ->
+            p.metric().getName().equals("microsandbox.collector.exports.success") && p.value() > 0),
+        () -> {
+          try {
+            return receiver.received().size() + " requests; agent stderr:\n" + jvm.stderr();
+          } catch (java.io.IOException e) {
+            return e.toString();
+          }
+        });
+  }
+
+  static Otlp.Point find(List<Otlp.Point> points, String metric, String sandbox) {
+    return points.stream().filter(p -> p.metric().getName().equals(metric)
+            && sandbox.equals(p.attributes().get("sandbox.name"))).reduce((a, b) -> b)
+        .orElseThrow(() -> new AssertionError(metric + " for " + sandbox + " not received"));
+  }
+
+  /** All eleven sandbox metrics, with exactly the identity attributes. */
+  static void assertSandboxSeries(List<Otlp.Point> points, String name, String id, String runId) {
+    Set<String> metrics = points.stream().filter(p -> name.equals(p.attributes().get("sandbox.name")))
+        .map(p -> p.metric().getName()).collect(Collectors.toSet());
+    assertEquals(E2e.SANDBOX_METRICS, metrics);
+    Map<String, String> attributes = find(points, "microsandbox.memory.limit", name).attributes();
+    Map<String, String> expected = runId == null ? Map.of("sandbox.name", name, "sandbox.id", id)
+        : Map.of("sandbox.name", name, "sandbox.id", id, "sandbox.run_id", runId);
+    assertEquals(expected, attributes);
+  }
+}

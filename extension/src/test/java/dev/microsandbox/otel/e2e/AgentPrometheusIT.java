@@ -1,0 +1,71 @@
+package dev.microsandbox.otel.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's own Prometheus exporter serves the sandbox series, scraped over HTTP. */
+class AgentPrometheusIT {
+
+  @TempDir Path home;
+  @TempDir Path logs;
+
+  static int freePort() throws java.io.IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static String scrape(int port) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (java.io.IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  @Test
+  void prometheusExporterServesMicrosandboxSeries() throws Exception {
+    int port = freePort();
+    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+      registry.start(301, 3010, "prom-sandbox");
+      Map<String, String> env = E2e.with(
+          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", "http://127.0.0.1:1"),
+          "OTEL_METRICS_EXPORTER", "prometheus",
+          "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
+          "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(port),
+          "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
+        AtomicReference<String> body = new AtomicReference<>("");
+        E2e.await(Duration.ofSeconds(60), () -> {
+          body.set(scrape(port));
+          return body.get().contains("microsandbox_memory_usage");
+        }, body::get);
+        String text = body.get();
+        assertTrue(text.matches("(?s).*\\nmicrosandbox_memory_usage_bytes\\{[^}]*sandbox_id=\"301\""
+            + "[^}]*sandbox_name=\"prom-sandbox\"[^}]*} 301000(\\.0)?\\n.*"), text);
+        assertTrue(text.matches("(?s).*\\nmicrosandbox_cpu_utilization\\{[^}]*sandbox_name=\"prom-sandbox\"[^}]*} 1\\.5025\\n.*"), text);
+        assertTrue(text.contains("otel_scope_name=\"microsandbox-metrics-collector\""), text);
+        assertTrue(text.contains("microsandbox_collector_sandboxes"), text);
+        assertTrue(text.contains("service_name=\"microsandbox\""), "target_info carries the resource: " + text);
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+      }
+    }
+  }
+}

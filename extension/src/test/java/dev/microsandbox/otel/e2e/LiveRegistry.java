@@ -1,0 +1,115 @@
+package dev.microsandbox.otel.e2e;
+
+import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A registry under /dev/shm for a temporary MSB_HOME, kept fresh by a test-side writer thread like
+ * running sandboxes keep theirs: every sandbox re-publishes its sample every 200 ms.
+ */
+public final class LiveRegistry implements AutoCloseable {
+
+  /** The owner pid of every test sandbox: this JVM, so the owner probe finds it alive. */
+  public static final int PID = (int) ProcessHandle.current().pid();
+
+  private final Path home;
+  private final Path file;
+  private final Map<Integer, SandboxSample> sandboxes = new ConcurrentHashMap<>();
+  private final Map<Integer, Integer> slots = new ConcurrentHashMap<>();
+  private final Thread refresher;
+  private volatile RegistryWriter writer;
+  private volatile boolean closed;
+
+  /** Creates the registry of {@code home} with {@code capacity} slots. */
+  public LiveRegistry(Path home, int capacity) throws IOException {
+    this.home = home;
+    this.file = RegistryLocation.registryFile(home.toString());
+    Files.deleteIfExists(file);
+    writer = RegistryWriter.openOrCreate(file, capacity);
+    refresher = new Thread(this::refreshLoop, "live-registry");
+    refresher.setDaemon(true);
+    refresher.start();
+  }
+
+  /** The MSB_HOME this registry belongs to. */
+  public Path home() {
+    return home;
+  }
+
+  /** The registry file. */
+  public Path file() {
+    return file;
+  }
+
+  /** Starts a sandbox with every optional flag and figures derived from its id. */
+  public synchronized void start(int id, int runId, String name) {
+    long now = System.currentTimeMillis();
+    SandboxSample s = new SandboxSample().identity(id, runId, PID, name).times(now - 60_000, now)
+        .flags(0x7f).cpu(150.25f, id * 1_000L).memory(512L << 20, id * 1000L, 1L << 20, 1L << 21)
+        .io(id * 10L, id * 20L, id * 30L, id * 40L).upper(id * 100L, id * 200L, id * 300L);
+    int slot = writer.claim(s);
+    writer.activate(slot, runId, PID);
+    writer.publish(slot, s);
+    sandboxes.put(id, s);
+    slots.put(id, slot);
+  }
+
+  /** Stops a sandbox cleanly: its slot goes stale. */
+  public synchronized void stop(int id) {
+    sandboxes.remove(id);
+    writer.release(slots.remove(id), true);
+  }
+
+  /** Deletes the registry file, as a host reboot would; then {@link #recreate}. */
+  public synchronized void delete() throws IOException {
+    sandboxes.clear();
+    slots.clear();
+    writer.close();
+    Files.delete(file);
+  }
+
+  /** A new registry file (new inode, maybe another size). */
+  public synchronized void recreate(int capacity) throws IOException {
+    writer = RegistryWriter.openOrCreate(file, capacity);
+  }
+
+  private void refreshLoop() {
+    while (!closed) {
+      synchronized (this) {
+        long now = System.currentTimeMillis();
+        sandboxes.forEach((id, s) -> {
+          s.times(s.startedAtMs(), now);
+          writer.publish(slots.get(id), s);
+        });
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    refresher.interrupt();
+    try {
+      writer.close();
+    } catch (IllegalStateException alreadyClosed) {
+      // deleted and not recreated
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

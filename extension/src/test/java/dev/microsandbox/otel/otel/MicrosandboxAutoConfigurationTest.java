@@ -1,0 +1,87 @@
+package dev.microsandbox.otel.otel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SDK's own autoconfiguration finds the extension through ServiceLoader, as the agent does, and
+ * the listener registers the instruments on what it built.
+ */
+class MicrosandboxAutoConfigurationTest {
+
+  @TempDir Path dir;
+
+  OpenTelemetrySdk sdk(Map<String, String> properties, InMemoryMetricReader reader) {
+    Map<String, String> all = new HashMap<>(Map.of("otel.metrics.exporter", "none",
+        "otel.traces.exporter", "none", "otel.logs.exporter", "none"));
+    all.putAll(properties);
+    AutoConfiguredOpenTelemetrySdk autoConfigured = AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(() -> all)
+        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(reader))
+        .disableShutdownHook()
+        .build();
+    new MicrosandboxAgentListener().afterAgent(autoConfigured);
+    return autoConfigured.getOpenTelemetrySdk();
+  }
+
+  @Test
+  void discoveredAndWiredThroughAutoconfiguration() throws Exception {
+    Path registry = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(registry, 4)) {
+      long now = System.currentTimeMillis();
+      SandboxSample s = new SandboxSample().identity(7, 70, (int) ProcessHandle.current().pid(), "seven")
+          .times(now - 1000, now);
+      int slot = writer.claim(s);
+      writer.activate(slot, 70, s.pid());
+      writer.publish(slot, s);
+    }
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.registry", registry.toString()), reader)) {
+      Set<String> names = reader.collectAllMetrics().stream().map(MetricData::getName)
+          .collect(Collectors.toSet());
+      assertTrue(names.contains("microsandbox.memory.usage"), names::toString);
+      MetricData usage = reader.collectAllMetrics().stream()
+          .filter(m -> m.getName().equals("microsandbox.memory.usage")).findFirst().orElseThrow();
+      assertEquals("microsandbox", usage.getResource().getAttribute(ResourceDefaults.SERVICE_NAME));
+      assertNotNull(usage.getResource().getAttribute(ResourceDefaults.SERVICE_INSTANCE_ID));
+    }
+  }
+
+  @Test
+  void anInvalidSettingLeavesTheExtensionOffAndTheSdkWorking() {
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.max.sample.age", "forever"), reader)) {
+      sdk.getMeterProvider().get("app").counterBuilder("app.requests").build().add(1);
+      Set<String> names = reader.collectAllMetrics().stream().map(MetricData::getName)
+          .collect(Collectors.toSet());
+      assertEquals(Set.of("app.requests"), names, "no microsandbox instrument, the app's intact");
+    }
+  }
+
+  @Test
+  void disabledMeansUntouched() {
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.enabled", "false",
+        "otel.service.name", "app"), reader)) {
+      sdk.getMeterProvider().get("app").counterBuilder("app.requests").build().add(1);
+      MetricData only = reader.collectAllMetrics().iterator().next();
+      assertEquals("app.requests", only.getName());
+      assertEquals("app", only.getResource().getAttribute(ResourceDefaults.SERVICE_NAME));
+    }
+  }
+}

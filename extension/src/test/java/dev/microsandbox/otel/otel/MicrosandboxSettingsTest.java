@@ -1,0 +1,88 @@
+package dev.microsandbox.otel.otel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.registry.RegistryLocation;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class MicrosandboxSettingsTest {
+
+  @Test
+  void defaultsMatchUpstream() throws Exception {
+    MicrosandboxSettings s = MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(Map.of()),
+        Map.of("HOME", "/home/msb"));
+    assertTrue(s.enabled());
+    assertEquals("/home/msb/.microsandbox", s.home());
+    assertEquals(RegistryLocation.registryFile("/home/msb/.microsandbox"), s.registry());
+    assertFalse(s.emitRunId());
+    assertFalse(s.emitPid());
+    assertEquals(Duration.ofSeconds(30), s.maxSampleAge());
+    assertTrue(s.ownerCheck());
+    assertTrue(s.labelsEnabled());
+    assertEquals(Set.of(), s.labelsExclude());
+    assertEquals(Path.of("/home/msb/.microsandbox/db/msb.db"), s.catalog());
+    assertEquals(Duration.ofMillis(50), s.labelsTimeout());
+  }
+
+  @Test
+  void everyOptionIsAnEnvironmentVariableToo() throws Exception {
+    Map<String, String> env = Map.of(
+        "OTEL_MICROSANDBOX_ENABLED", "TRUE",
+        "OTEL_MICROSANDBOX_HOME", "/srv/msb",
+        "OTEL_MICROSANDBOX_EMIT_RUN_ID", "true",
+        "OTEL_MICROSANDBOX_EMIT_PID", "true",
+        "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", "0",
+        "OTEL_MICROSANDBOX_OWNER_CHECK", "false",
+        "OTEL_MICROSANDBOX_LABELS_ENABLED", "false",
+        "OTEL_MICROSANDBOX_LABELS_EXCLUDE", " user.id, tenant ,,",
+        "OTEL_MICROSANDBOX_LABELS_TIMEOUT", "20ms");
+    MicrosandboxSettings s = MicrosandboxSettings.from(
+        DefaultConfigProperties.createFromMap(normalize(env)), Map.of("MSB_HOME", "/ignored"));
+    assertEquals("/srv/msb", s.home());
+    assertEquals(RegistryLocation.registryFile("/srv/msb"), s.registry());
+    assertTrue(s.emitRunId() && s.emitPid());
+    assertEquals(Duration.ZERO, s.maxSampleAge());
+    assertFalse(s.ownerCheck() || s.labelsEnabled());
+    assertEquals(Set.of("user.id", "tenant"), s.labelsExclude());
+    assertEquals(Duration.ofMillis(20), s.labelsTimeout());
+  }
+
+  /** What the SDK does with environment variables: OTEL_A_B → otel.a.b. */
+  static Map<String, String> normalize(Map<String, String> env) {
+    Map<String, String> props = new java.util.HashMap<>();
+    env.forEach((k, v) -> props.put(k.toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v));
+    return props;
+  }
+
+  @Test
+  void msbHomeIsTheFallbackAndAnExplicitRegistryWins() throws Exception {
+    MicrosandboxSettings s = MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+        Map.of("otel.microsandbox.registry", "/tmp/reg")), Map.of("MSB_HOME", "/m", "HOME", "/h"));
+    assertEquals("/m", s.home());
+    assertEquals(Path.of("/tmp/reg"), s.registry());
+  }
+
+  @Test
+  void invalidValuesNameTheVariableAndTheValue() {
+    MicrosandboxSettings.Invalid bool = assertThrows(MicrosandboxSettings.Invalid.class, () ->
+        MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+            Map.of("otel.microsandbox.emit.pid", "yes")), Map.of()));
+    assertEquals("OTEL_MICROSANDBOX_EMIT_PID (otel.microsandbox.emit.pid) = 'yes': expected true"
+        + " or false", bool.getMessage());
+    MicrosandboxSettings.Invalid duration = assertThrows(MicrosandboxSettings.Invalid.class, () ->
+        MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+            Map.of("otel.microsandbox.max.sample.age", "thirty")), Map.of()));
+    assertTrue(duration.getMessage().startsWith("OTEL_MICROSANDBOX_MAX_SAMPLE_AGE"
+        + " (otel.microsandbox.max.sample.age) = 'thirty': 'thirty' is not a duration"), duration.getMessage());
+    assertThrows(MicrosandboxSettings.Invalid.class, () -> MicrosandboxSettings.from(
+        DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.labels.timeout", "0")), Map.of()));
+  }
+}

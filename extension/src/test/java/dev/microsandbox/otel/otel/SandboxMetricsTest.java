@@ -1,0 +1,275 @@
+package dev.microsandbox.otel.otel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.Fixtures;
+import dev.microsandbox.otel.testing.MutableClock;
+import dev.microsandbox.otel.testing.RecordingLog;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The instruments through the real SDK, read with its in-memory reader. */
+class SandboxMetricsTest {
+
+  static final long NOW = 1_800_000_000_000L;
+  static final int PID = (int) ProcessHandle.current().pid();
+  static final Set<String> SANDBOX_METRICS = Set.of("microsandbox.cpu.utilization",
+      "microsandbox.memory.usage", "microsandbox.memory.limit", "microsandbox.disk.bytes_read",
+      "microsandbox.disk.bytes_written", "microsandbox.network.bytes_received",
+      "microsandbox.network.bytes_sent", "microsandbox.upper.used", "microsandbox.upper.free",
+      "microsandbox.upper.host_allocated", "microsandbox.uptime");
+
+  @TempDir Path dir;
+  final MutableClock clock = new MutableClock(NOW);
+  final InMemoryMetricReader metricReader = InMemoryMetricReader.create();
+  final SdkMeterProvider provider = SdkMeterProvider.builder().registerMetricReader(metricReader).build();
+  SandboxMetrics metrics;
+
+  @AfterEach
+  void tearDown() {
+    if (metrics != null) {
+      metrics.close();
+    }
+    provider.close();
+  }
+
+  SandboxMetrics metrics(Path registry, boolean runId, boolean pid, LabelSource labels) {
+    RegistryReader reader = new RegistryReader(registry, RegistryReader.Options.DEFAULTS, clock,
+        null, new RecordingLog());
+    metrics = new SandboxMetrics(provider, reader, labels, new SandboxAttributes(runId, pid),
+        new ExportStats());
+    return metrics;
+  }
+
+  static SandboxSample sample(int id, int runId, String name, int flags) {
+    return new SandboxSample().identity(id, runId, PID, name).times(NOW - 90_000, NOW).flags(flags)
+        .cpu(150.25f, 13_000).memory(536_870_912, 2000, 17_000, 19_000)
+        .io(3000, 5000, 7000, 11_000).upper(23_000, 29_000, 31_000);
+  }
+
+  static int start(RegistryWriter writer, SandboxSample s) {
+    int slot = writer.claim(s);
+    writer.activate(slot, s.runId(), s.pid());
+    writer.publish(slot, s);
+    return slot;
+  }
+
+  Map<String, MetricData> collect() {
+    return metricReader.collectAllMetrics().stream()
+        .collect(Collectors.toMap(MetricData::getName, m -> m));
+  }
+
+  static Collection<? extends PointData> points(MetricData metric) {
+    return metric.getData().getPoints();
+  }
+
+  static PointData point(MetricData metric, String sandbox) {
+    return points(metric).stream()
+        .filter(p -> sandbox.equals(p.getAttributes().get(SandboxAttributes.SANDBOX_NAME)))
+        .findFirst().orElseThrow(() -> new AssertionError(sandbox + " not in " + metric.getName()));
+  }
+
+  static double value(MetricData metric, String sandbox) {
+    PointData p = point(metric, sandbox);
+    return metric.getType() == MetricDataType.DOUBLE_GAUGE
+        ? ((io.opentelemetry.sdk.metrics.data.DoublePointData) p).getValue()
+        : ((io.opentelemetry.sdk.metrics.data.LongPointData) p).getValue();
+  }
+
+  @Test
+  void namesUnitsTypesDescriptionsScopeAndValues() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(101, 1010, "alpha", 0x7f));
+    }
+    metrics(file, false, false, LabelSource.NONE);
+    Map<String, MetricData> all = collect();
+    assertTrue(all.keySet().containsAll(SANDBOX_METRICS), all.keySet()::toString);
+    for (String name : SANDBOX_METRICS) {
+      MetricData m = all.get(name);
+      assertEquals(SandboxMetrics.SCOPE, m.getInstrumentationScopeInfo().getName());
+      assertEquals(ExtensionVersion.VERSION, m.getInstrumentationScopeInfo().getVersion());
+      assertFalse(m.getDescription().isEmpty(), name);
+      boolean isDouble = name.endsWith("cpu.utilization") || name.endsWith("uptime");
+      assertEquals(isDouble ? MetricDataType.DOUBLE_GAUGE : MetricDataType.LONG_GAUGE, m.getType(), name);
+      assertEquals(name.endsWith("cpu.utilization") ? "1" : name.endsWith("uptime") ? "s" : "By",
+          m.getUnit(), name);
+      assertEquals(1, points(m).size(), name);
+    }
+    assertEquals(1.5025, value(all.get("microsandbox.cpu.utilization"), "alpha"));
+    assertEquals(2000, value(all.get("microsandbox.memory.usage"), "alpha"));
+    assertEquals(536_870_912, value(all.get("microsandbox.memory.limit"), "alpha"));
+    assertEquals(3000, value(all.get("microsandbox.disk.bytes_read"), "alpha"));
+    assertEquals(5000, value(all.get("microsandbox.disk.bytes_written"), "alpha"));
+    assertEquals(7000, value(all.get("microsandbox.network.bytes_received"), "alpha"));
+    assertEquals(11_000, value(all.get("microsandbox.network.bytes_sent"), "alpha"));
+    assertEquals(23_000, value(all.get("microsandbox.upper.used"), "alpha"));
+    assertEquals(29_000, value(all.get("microsandbox.upper.free"), "alpha"));
+    assertEquals(31_000, value(all.get("microsandbox.upper.host_allocated"), "alpha"));
+    assertEquals(90.0, value(all.get("microsandbox.uptime"), "alpha"));
+    assertEquals(Attributes.of(SandboxAttributes.SANDBOX_NAME, "alpha", SandboxAttributes.SANDBOX_ID, 101L),
+        point(all.get("microsandbox.memory.usage"), "alpha").getAttributes());
+  }
+
+  @Test
+  void optInAttributesAndFlags() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(102, 1020, "bravo-noflags", 0));
+      start(writer, sample(103, 1030, "charlie-upper-used", 0x10));
+    }
+    metrics(file, true, true, LabelSource.NONE);
+    Map<String, MetricData> all = collect();
+    assertEquals(Attributes.builder().put(SandboxAttributes.SANDBOX_NAME, "bravo-noflags")
+            .put(SandboxAttributes.SANDBOX_ID, 102).put(SandboxAttributes.SANDBOX_RUN_ID, 1020)
+            .put(SandboxAttributes.SANDBOX_PID, PID).build(),
+        point(all.get("microsandbox.uptime"), "bravo-noflags").getAttributes());
+    assertEquals(1, points(all.get("microsandbox.upper.used")).size(), "only the flagged sandbox");
+    assertNotNull(point(all.get("microsandbox.upper.used"), "charlie-upper-used"));
+    assertFalse(all.containsKey("microsandbox.upper.free"), "no sandbox has flag 0x20");
+    assertFalse(all.containsKey("microsandbox.upper.host_allocated"));
+  }
+
+  @Test
+  void theUpstreamFixtureExportsExactlyItsThreeActiveSandboxes() {
+    clock.set(Fixtures.SAMPLED_AT_MS);
+    metrics(Fixtures.registry(), false, false, LabelSource.NONE);
+    Map<String, MetricData> all = collect();
+    Set<String> names = points(all.get("microsandbox.memory.limit")).stream()
+        .map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(new TreeSet<>(Set.of("alpha", "bravo-noflags", "é".repeat(64))), names);
+    assertEquals(3.895, value(all.get("microsandbox.cpu.utilization"), "é".repeat(64)), 1e-12);
+    assertEquals(3600.0, value(all.get("microsandbox.uptime"), "é".repeat(64)));
+    assertEquals(0.0, value(all.get("microsandbox.cpu.utilization"), "bravo-noflags"));
+    assertEquals(2, points(all.get("microsandbox.upper.used")).size(), "bravo has no flags");
+  }
+
+  @Test
+  void stoppedSandboxDisappearsAndARestartIsANewSeries() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      int alpha = start(writer, sample(101, 1010, "alpha", 0));
+      int bravo = start(writer, sample(102, 1020, "bravo", 0));
+      int neverSampled = writer.claim(sample(104, 0, "never-sampled", 0));
+      writer.activate(neverSampled, 1040, PID);
+      metrics(file, true, false, LabelSource.NONE);
+      assertEquals(Set.of("alpha", "bravo"), sandboxNames(collect()));
+
+      writer.release(bravo, true); // clean exit: stale, last sample kept
+      assertEquals(Set.of("alpha"), sandboxNames(collect()));
+
+      writer.release(alpha, false);
+      start(writer, sample(101, 1011, "alpha", 0)); // restarted: new run id
+      Map<String, MetricData> all = collect();
+      assertEquals(1011L, point(all.get("microsandbox.memory.usage"), "alpha").getAttributes()
+          .get(SandboxAttributes.SANDBOX_RUN_ID));
+    }
+  }
+
+  @Test
+  void oneRegistryPassPerCollectionWhateverTheNumberOfInstruments() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(101, 1010, "alpha", 0x7f));
+    }
+    AtomicInteger passes = new AtomicInteger();
+    metrics(file, false, false, new LabelSource() {
+      @Override
+      public void refresh(RegistrySnapshot snapshot) {
+        passes.incrementAndGet();
+      }
+
+      @Override
+      public Map<String, String> labelsOf(int sandboxId) {
+        return Map.of();
+      }
+
+      @Override
+      public void close() {}
+    });
+    for (int i = 0; i < 3; i++) {
+      collect();
+    }
+    assertEquals(3, passes.get());
+  }
+
+  @Test
+  void selfObservabilityReportsSandboxesSkipsAndRegistryErrors() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(101, 1010, "alpha", 0));
+      SandboxSample dead = sample(102, 1020, "dead", 0);
+      int slot = writer.claim(dead);
+      writer.activate(slot, 1020, Integer.MAX_VALUE - 7);
+      writer.publish(slot, dead);
+    }
+    metrics(file, false, false, LabelSource.NONE);
+    Map<String, MetricData> all = collect();
+    assertEquals(1, ((io.opentelemetry.sdk.metrics.data.LongPointData) points(
+        all.get("microsandbox.collector.sandboxes")).iterator().next()).getValue());
+    assertEquals(1, skipped(all, "owner_dead"));
+    assertEquals(0, skipped(all, "sample_too_old"));
+    assertFalse(all.containsKey("microsandbox.collector.registry.errors"));
+
+    java.nio.file.Files.write(file, new byte[4352]); // zeroed header: not ready
+    clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+    collect();
+    all = collect();
+    MetricData errors = all.get("microsandbox.collector.registry.errors");
+    assertEquals(MetricDataType.LONG_SUM, errors.getType());
+    assertEquals(2, ((io.opentelemetry.sdk.metrics.data.LongPointData) points(errors).iterator().next()).getValue());
+    assertEquals("not_ready", points(errors).iterator().next().getAttributes().get(SandboxMetrics.ERROR_TYPE));
+    assertTrue(sandboxNames(all).isEmpty());
+  }
+
+  static long skipped(Map<String, MetricData> all, String reason) {
+    return points(all.get("microsandbox.collector.slots.skipped")).stream()
+        .filter(p -> reason.equals(p.getAttributes().get(SandboxMetrics.REASON)))
+        .mapToLong(p -> ((io.opentelemetry.sdk.metrics.data.LongPointData) p).getValue()).sum();
+  }
+
+  static Set<String> sandboxNames(Map<String, MetricData> all) {
+    MetricData m = all.get("microsandbox.memory.usage");
+    if (m == null) {
+      return Set.of();
+    }
+    return points(m).stream().map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void samplesOlderThanTheMaximumAgeAreNotExported() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(101, 1010, "alpha", 0));
+    }
+    clock.advance(Duration.ofMinutes(5).toMillis());
+    metrics(file, false, false, LabelSource.NONE);
+    assertTrue(sandboxNames(collect()).isEmpty(), "older than 30 s");
+  }
+}
