@@ -36,11 +36,20 @@ public final class AgentJvm implements AutoCloseable {
   }
 
   /** Runs {@link TrivialApp} from the compiled test classes. */
-  public static final List<String> APP_CLASS = List.of("-cp",
-      Path.of("target/test-classes").toAbsolutePath().toString(), TrivialApp.class.getName());
+  public static final List<String> APP_CLASS = List.of("-cp", codeSource(TrivialApp.class).toString(),
+      TrivialApp.class.getName());
   /** Runs {@link TrivialApp} from its source file, for JDKs older than the test classes (JEP 330). */
   public static final List<String> APP_SOURCE = List.of(Path.of(
       "src/test/java/dev/microsandbox/otel/e2e/TrivialApp.java").toAbsolutePath().toString());
+
+  /** The directory or jar {@code type} was loaded from. */
+  public static Path codeSource(Class<?> type) {
+    try {
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** As {@link #start(Path, Path, Map, Path, List)} with the compiled app. */
   public static AgentJvm start(Path javaHome, Path agent, Map<String, String> env, Path logDir)
@@ -88,6 +97,16 @@ public final class AgentJvm implements AutoCloseable {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("JVM did not exit within " + timeout + "; stderr:\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
+  /** Sends SIGTERM, as a service manager does; waits for the exit status. */
+  public int terminate(Duration timeout) throws IOException, InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("JVM ignored SIGTERM for " + timeout + "; stderr:\n" + stderr());
     }
     return process.exitValue();
   }

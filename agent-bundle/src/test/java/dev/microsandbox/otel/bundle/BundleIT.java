@@ -1,0 +1,118 @@
+package dev.microsandbox.otel.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.e2e.AgentJvm;
+import dev.microsandbox.otel.e2e.E2e;
+import dev.microsandbox.otel.e2e.LiveRegistry;
+import dev.microsandbox.otel.e2e.Otlp;
+import dev.microsandbox.otel.e2e.OtlpReceiver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one-jar bundle: the upstream agent with the extension embedded. */
+class BundleIT {
+
+  static final Path BUNDLE = Path.of(System.getProperty("msb.bundle.jar"));
+  static final Path UPSTREAM = Path.of(System.getProperty("msb.agent.jar"));
+
+  @TempDir Path home;
+  @TempDir Path logs;
+
+  static Set<String> sandboxMetricNames(OtlpReceiver receiver) {
+    return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+        .stream().filter(p -> p.attributes().containsKey("sandbox.name"))
+        .map(p -> p.metric().getName()).collect(Collectors.toSet());
+  }
+
+  @Test
+  void theBundleAloneShipsSandboxMetrics() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(701, 7010, "bundled");
+      Map<String, String> env = E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint());
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs)) {
+        E2e.await(Duration.ofSeconds(60), () -> sandboxMetricNames(receiver).equals(E2e.SANDBOX_METRICS),
+            () -> sandboxMetricNames(receiver) + "\n" + stderr(jvm));
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  @Test
+  void manifestKeepsUpstreamAndNamesBothVersions() throws Exception {
+    try (JarFile bundle = new JarFile(BUNDLE.toFile()); JarFile upstream = new JarFile(UPSTREAM.toFile())) {
+      Manifest mf = bundle.getManifest();
+      String agentVersion = System.getProperty("msb.otel.agent.version");
+      assertEquals(agentVersion, mf.getMainAttributes().getValue("OpenTelemetry-Agent-Version"));
+      assertEquals(System.getProperty("msb.project.version"),
+          mf.getMainAttributes().getValue("Microsandbox-Extension-Version"));
+      upstream.getManifest().getMainAttributes().forEach((key, value) -> {
+        if (!key.toString().equals("Main-Class")) {
+          assertEquals(value, mf.getMainAttributes().get(key), "upstream manifest entry " + key);
+        }
+      });
+      Set<String> bundled = Collections.list(bundle.entries()).stream().map(JarEntry::getName)
+          .collect(Collectors.toSet());
+      List<String> missing = Collections.list(upstream.entries()).stream().map(JarEntry::getName)
+          .filter(name -> !bundled.contains(name)).toList();
+      assertTrue(missing.isEmpty(), "upstream entries missing from the bundle: " + missing);
+      assertNotNull(bundle.getEntry("extensions/msb-otel-extension.jar"));
+    }
+    Process version = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
+        BUNDLE.toString(), "--version").redirectErrorStream(true).start();
+    String out = new String(version.getInputStream().readAllBytes()).trim();
+    assertEquals(0, version.waitFor());
+    assertEquals("opentelemetry-javaagent " + System.getProperty("msb.otel.agent.version")
+        + " with microsandbox extension " + System.getProperty("msb.project.version"), out);
+  }
+
+  @Test
+  void sidecarExportsAndFlushesOnSigterm() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(801, 8010, "sidecar-sandbox");
+      Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+          "OTEL_METRIC_EXPORT_INTERVAL", "600000"); // only the shutdown flush can export
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs,
+          List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+        E2e.await(Duration.ofSeconds(60), () -> stdout(jvm).contains("msb-otel sidecar running"),
+            () -> stdout(jvm) + stderr(jvm));
+        Thread.sleep(2000); // let the agent finish starting; no periodic export is due for 10 min
+        assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)), "terminated by SIGTERM (128 + 15)");
+        assertTrue(sandboxMetricNames(receiver).containsAll(E2e.SANDBOX_METRICS),
+            "the shutdown hook flushed a last export: " + sandboxMetricNames(receiver));
+      }
+    }
+  }
+
+  static String stdout(AgentJvm jvm) {
+    try {
+      return jvm.stdout();
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  static String stderr(AgentJvm jvm) {
+    try {
+      return jvm.stderr();
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+}
