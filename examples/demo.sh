@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The demo: builds the project if needed, starts the registry simulator and a sidecar JVM running the
+# one-jar agent bundle, and prints per-sandbox metrics from the agent's Prometheus endpoint every two
+# seconds. Ctrl+C stops everything and removes the demo's registry.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${DEMO_PORT:-9464}
+sandboxes=${DEMO_SANDBOXES:-4}
+
+java_home=$("$root/examples/bin/find-jdk22") || {
+  echo "demo: needs a JDK 22 or newer under /usr/lib/jvm or in JAVA_HOME (e.g. Temurin 25)" >&2
+  exit 1
+}
+java="$java_home/bin/java"
+bundle="$root/agent-bundle/target/msb-otel-agent-0.1.0.jar"
+simulator="$root/examples/target/msb-otel-simulator.jar"
+if [ ! -f "$bundle" ] || [ ! -f "$simulator" ]; then
+  echo "demo: building (first run only; tests skipped, run 'mvn -B verify' for them)..."
+  (cd "$root" && mvn -B -q -DskipTests package)
+fi
+
+home=$(mktemp -d "${TMPDIR:-/tmp}/msb-demo.XXXXXX")
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # The simulator freed its slots; the registry file itself stays, as msb leaves it: remove it.
+  registry=$(grep -o '/dev/shm/msb-met-[0-9a-f]*-v3' "$home/simulator.log" 2>/dev/null | head -n 1)
+  [ -z "$registry" ] || rm -f "$registry"
+  rm -rf "$home"
+  echo; echo "demo: stopped"
+}
+trap cleanup EXIT INT TERM
+
+"$java" -jar "$simulator" --msb-home "$home" --sandboxes "$sandboxes" --churn 6 >"$home/simulator.log" 2>&1 &
+pids+=($!)
+MSB_HOME="$home" OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1 \
+  OTEL_EXPORTER_PROMETHEUS_PORT="$port" OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+  OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED=false \
+  "$java" -Xmx64m -javaagent:"$bundle" -jar "$bundle" sidecar >"$home/sidecar.log" 2>&1 &
+pids+=($!)
+
+echo "demo: MSB_HOME=$home; simulator and sidecar started; metrics at http://127.0.0.1:$port/metrics"
+while true; do
+  sleep 2
+  body=$(curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null) || { echo "demo: waiting for the agent..."; continue; }
+  printf '\n%s  %s\n' "$(date +%T)" "per-sandbox metrics from the agent's Prometheus exporter"
+  printf '%s\n' "$body" | awk '
+    /^microsandbox_(cpu_utilization|memory_usage_bytes|memory_limit_bytes|disk_bytes_read_bytes|network_bytes_received_bytes|uptime_seconds)\{/ {
+      metric = $0; sub(/\{.*/, "", metric)
+      if (!match($0, /sandbox_name="[^"]*"/)) next
+      name = substr($0, RSTART + 14, RLENGTH - 15); names[name] = 1; v[name, metric] = $NF
+    }
+    END {
+      printf "%-10s %8s %20s %12s %12s %8s\n", "sandbox", "cpu", "memory MiB/limit", "disk rd MiB", "net rx KiB", "uptime"
+      for (n in names)
+        printf "%-10s %8.2f %9.1f/%-10.0f %12.1f %12.1f %7.0fs\n", n, v[n, "microsandbox_cpu_utilization"],
+          v[n, "microsandbox_memory_usage_bytes"] / 1048576, v[n, "microsandbox_memory_limit_bytes"] / 1048576,
+          v[n, "microsandbox_disk_bytes_read_bytes"] / 1048576, v[n, "microsandbox_network_bytes_received_bytes"] / 1024,
+          v[n, "microsandbox_uptime_seconds"]
+    }' | { read -r header; echo "$header"; sort; }
+done

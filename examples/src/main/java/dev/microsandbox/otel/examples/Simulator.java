@@ -1,0 +1,254 @@
+package dev.microsandbox.otel.examples;
+
+import dev.microsandbox.otel.registry.RegistryLayout;
+import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.support.Durations;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.LongSupplier;
+
+/**
+ * A stand-in for running sandboxes: creates (or joins) the v3 registry of a microsandbox home and
+ * keeps N fake sandboxes alive in it with the layout code the reader uses. CPU wobbles, disk and
+ * network counters grow, memory hovers near the limit, some sandboxes set the optional flags; with
+ * churn, sandboxes restart (new run id) or are replaced by new ones. On exit it frees its slots.
+ */
+public final class Simulator implements AutoCloseable {
+
+  static final String USAGE = """
+      usage: java -jar msb-otel-simulator.jar [options]
+        --msb-home DIR      microsandbox home (default: $MSB_HOME, else ~/.microsandbox)
+        --sandboxes N       sandboxes kept alive (default 5)
+        --period DUR        sample period (default 1s)
+        --churn N           restarts/replacements per minute (default 0)
+        --capacity N        slots when the registry is created here (default 1024)
+        --seed N            random seed (default: time)
+      """;
+
+  /**
+   * Simulator settings.
+   *
+   * @param home the microsandbox home whose registry is written
+   * @param sandboxes how many sandboxes are kept alive
+   * @param period how often samples are published
+   * @param churnPerMinute restart/replace events per minute
+   * @param capacity slots of a newly created registry
+   * @param seed random seed
+   */
+  record Options(String home, int sandboxes, Duration period, double churnPerMinute, int capacity,
+      long seed) {
+
+    static Options parse(String[] args, Map<String, String> env) {
+      String home = RegistryLocation.resolveHome(env);
+      int sandboxes = 5;
+      Duration period = Duration.ofSeconds(1);
+      double churn = 0;
+      int capacity = RegistryLayout.DEFAULT_CAPACITY;
+      long seed = System.nanoTime();
+      for (int i = 0; i < args.length; i++) {
+        String option = args[i];
+        if (option.equals("--help") || option.equals("-h")) {
+          return null;
+        }
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(option + " needs a value");
+        }
+        String value = args[++i];
+        try {
+          switch (option) {
+            case "--msb-home" -> home = value;
+            case "--sandboxes" -> sandboxes = Integer.parseInt(value);
+            case "--period" -> period = Durations.parse(value);
+            case "--churn" -> churn = Double.parseDouble(value);
+            case "--capacity" -> capacity = Integer.parseInt(value);
+            case "--seed" -> seed = Long.parseLong(value);
+            default -> throw new IllegalArgumentException("unknown option '" + option + "'");
+          }
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(option + ": '" + value + "' is not a number");
+        }
+      }
+      if (sandboxes < 0 || churn < 0 || period.isZero() || capacity < 1) {
+        throw new IllegalArgumentException("--sandboxes and --churn must be >= 0, --period and"
+            + " --capacity above 0");
+      }
+      return new Options(home, sandboxes, period, churn, capacity, seed);
+    }
+  }
+
+  /** One fake sandbox: its identity, its slot and the state its figures evolve from. */
+  private static final class FakeSandbox {
+    final int id;
+    final String name;
+    final int flags;
+    final long memoryLimit;
+    final double cpuBase;
+    final double phase;
+    int runId = 1;
+    int slot;
+    final SandboxSample sample = new SandboxSample();
+
+    FakeSandbox(int id, Random random) {
+      this.id = id;
+      this.name = "sim-" + (id - 1000);
+      this.flags = switch (id % 3) {
+        case 0 -> 0x7f; // every optional field
+        case 1 -> RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY | RegistryLayout.FLAG_MEMORY_AVAILABLE;
+        default -> RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY;
+      };
+      this.memoryLimit = (256L << 20) << random.nextInt(4); // 256 MiB .. 2 GiB
+      this.cpuBase = 10 + random.nextInt(150);
+      this.phase = random.nextDouble() * Math.PI * 2;
+    }
+  }
+
+  private final Options options;
+  private final RegistryWriter writer;
+  private final Random random;
+  private final PrintStream log;
+  private final LongSupplier clock;
+  private final int pid = (int) ProcessHandle.current().pid();
+  private final List<FakeSandbox> running = new ArrayList<>();
+  private int nextId = 1001;
+  private long ticks;
+  private boolean closed;
+
+  /** Opens (or creates) the registry of {@code options.home()} and starts the sandboxes. */
+  Simulator(Options options, PrintStream log, LongSupplier clock) throws IOException {
+    this.options = options;
+    this.log = log;
+    this.clock = clock;
+    this.random = new Random(options.seed());
+    Path file = RegistryLocation.registryFile(options.home());
+    this.writer = RegistryWriter.openOrCreate(file, options.capacity());
+    log.println("simulator: registry " + file + " (" + writer.capacity() + " slots), MSB_HOME="
+        + options.home());
+    for (int i = 0; i < options.sandboxes(); i++) {
+      start(new FakeSandbox(nextId++, random));
+    }
+  }
+
+  /** One period: maybe a churn event, then a fresh sample for every sandbox. */
+  synchronized void tick() {
+    if (closed) {
+      return; // the shutdown hook got here first
+    }
+    ticks++;
+    double churnPerTick = options.churnPerMinute() * options.period().toMillis() / 60_000.0;
+    if (!running.isEmpty() && random.nextDouble() < churnPerTick) {
+      FakeSandbox victim = running.get(random.nextInt(running.size()));
+      stop(victim, true);
+      if (random.nextBoolean()) {
+        victim.runId++;
+        start(victim);
+        log.println("simulator: restarted " + victim.name + " (run " + victim.runId + ")");
+      } else {
+        FakeSandbox fresh = new FakeSandbox(nextId++, random);
+        start(fresh);
+        log.println("simulator: replaced " + victim.name + " with " + fresh.name);
+      }
+    }
+    long now = clock.getAsLong();
+    double seconds = options.period().toMillis() / 1000.0;
+    for (FakeSandbox s : running) {
+      evolve(s, now, seconds);
+      writer.publish(s.slot, s.sample);
+    }
+  }
+
+  private void evolve(FakeSandbox s, long now, double seconds) {
+    double t = ticks * seconds / 20.0 + s.phase;
+    double cpu = Math.max(0, s.cpuBase + 40 * Math.sin(t) + random.nextGaussian() * 5);
+    SandboxSample x = s.sample;
+    long memory = (long) (s.memoryLimit * (0.80 + 0.12 * Math.sin(t / 3)));
+    long upperTotal = 4L << 30;
+    long upperUsed = Math.min(upperTotal, x.upperUsedBytes() + (long) (random.nextInt(64 << 10) * seconds));
+    x.times(x.startedAtMs(), now).flags(s.flags)
+        .cpu((float) cpu, x.vcpuTimeNs() + (long) (cpu / 100 * seconds * 1e9))
+        .memory(s.memoryLimit, memory, s.memoryLimit - memory, memory + (memory >> 4))
+        .io(x.diskReadBytes() + grow(2 << 20, seconds), x.diskWriteBytes() + grow(1 << 20, seconds),
+            x.netRxBytes() + grow(512 << 10, seconds), x.netTxBytes() + grow(128 << 10, seconds))
+        .upper(upperUsed, upperTotal - upperUsed, upperUsed + (upperUsed >> 3));
+  }
+
+  private long grow(int perSecond, double seconds) {
+    return (long) (random.nextInt(perSecond) * seconds);
+  }
+
+  private void start(FakeSandbox s) {
+    long now = clock.getAsLong();
+    s.sample.identity(s.id, s.runId, pid, s.name).times(now, 0).cpu(0, 0).io(0, 0, 0, 0)
+        .upper(64L << 20, 0, 0);
+    s.slot = writer.claim(s.sample);
+    if (s.slot < 0) {
+      throw new IllegalStateException("registry full: no slot for " + s.name);
+    }
+    writer.activate(s.slot, s.runId, pid);
+    running.add(s);
+  }
+
+  private void stop(FakeSandbox s, boolean keepAsStale) {
+    writer.release(s.slot, keepAsStale);
+    running.remove(s);
+  }
+
+  /** Names of the sandboxes alive now. */
+  synchronized List<String> names() {
+    return running.stream().map(s -> s.name).toList();
+  }
+
+  /** Frees every slot this simulator holds and unmaps the registry (the file stays). */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (FakeSandbox s : List.copyOf(running)) {
+      stop(s, false);
+    }
+    writer.close();
+    log.println("simulator: freed its slots");
+  }
+
+  /** Entry point: runs until interrupted (SIGTERM/SIGINT free the slots on the way out). */
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("simulator: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    Simulator simulator = new Simulator(options, System.out, System::currentTimeMillis);
+    Thread main = Thread.currentThread();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      main.interrupt();
+      simulator.close();
+    }, "simulator-shutdown"));
+    System.out.println("simulator: " + options.sandboxes() + " sandboxes, period "
+        + options.period() + ", churn " + options.churnPerMinute() + "/min; Ctrl+C to stop");
+    try {
+      while (true) {
+        simulator.tick();
+        Thread.sleep(options.period());
+      }
+    } catch (InterruptedException e) {
+      // shutting down: the hook frees the slots
+    }
+  }
+}

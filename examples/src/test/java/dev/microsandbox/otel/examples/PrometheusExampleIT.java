@@ -1,0 +1,167 @@
+package dev.microsandbox.otel.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.microsandbox.otel.e2e.AgentJvm;
+import dev.microsandbox.otel.e2e.E2e;
+import dev.microsandbox.otel.e2e.OtlpReceiver;
+import dev.microsandbox.otel.registry.RegistryLocation;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The examples, run for real: the simulator writes a registry, the bundle runs as a sidecar with
+ * the Prometheus exporter, and Debian's Prometheus server loads examples/prometheus/prometheus.yml
+ * and rules.yml (only the target port and the intervals changed) and answers the queries.
+ */
+class PrometheusExampleIT {
+
+  static final Path EXAMPLES = Path.of(System.getProperty("msb.examples.dir", "."));
+  static final Path BUNDLE = Path.of(System.getProperty("msb.bundle.jar"));
+  static final Path SIMULATOR = Path.of(System.getProperty("msb.simulator.jar"));
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path home;
+  @TempDir Path work;
+
+  static Optional<Path> onPath(String binary) {
+    return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+        .map(dir -> Path.of(dir, binary)).filter(Files::isExecutable).findFirst();
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void prometheusScrapesTheSidecarAndTheRecommendedQueriesAnswer() throws Exception {
+    Optional<Path> prometheus = onPath("prometheus");
+    assumeTrue(prometheus.isPresent() || System.getenv("CI") != null,
+        "no prometheus binary on PATH (apt-get install prometheus, as .ci/run does)");
+    Path binary = prometheus.orElseThrow(() -> new AssertionError("CI must have prometheus on PATH"));
+    onPath("promtool").ifPresent(promtool -> assertEquals(0, run(promtool.toString(), "check",
+        "rules", EXAMPLES.resolve("prometheus/rules.yml").toString()), "promtool check rules"));
+
+    int agentPort = freePort();
+    int prometheusPort = freePort();
+    String config = Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
+        .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
+        .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s");
+    Files.writeString(work.resolve("prometheus.yml"), config);
+    Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
+
+    Process simulator = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
+        SIMULATOR.toString(), "--msb-home", home.toString(), "--sandboxes", "3", "--period", "500ms")
+        .redirectErrorStream(true).redirectOutput(work.resolve("simulator.log").toFile()).start();
+    Process server = null;
+    try (OtlpReceiver receiver = OtlpReceiver.http();
+        AgentJvm sidecar = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, E2e.with(
+            E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+            "OTEL_METRICS_EXPORTER", "otlp,prometheus",
+            "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
+            "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(agentPort),
+            "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false"), work.resolve("sidecar"),
+            List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+      server = new ProcessBuilder(binary.toString(),
+          "--config.file=" + work.resolve("prometheus.yml"),
+          "--storage.tsdb.path=" + work.resolve("data"),
+          "--web.listen-address=127.0.0.1:" + prometheusPort)
+          .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+      String api = "http://127.0.0.1:" + prometheusPort;
+
+      E2e.await(Duration.ofSeconds(90), () -> sandboxNames(query(api,
+              "microsandbox:cpu_utilization:by_sandbox")).equals(Set.of("sim-1", "sim-2", "sim-3")),
+          () -> query(api, "microsandbox:cpu_utilization:by_sandbox") + "\n" + log(work, "prometheus.log"));
+      E2e.await(Duration.ofSeconds(60), () -> value(query(api, "microsandbox:exports_success:rate5m")) > 0,
+          () -> query(api, "microsandbox_collector_exports_success_total").toString());
+      assertEquals(0.0, value(query(api, "microsandbox:exports_failure:ratio5m")), "no failures");
+      assertTrue(value(query(api, "microsandbox:last_success:age_seconds")) < 60);
+      assertEquals(0, query(api, "ALERTS{alertname=\"MicrosandboxExportsStale\"}").size());
+      JsonNode memory = query(api, "microsandbox:memory_usage:ratio");
+      assertEquals(3, memory.size());
+      memory.forEach(series -> {
+        double ratio = Double.parseDouble(series.get("value").get(1).asText());
+        assertTrue(ratio > 0.5 && ratio < 1.0, "memory near its limit: " + ratio);
+      });
+      assertEquals(3, query(api, "microsandbox_uptime_seconds").size());
+    } finally {
+      if (server != null) {
+        server.destroy();
+        server.waitFor(10, TimeUnit.SECONDS);
+      }
+      simulator.destroy();
+      simulator.waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(RegistryLocation.registryFile(home.toString()));
+    }
+  }
+
+  static JsonNode query(String api, String promql) {
+    try {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+              api + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode body = JSON.readTree(response.body());
+      return "success".equals(body.path("status").asText()) ? body.path("data").path("result")
+          : JSON.createArrayNode();
+    } catch (IOException e) {
+      return JSON.createArrayNode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return JSON.createArrayNode();
+    }
+  }
+
+  static Set<String> sandboxNames(JsonNode result) {
+    Set<String> names = new TreeSet<>();
+    result.forEach(series -> names.add(series.path("metric").path("sandbox_name").asText()));
+    return names;
+  }
+
+  static double value(JsonNode result) {
+    return result.size() == 0 ? -1 : Double.parseDouble(result.get(0).get("value").get(1).asText());
+  }
+
+  static String log(Path dir, String name) {
+    try {
+      return Files.readString(dir.resolve(name));
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  static int run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).inheritIO().start();
+      return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+}

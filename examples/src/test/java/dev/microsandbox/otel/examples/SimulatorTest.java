@@ -1,0 +1,119 @@
+package dev.microsandbox.otel.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.registry.RegistryLayout;
+import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.SandboxSample;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the simulator writes is a v3 registry our conformance-tested reader decodes. */
+class SimulatorTest {
+
+  @TempDir Path home;
+  final ByteArrayOutputStream log = new ByteArrayOutputStream();
+  final AtomicLong now = new AtomicLong(System.currentTimeMillis());
+
+  @AfterEach
+  void removeRegistry() throws Exception {
+    Files.deleteIfExists(RegistryLocation.registryFile(home.toString()));
+  }
+
+  Simulator simulator(double churn) throws Exception {
+    Simulator.Options options = Simulator.Options.parse(new String[] {"--msb-home", home.toString(),
+        "--sandboxes", "6", "--period", "1s", "--churn", Double.toString(churn), "--capacity", "32",
+        "--seed", "42"}, Map.of());
+    return new Simulator(options, new PrintStream(log, true), now::get);
+  }
+
+  RegistrySnapshot read(RegistryReader reader) {
+    return reader.read(false);
+  }
+
+  @Test
+  void writesPlausibleGrowingFiguresThatTheReaderDecodes() throws Exception {
+    try (Simulator simulator = simulator(0);
+        RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
+            RegistryReader.Options.DEFAULTS, InstantSource.system())) {
+      Map<Integer, Long> diskRead = new HashMap<>();
+      Set<Integer> flags = new HashSet<>();
+      for (int tick = 0; tick < 20; tick++) {
+        now.addAndGet(1000);
+        simulator.tick();
+        RegistrySnapshot snapshot = read(reader);
+        assertEquals(6, snapshot.size());
+        for (int i = 0; i < snapshot.size(); i++) {
+          SandboxSample s = snapshot.get(i);
+          assertTrue(s.name().startsWith("sim-"), s.name());
+          assertTrue(s.cpuPercent() >= 0 && s.cpuPercent() < 400, "cpu " + s.cpuPercent());
+          assertTrue(s.memoryBytes() > 0 && s.memoryBytes() < s.memoryLimitBytes(), "memory near the limit");
+          assertTrue(s.diskReadBytes() >= diskRead.getOrDefault(s.sandboxId(), 0L), "cumulative");
+          assertEquals(now.get(), s.sampledAtMs());
+          diskRead.put(s.sandboxId(), s.diskReadBytes());
+          flags.add(s.flags());
+        }
+      }
+      assertEquals(Set.of(0x7f, 0x07, 0x03), flags, "some sandboxes carry the optional fields");
+      assertTrue(diskRead.values().stream().allMatch(v -> v > 0), "disk counters grew");
+    }
+  }
+
+  @Test
+  void churnRestartsAndReplacesAndCloseFreesEverySlot() throws Exception {
+    Path file = RegistryLocation.registryFile(home.toString());
+    Set<String> identities = new HashSet<>();
+    try (Simulator simulator = simulator(600); // ten events a minute per one-second tick
+        RegistryReader reader = new RegistryReader(file, new RegistryReader.Options(Duration.ZERO, true),
+            InstantSource.system())) {
+      for (int tick = 0; tick < 30; tick++) {
+        now.addAndGet(1000);
+        simulator.tick();
+        RegistrySnapshot snapshot = read(reader);
+        assertEquals(6, snapshot.size(), "churn keeps the population");
+        for (int i = 0; i < snapshot.size(); i++) {
+          identities.add(snapshot.get(i).name() + "#" + snapshot.get(i).runId());
+        }
+      }
+      String events = log.toString();
+      assertTrue(events.contains("restarted") && events.contains("replaced"), events);
+      assertTrue(identities.size() > 12, "new run ids and new sandboxes appeared: " + identities);
+    }
+    try (RegistryReader reader = new RegistryReader(file, RegistryReader.Options.DEFAULTS,
+        InstantSource.system())) {
+      RegistrySnapshot all = reader.read(true);
+      for (int i = 0; i < all.size(); i++) {
+        assertNotEquals(RegistryLayout.SLOT_ACTIVE, all.get(i).state());
+      }
+      assertEquals(0, reader.read(false).size(), "a clean exit frees the slots");
+    }
+  }
+
+  @Test
+  void badOptionsAreRefusedWithTheReason() {
+    assertEquals("--sandboxes: 'many' is not a number", assertThrows(IllegalArgumentException.class,
+        () -> Simulator.Options.parse(new String[] {"--sandboxes", "many"}, Map.of())).getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> Simulator.Options.parse(new String[] {"--period", "0"}, Map.of()));
+    assertThrows(IllegalArgumentException.class,
+        () -> Simulator.Options.parse(new String[] {"--bogus", "1"}, Map.of()));
+    assertEquals(null, Simulator.Options.parse(new String[] {"--help"}, Map.of()));
+  }
+}
