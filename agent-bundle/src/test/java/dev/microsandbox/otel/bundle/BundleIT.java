@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.microsandbox.otel.e2e.E2e;
 import dev.microsandbox.otel.e2e.LiveRegistry;
 import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
+import dev.microsandbox.otel.testing.TestCatalog;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,7 +85,9 @@ class BundleIT {
   @Test
   void sidecarExportsAndFlushesOnSigterm() throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 8);
-        OtlpReceiver receiver = OtlpReceiver.http()) {
+        OtlpReceiver receiver = OtlpReceiver.http();
+        TestCatalog catalog = TestCatalog.create(home.resolve("db/msb.db"))) {
+      catalog.put(801, "sidecar-sandbox", TestCatalog.labels("tenant", "acme"), null);
       registry.start(801, 8010, "sidecar-sandbox");
       Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
           "OTEL_METRIC_EXPORT_INTERVAL", "600000"); // only the shutdown flush can export
@@ -96,6 +100,10 @@ class BundleIT {
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)), "terminated by SIGTERM (128 + 15)");
         assertTrue(sandboxMetricNames(receiver).containsAll(E2e.SANDBOX_METRICS),
             "the shutdown hook flushed a last export: " + sandboxMetricNames(receiver));
+        assertTrue(Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+            .stream().anyMatch(p -> "acme".equals(p.attributes().get("tenant"))), "catalog labels");
+        assertFalse(stderr(jvm).contains("restricted method"),
+            "Enable-Native-Access in the manifest: no JDK 24+ warning for SQLite\n" + stderr(jvm));
       }
     }
   }

@@ -1,14 +1,18 @@
 package dev.microsandbox.otel.cli;
 
+import dev.microsandbox.otel.labels.CatalogLabels;
+import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The command line: {@code snapshot} prints what the reader sees, the equivalent of
@@ -26,7 +30,12 @@ public final class Cli {
         --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)
         --no-owner-check        do not skip slots whose owner pid is gone (other PID namespace)
         --watch DUR             repeat every DUR until interrupted
+        --catalog FILE          labels from this catalog (default: <home>/db/msb.db)
+        --no-labels             do not read the catalog
       """;
+
+  /** A person at a terminal can wait for labels longer than a collection does. */
+  static final Duration CATALOG_WAIT = Duration.ofSeconds(2);
 
   private Cli() {}
 
@@ -58,7 +67,9 @@ public final class Cli {
     RegistryReader.Options readerOptions =
         new RegistryReader.Options(options.maxSampleAge(), options.checkOwner());
     try (RegistryReader reader = new RegistryReader(options.registry(), readerOptions,
-        InstantSource.system(), null, (level, message) -> { })) {
+            InstantSource.system(), null, (level, message) -> { });
+        LabelSource labels = options.catalog() == null ? LabelSource.NONE
+            : new CatalogLabels(options.catalog(), Set.of(), CATALOG_WAIT)) {
       String lastError = null;
       for (long pass = 0; pass < passes; pass++) {
         RegistrySnapshot snapshot = reader.read(options.includeStale());
@@ -72,7 +83,8 @@ public final class Cli {
             err.println("msb-otel: " + error);
           }
         } else {
-          print(snapshot, options, out);
+          labels.refresh(snapshot);
+          print(snapshot, options, labels, out);
         }
         lastError = error;
         if (options.watch() == null) {
@@ -97,15 +109,18 @@ public final class Cli {
     return null;
   }
 
-  private static void print(RegistrySnapshot snapshot, SnapshotOptions options, PrintStream out) {
+  private static void print(RegistrySnapshot snapshot, SnapshotOptions options, LabelSource labels,
+      PrintStream out) {
     boolean json = options.json();
     if (!json) {
       out.println("# " + options.registry() + ": " + snapshot.size() + " sandbox"
           + (snapshot.size() == 1 ? "" : "es") + " of " + snapshot.capacity() + " slots");
     }
     for (int i = 0; i < snapshot.size(); i++) {
-      out.println(json ? SampleFormat.json(snapshot.get(i), null)
-          : SampleFormat.line(snapshot.get(i), Map.of()));
+      SandboxSample s = snapshot.get(i);
+      Map<String, String> sandboxLabels = labels.labelsOf(s.sandboxId());
+      out.println(json ? SampleFormat.json(s, options.catalog() == null ? null : sandboxLabels)
+          : SampleFormat.line(s, sandboxLabels));
     }
     out.flush();
   }
@@ -122,7 +137,7 @@ public final class Cli {
 
   /** Parsed {@code snapshot} arguments. */
   record SnapshotOptions(Path registry, boolean json, boolean includeStale, Duration maxSampleAge,
-      boolean checkOwner, Duration watch) {
+      boolean checkOwner, Duration watch, Path catalog) {
 
     /** Parses {@code args}; null means help was asked for. */
     static SnapshotOptions parse(String[] args, Map<String, String> env) {
@@ -140,6 +155,8 @@ public final class Cli {
       Duration maxAge = RegistryReader.Options.DEFAULTS.maxSampleAge();
       boolean checkOwner = true;
       Duration watch = null;
+      Path catalog = null;
+      boolean labels = true;
       for (int i = 1; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
@@ -162,6 +179,8 @@ public final class Cli {
               throw new IllegalArgumentException("--watch needs a period above zero");
             }
           }
+          case "--catalog" -> catalog = Path.of(value(args, ++i, arg));
+          case "--no-labels" -> labels = false;
           case "--help", "-h" -> {
             return null;
           }
@@ -171,11 +190,16 @@ public final class Cli {
       if (home != null && registry != null) {
         throw new IllegalArgumentException("--msb-home and --registry exclude each other");
       }
+      String resolvedHome = home != null ? home : RegistryLocation.resolveHome(env);
       if (registry == null) {
-        registry = RegistryLocation.registryFile(home != null ? home
-            : RegistryLocation.resolveHome(env));
+        registry = RegistryLocation.registryFile(resolvedHome);
       }
-      return new SnapshotOptions(registry, json, includeStale, maxAge, checkOwner, watch);
+      if (!labels) {
+        catalog = null;
+      } else if (catalog == null) {
+        catalog = RegistryLocation.catalogFile(resolvedHome);
+      }
+      return new SnapshotOptions(registry, json, includeStale, maxAge, checkOwner, watch, catalog);
     }
 
     private static String value(String[] args, int i, String option) {

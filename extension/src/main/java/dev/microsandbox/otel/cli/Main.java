@@ -16,6 +16,10 @@ public final class Main {
       System.err.println("msb-otel: " + JavaRuntime.unsupportedMessage("the snapshot command"));
       System.exit(2);
     }
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      // One line per message on stderr (catalog problems), instead of JUL's two-line default.
+      System.setProperty("java.util.logging.SimpleFormatter.format", "msb-otel: %4$s: %5$s%n");
+    }
     System.exit(Cli.run(args, System.out, System.err, System.getenv()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.otel;
 
+import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryReader;
 import io.opentelemetry.api.metrics.MeterProvider;
@@ -69,7 +70,10 @@ final class MicrosandboxAutoConfiguration {
       ExportStats stats) {
     RegistryReader reader = new RegistryReader(settings.registry(), settings.readerOptions(),
         InstantSource.system());
-    return new SandboxMetrics(meterProvider, reader, LabelSource.NONE,
+    LabelSource labels = settings.labelsEnabled()
+        ? new CatalogLabels(settings.catalog(), settings.labelsExclude(), settings.labelsTimeout())
+        : LabelSource.NONE;
+    return new SandboxMetrics(meterProvider, reader, labels,
         new SandboxAttributes(settings.emitRunId(), settings.emitPid()), stats);
   }
 

@@ -115,4 +115,23 @@ class CliTest {
     assertEquals("1h2m3s", SampleFormat.uptime(3_723_000));
     assertEquals("59s", SampleFormat.uptime(59_999));
   }
+
+  @Test
+  void labelsFromTheCatalogInBothFormats() throws Exception {
+    writeOneSandbox();
+    try (var catalog = dev.microsandbox.otel.testing.TestCatalog.create(home.resolve("db/msb.db"))) {
+      catalog.put(101, "alpha", dev.microsandbox.otel.testing.TestCatalog.labels("user.id", "alice",
+          "tenant", "acme"), null);
+      assertEquals(0, run(1, "snapshot"));
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("labels={tenant=acme, user.id=alice}"),
+          out::toString);
+      out.reset();
+      assertEquals(0, run(1, "snapshot", "--format", "json"));
+      JsonNode node = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim());
+      assertEquals("alice", node.get("labels").get("user.id").asText());
+      out.reset();
+      assertEquals(0, run(1, "snapshot", "--format", "json", "--no-labels"));
+      assertTrue(new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim()).get("labels") == null);
+    }
+  }
 }

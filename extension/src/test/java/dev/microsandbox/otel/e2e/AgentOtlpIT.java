@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.e2e.OtlpReceiver.Received;
+import dev.microsandbox.otel.testing.TestCatalog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +27,10 @@ class AgentOtlpIT {
   @Test
   void httpProtobufWithGzipHeadersAndResource() throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 16);
-        OtlpReceiver receiver = OtlpReceiver.http()) {
+        OtlpReceiver receiver = OtlpReceiver.http();
+        TestCatalog catalog = TestCatalog.create(home.resolve("db/msb.db"))) {
+      catalog.put(101, "alpha", TestCatalog.labels("user.id", "alice", "tenant", "acme",
+          "secret", "s3cr3t"), null);
       registry.start(101, 1010, "alpha");
       registry.start(102, 1020, "bravo");
       Map<String, String> env = E2e.with(
@@ -34,12 +38,13 @@ class AgentOtlpIT {
           "OTEL_EXPORTER_OTLP_HEADERS", "x-msb-tenant=acme",
           "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip",
           "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=e2e",
-          "OTEL_MICROSANDBOX_EMIT_RUN_ID", "true");
+          "OTEL_MICROSANDBOX_EMIT_RUN_ID", "true",
+          "OTEL_MICROSANDBOX_LABELS_EXCLUDE", "secret");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         awaitExportCounted(receiver, jvm);
         List<Otlp.Point> points = Otlp.points(requests(receiver));
-        assertSandboxSeries(points, "alpha", "101", "1010");
-        assertSandboxSeries(points, "bravo", "102", "1020");
+        assertSandboxSeries(points, "alpha", "101", "1010", Map.of("user.id", "alice", "tenant", "acme"));
+        assertSandboxSeries(points, "bravo", "102", "1020", Map.of());
         Otlp.Point usage = find(points, "microsandbox.memory.usage", "alpha");
         assertEquals(101_000, usage.value());
         assertEquals(1.5025, find(points, "microsandbox.cpu.utilization", "alpha").value(), 1e-9);
@@ -87,7 +92,7 @@ class AgentOtlpIT {
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         awaitExportCounted(receiver, jvm);
         List<Otlp.Point> points = Otlp.points(requests(receiver));
-        assertSandboxSeries(points, "grpc-sandbox", "201", null);
+        assertSandboxSeries(points, "grpc-sandbox", "201", null, Map.of());
         assertEquals("sandbox-host", find(points, "microsandbox.memory.usage", "grpc-sandbox")
             .resource().get("service.name"), "OTEL_SERVICE_NAME wins over the default");
         Received first = receiver.received().getFirst();
@@ -122,14 +127,19 @@ class AgentOtlpIT {
         .orElseThrow(() -> new AssertionError(metric + " for " + sandbox + " not received"));
   }
 
-  /** All eleven sandbox metrics, with exactly the identity attributes. */
-  static void assertSandboxSeries(List<Otlp.Point> points, String name, String id, String runId) {
+  /** All eleven sandbox metrics, with exactly the identity attributes and {@code labels}. */
+  static void assertSandboxSeries(List<Otlp.Point> points, String name, String id, String runId,
+      Map<String, String> labels) {
     Set<String> metrics = points.stream().filter(p -> name.equals(p.attributes().get("sandbox.name")))
         .map(p -> p.metric().getName()).collect(Collectors.toSet());
     assertEquals(E2e.SANDBOX_METRICS, metrics);
     Map<String, String> attributes = find(points, "microsandbox.memory.limit", name).attributes();
-    Map<String, String> expected = runId == null ? Map.of("sandbox.name", name, "sandbox.id", id)
-        : Map.of("sandbox.name", name, "sandbox.id", id, "sandbox.run_id", runId);
+    Map<String, String> expected = new java.util.TreeMap<>(labels);
+    expected.put("sandbox.name", name);
+    expected.put("sandbox.id", id);
+    if (runId != null) {
+      expected.put("sandbox.run_id", runId);
+    }
     assertEquals(expected, attributes);
   }
 }

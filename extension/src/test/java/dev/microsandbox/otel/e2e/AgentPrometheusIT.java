@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.microsandbox.otel.testing.TestCatalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +44,9 @@ class AgentPrometheusIT {
   @Test
   void prometheusExporterServesMicrosandboxSeries() throws Exception {
     int port = freePort();
-    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        TestCatalog catalog = TestCatalog.create(home.resolve("db/msb.db"))) {
+      catalog.put(301, "prom-sandbox", TestCatalog.labels("user.id", "alice"), null);
       registry.start(301, 3010, "prom-sandbox");
       Map<String, String> env = E2e.with(
           E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", "http://127.0.0.1:1"),
@@ -59,7 +62,7 @@ class AgentPrometheusIT {
         }, body::get);
         String text = body.get();
         assertTrue(text.matches("(?s).*\\nmicrosandbox_memory_usage_bytes\\{[^}]*sandbox_id=\"301\""
-            + "[^}]*sandbox_name=\"prom-sandbox\"[^}]*} 301000(\\.0)?\\n.*"), text);
+            + "[^}]*sandbox_name=\"prom-sandbox\"[^}]*user_id=\"alice\"[^}]*} 301000(\\.0)?\\n.*"), text);
         assertTrue(text.matches("(?s).*\\nmicrosandbox_cpu_utilization\\{[^}]*sandbox_name=\"prom-sandbox\"[^}]*} 1\\.5025\\n.*"), text);
         assertTrue(text.contains("otel_scope_name=\"microsandbox-metrics-collector\""), text);
         assertTrue(text.contains("microsandbox_collector_sandboxes"), text);

@@ -84,4 +84,63 @@ class MicrosandboxAutoConfigurationTest {
       assertEquals("app", only.getResource().getAttribute(ResourceDefaults.SERVICE_NAME));
     }
   }
+
+  static long catalogThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("microsandbox-catalog") && t.isAlive()).count();
+  }
+
+  @Test
+  void labelsOffMeansNoCatalogAccessAtAll() throws Exception {
+    Path home = dir.resolve("home");
+    Path registry = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(registry, 4)) {
+      long now = System.currentTimeMillis();
+      SandboxSample s = new SandboxSample().identity(9, 90, (int) ProcessHandle.current().pid(), "nine")
+          .times(now - 1000, now);
+      int slot = writer.claim(s);
+      writer.activate(slot, 90, s.pid());
+      writer.publish(slot, s);
+    }
+    Path catalog = home.resolve("db/msb.db");
+    try (var c = dev.microsandbox.otel.testing.TestCatalog.create(catalog)) {
+      c.put(9, "nine", dev.microsandbox.otel.testing.TestCatalog.labels("tenant", "acme"), null);
+    } // last connection closed: SQLite removes the -wal and -shm files
+    Path shm = catalog.resolveSibling("msb.db-shm");
+    assertTrue(java.nio.file.Files.notExists(shm));
+    Map<String, String> base = Map.of("otel.microsandbox.registry", registry.toString(),
+        "otel.microsandbox.home", home.toString());
+
+    long threadsBefore = catalogThreads(); // earlier tests in this JVM may have left some
+    InMemoryMetricReader off = InMemoryMetricReader.create();
+    Map<String, String> offConfig = new HashMap<>(base);
+    offConfig.put("otel.microsandbox.labels.enabled", "false");
+    try (OpenTelemetrySdk sdk = sdk(offConfig, off)) {
+      for (int i = 0; i < 3; i++) {
+        assertTrue(labelsOf(off, "nine").isEmpty());
+      }
+      assertTrue(java.nio.file.Files.notExists(shm), "the catalog was never opened");
+      assertEquals(threadsBefore, catalogThreads(), "no catalog thread");
+    }
+
+    InMemoryMetricReader on = InMemoryMetricReader.create();
+    try (OpenTelemetrySdk sdk = sdk(base, on)) {
+      assertEquals(Map.of("tenant", "acme"), labelsOf(on, "nine"));
+      assertTrue(java.nio.file.Files.exists(shm), "control: reading the catalog leaves this trace");
+      assertEquals(threadsBefore + 1, catalogThreads());
+    }
+  }
+
+  static Map<String, String> labelsOf(InMemoryMetricReader reader, String sandbox) {
+    Map<String, String> labels = new java.util.TreeMap<>();
+    reader.collectAllMetrics().stream().filter(m -> m.getName().equals("microsandbox.memory.usage"))
+        .flatMap(m -> m.getData().getPoints().stream())
+        .filter(p -> sandbox.equals(p.getAttributes().get(SandboxAttributes.SANDBOX_NAME)))
+        .forEach(p -> p.getAttributes().forEach((k, v) -> {
+          if (!k.getKey().startsWith("sandbox.")) {
+            labels.put(k.getKey(), String.valueOf(v));
+          }
+        }));
+    return labels;
+  }
 }

@@ -272,4 +272,30 @@ class SandboxMetricsTest {
     metrics(file, false, false, LabelSource.NONE);
     assertTrue(sandboxNames(collect()).isEmpty(), "older than 30 s");
   }
+
+  @Test
+  void labelsAreAppendedAndNeverOverrideIdentity() throws IOException {
+    Path file = dir.resolve("reg");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(101, 1010, "alpha", 0));
+    }
+    Map<String, String> labels = new java.util.TreeMap<>(Map.of("sandbox.name", "forged",
+        "sandbox.id", "7", "tenant", "acme", "user.id", "alice"));
+    metrics(file, false, false, new LabelSource() {
+      @Override
+      public void refresh(RegistrySnapshot snapshot) {}
+
+      @Override
+      public Map<String, String> labelsOf(int sandboxId) {
+        return sandboxId == 101 ? labels : Map.of();
+      }
+
+      @Override
+      public void close() {}
+    });
+    Attributes attributes = point(collect().get("microsandbox.memory.usage"), "alpha").getAttributes();
+    assertEquals(Attributes.builder().put(SandboxAttributes.SANDBOX_NAME, "alpha")
+        .put(SandboxAttributes.SANDBOX_ID, 101).put("tenant", "acme").put("user.id", "alice").build(),
+        attributes);
+  }
 }

@@ -1,0 +1,250 @@
+package dev.microsandbox.otel.labels;
+
+import static dev.microsandbox.otel.testing.TestCatalog.labels;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.RecordingLog;
+import dev.microsandbox.otel.testing.TestCatalog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Labels from a real SQLite catalog in WAL mode, changed by a live writer between collections. */
+class CatalogLabelsTest {
+
+  static final Duration TIMEOUT = Duration.ofMillis(50);
+
+  @TempDir Path home;
+  RegistryWriter writer;
+  RegistryReader reader;
+  final Map<Integer, Integer> slots = new HashMap<>();
+  final List<LogRecord> logged = new ArrayList<>();
+  final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      logged.add(record);
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
+
+  Path catalogFile() {
+    return home.resolve("db/msb.db");
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path registry = home.resolve("registry");
+    writer = RegistryWriter.openOrCreate(registry, 16);
+    reader = new RegistryReader(registry, RegistryReader.Options.DEFAULTS, InstantSource.system(),
+        null, new RecordingLog());
+    Logger.getLogger(CatalogLabels.class.getName()).addHandler(capture);
+  }
+
+  @AfterEach
+  void tearDown() {
+    Logger.getLogger(CatalogLabels.class.getName()).removeHandler(capture);
+    reader.close();
+    writer.close();
+  }
+
+  void start(int id) {
+    long now = System.currentTimeMillis();
+    SandboxSample s = new SandboxSample().identity(id, 1, (int) ProcessHandle.current().pid(), "sb-" + id)
+        .times(now - 1000, now);
+    int slot = writer.claim(s);
+    writer.activate(slot, 1, s.pid());
+    writer.publish(slot, s);
+    slots.put(id, slot);
+  }
+
+  void stop(int id) {
+    writer.release(slots.remove(id), true);
+  }
+
+  RegistrySnapshot snapshot() {
+    return reader.read(false);
+  }
+
+  long warnings(String containing) {
+    return logged.stream().filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue()
+        && r.getMessage().contains(containing)).count();
+  }
+
+  @Test
+  void labelsAppearChangeWithTheConfigAndVanishWithTheSandbox() throws Exception {
+    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      catalog.put(1, "one", labels("user.id", "alice", "env", "prod"), null);
+      catalog.put(2, "two", labels("tenant", "old"), labels("tenant", "acme"));
+      start(1);
+      start(2);
+      labels.refresh(snapshot());
+      assertEquals(List.of("env", "user.id"), List.copyOf(labels.labelsOf(1).keySet()), "ordered by key");
+      assertEquals(Map.of("user.id", "alice", "env", "prod"), labels.labelsOf(1));
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(2), "active_config wins over config");
+      Map<String, String> first = labels.labelsOf(1);
+      labels.refresh(snapshot());
+      assertSame(first, labels.labelsOf(1), "unchanged config: the same labels instance");
+
+      catalog.put(1, "one", labels("user.id", "bob"), null);
+      labels.refresh(snapshot());
+      assertEquals(Map.of("user.id", "bob"), labels.labelsOf(1), "a committed change shows next time");
+
+      stop(2);
+      labels.refresh(snapshot());
+      assertEquals(Map.of(), labels.labelsOf(2), "evicted with the sandbox");
+      assertEquals(Map.of("user.id", "bob"), labels.labelsOf(1));
+    }
+  }
+
+  @Test
+  void excludedKeysNeverAppear() throws Exception {
+    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of("user.id"), TIMEOUT)) {
+      catalog.put(1, "one", labels("user.id", "alice", "tenant", "acme"), null);
+      start(1);
+      labels.refresh(snapshot());
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
+    }
+  }
+
+  @Test
+  void missingCatalogThenCreatedSwitchesLabelsOnWithoutRestart() throws Exception {
+    start(1);
+    try (CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      for (int i = 0; i < 5; i++) {
+        labels.refresh(snapshot());
+        assertEquals(Map.of(), labels.labelsOf(1));
+      }
+      assertEquals(1, warnings("does not exist"), "one line, not one per collection");
+      try (TestCatalog catalog = TestCatalog.create(catalogFile())) {
+        catalog.put(1, "one", labels("tenant", "acme"), null);
+        labels.refresh(snapshot());
+        assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
+      }
+    }
+  }
+
+  @Test
+  void unmigratedCatalogMeansNoLabelsUntilTheTableExists() throws Exception {
+    start(1);
+    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      catalog.execute("DROP TABLE sandbox");
+      for (int i = 0; i < 3; i++) {
+        labels.refresh(snapshot());
+        assertEquals(Map.of(), labels.labelsOf(1));
+      }
+      assertEquals(1, warnings("no such table"));
+      TestCatalog.create(catalogFile()).close(); // migrated
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      labels.refresh(snapshot());
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
+    }
+  }
+
+  @Test
+  void aBrokenConfigCostsOnlyThatSandboxItsLabels() throws Exception {
+    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      catalog.put(1, "malformed", "{\"labels\": {\"a\": ", null);
+      catalog.put(2, "number", "{\"labels\": {\"a\": 5}}", null);
+      catalog.put(3, "array", "{\"labels\": [\"a\"]}", null);
+      catalog.put(4, "good", labels("tenant", "acme"), null);
+      catalog.put(5, "no-labels", "{\"image\": \"alpine\"}", null);
+      for (int id = 1; id <= 6; id++) {
+        start(id); // 6 is not in the catalog at all
+      }
+      labels.refresh(snapshot());
+      labels.refresh(snapshot());
+      for (int id : new int[] {1, 2, 3, 5, 6}) {
+        assertEquals(Map.of(), labels.labelsOf(id), "sandbox " + id);
+      }
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(4));
+      assertEquals(1, warnings("sandbox 1 gets no labels: config is not valid JSON"));
+      assertEquals(1, warnings("sandbox 2 gets no labels: label \"a\" is a number, not a string"));
+      assertEquals(1, warnings("sandbox 3 gets no labels: \"labels\" is an array, not an object"));
+    }
+  }
+
+  /** Refreshes as collections do and fails if one of them waits on the catalog. */
+  void collectQuickly(CatalogLabels labels, int times) {
+    for (int i = 0; i < times; i++) {
+      long started = System.nanoTime();
+      labels.refresh(snapshot());
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(millis < 500, "a collection waited " + millis + " ms on the catalog");
+    }
+  }
+
+  void awaitLabels(CatalogLabels labels, int id, Map<String, String> expected) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!labels.labelsOf(id).equals(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      labels.refresh(snapshot());
+    }
+    assertEquals(expected, labels.labelsOf(id));
+  }
+
+  @Test
+  void aLongWriteTransactionDelaysNothingAndStaysInvisibleUntilCommitted() throws Exception {
+    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      start(1);
+      labels.refresh(snapshot());
+      catalog.execute("BEGIN IMMEDIATE");
+      catalog.put(1, "one", labels("tenant", "changed"), null);
+      collectQuickly(labels, 5);
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "uncommitted is not visible");
+      catalog.execute("COMMIT");
+      awaitLabels(labels, 1, Map.of("tenant", "changed"));
+    }
+  }
+
+  @Test
+  void anExclusivelyLockedCatalogCostsLabelsNotTime() throws Exception {
+    try (TestCatalog catalog = TestCatalog.create(catalogFile(), "DELETE");
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      start(1);
+      labels.refresh(snapshot());
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
+
+      catalog.execute("BEGIN EXCLUSIVE"); // rollback-journal mode: readers are locked out
+      catalog.put(1, "one", labels("tenant", "changed"), null);
+      start(2);
+      collectQuickly(labels, 5);
+      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "known labels kept while locked");
+      assertEquals(Map.of(), labels.labelsOf(2), "unknown ones wait for the catalog");
+      catalog.execute("COMMIT");
+      awaitLabels(labels, 1, Map.of("tenant", "changed"));
+      assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("did not answer within 50 ms"))
+          .count(), "one line for the whole episode");
+    }
+  }
+}
