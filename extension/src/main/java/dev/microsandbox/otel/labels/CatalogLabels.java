@@ -13,8 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -234,7 +236,7 @@ public final class CatalogLabels implements LabelSource {
     for (int id : ids) {
       String config = configs.get(id);
       Entry known = entries.get(id);
-      if (known == null || !java.util.Objects.equals(known.config(), config)) {
+      if (known == null || !Objects.equals(known.config(), config)) {
         entries.put(id, new Entry(config, parse(id, config)));
         dirty = true;
       }
@@ -256,7 +258,7 @@ public final class CatalogLabels implements LabelSource {
   /** Drops sandboxes that left the registry and publishes what changed. */
   private void evictAllBut(int[] activeIds) {
     if (entries.size() != activeIds.length) { // every active id has an entry: extra ones left
-      Set<Integer> active = new java.util.HashSet<>(activeIds.length * 2);
+      Set<Integer> active = new HashSet<>(activeIds.length * 2);
       for (int id : activeIds) {
         active.add(id);
       }

@@ -4,6 +4,7 @@ import static dev.microsandbox.otel.registry.RegistryLayout.*;
 
 import dev.microsandbox.otel.registry.RegistryProblem.Kind;
 import dev.microsandbox.otel.support.DistinctProblemLog;
+import dev.microsandbox.otel.support.LogSink;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.function.IntPredicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -60,7 +62,7 @@ public final class RegistryReader implements AutoCloseable {
   private final long maxSampleAgeMs;
   private final OwnerLiveness liveness;
   private final DistinctProblemLog problems;
-  private final BiLog info;
+  private final LogSink log;
   private final String userName = System.getProperty("user.name", "");
   private final RegistrySnapshot snapshot = new RegistrySnapshot();
   private final String readableAgain;
@@ -90,12 +92,12 @@ public final class RegistryReader implements AutoCloseable {
    * prints {@link RegistrySnapshot#problem()} itself).
    */
   public RegistryReader(Path file, Options options, InstantSource clock, IntPredicate ownerProbe,
-      BiLog log) {
+      LogSink log) {
     this.file = file;
     this.clock = clock;
     this.maxSampleAgeMs = options.maxSampleAge().toMillis();
-    this.problems = new DistinctProblemLog(log::log);
-    this.info = log;
+    this.problems = new DistinctProblemLog(log);
+    this.log = log;
     this.readableAgain = "microsandbox registry " + file + " is readable again";
     if (!options.checkOwner()) {
       this.liveness = null;
@@ -108,13 +110,6 @@ public final class RegistryReader implements AutoCloseable {
             + " only the maximum sample age guard applies");
       }
     }
-  }
-
-  /** A sink for log lines: level and message. */
-  @FunctionalInterface
-  public interface BiLog {
-    /** Logs {@code message} at {@code level}. */
-    void log(Level level, String message);
   }
 
   /** The registry file this reader maps. */
@@ -187,7 +182,7 @@ public final class RegistryReader implements AutoCloseable {
     String owner = attrs.owner().getName();
     if (!owner.equals(userName) && !owner.equals(ownerWarnedFor)) {
       ownerWarnedFor = owner;
-      info.log(Level.WARNING, "microsandbox registry " + file + " is owned by '" + owner
+      log.log(Level.WARNING, "microsandbox registry " + file + " is owned by '" + owner
           + "' but this process runs as '" + userName + "'; run it as the user that runs msb");
     }
     if (map != null && attrs.fileKey().equals(fileKey) && attrs.size() == fileSizeAtMap) {
@@ -228,7 +223,7 @@ public final class RegistryReader implements AutoCloseable {
     fileSizeAtMap = size;
     resizeCaches(capacity);
     absenceLogged = false;
-    info.log(Level.INFO, "attached microsandbox registry " + file + " (" + capacity + " slots)");
+    log.log(Level.INFO, "attached microsandbox registry " + file + " (" + capacity + " slots)");
     return true;
   }
 
@@ -290,7 +285,7 @@ public final class RegistryReader implements AutoCloseable {
     problems.clear("microsandbox registry " + file + " is gone; waiting for it to reappear");
     if (!absenceLogged) {
       absenceLogged = true;
-      info.log(Level.INFO, "microsandbox registry " + file + " does not exist (yet): no sandbox"
+      log.log(Level.INFO, "microsandbox registry " + file + " does not exist (yet): no sandbox"
           + " has run under this MSB_HOME; it will be picked up when it appears");
     }
   }
@@ -317,13 +312,13 @@ public final class RegistryReader implements AutoCloseable {
 
   private void resizeCaches(int slots) {
     if (nameLen.length == slots) {
-      java.util.Arrays.fill(nameLen, -1);
+      Arrays.fill(nameLen, -1);
     } else {
       nameBytes = new byte[slots][NAME_CAPACITY];
       nameSegments = new MemorySegment[slots];
       nameLen = new int[slots];
       names = new String[slots];
-      java.util.Arrays.fill(nameLen, -1);
+      Arrays.fill(nameLen, -1);
       for (int i = 0; i < slots; i++) {
         nameSegments[i] = MemorySegment.ofArray(nameBytes[i]);
       }

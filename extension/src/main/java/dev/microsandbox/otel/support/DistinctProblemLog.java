@@ -1,7 +1,6 @@
 package dev.microsandbox.otel.support;
 
 import java.util.Objects;
-import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -12,7 +11,7 @@ import java.util.logging.Logger;
  */
 public final class DistinctProblemLog {
 
-  private final BiConsumer<Level, String> sink;
+  private final LogSink sink;
   private String current;
 
   /** Logs through {@code logger}. */
@@ -21,7 +20,7 @@ public final class DistinctProblemLog {
   }
 
   /** Logs through an arbitrary sink (the CLI passes one that stays quiet). */
-  public DistinctProblemLog(BiConsumer<Level, String> sink) {
+  public DistinctProblemLog(LogSink sink) {
     this.sink = sink;
   }
 
@@ -29,7 +28,7 @@ public final class DistinctProblemLog {
   public void problem(String message) {
     if (!Objects.equals(current, message)) {
       current = message;
-      sink.accept(Level.WARNING, message);
+      sink.log(Level.WARNING, message);
     }
   }
 
@@ -37,7 +36,7 @@ public final class DistinctProblemLog {
   public void clear(String recovery) {
     if (current != null) {
       current = null;
-      sink.accept(Level.INFO, recovery);
+      sink.log(Level.INFO, recovery);
     }
   }
 

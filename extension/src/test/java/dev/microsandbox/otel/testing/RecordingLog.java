@@ -1,12 +1,12 @@
 package dev.microsandbox.otel.testing;
 
-import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.support.LogSink;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 
 /** A log sink that keeps what it was given, for asserting how often something was said. */
-public final class RecordingLog implements RegistryReader.BiLog {
+public final class RecordingLog implements LogSink {
 
   private final List<String> lines = new CopyOnWriteArrayList<>();
 
