@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -162,12 +163,17 @@ public final class RegistryReader implements AutoCloseable {
     lastCheckMs = now;
     PosixFileAttributes attrs;
     try {
-      attrs = Files.readAttributes(file, PosixFileAttributes.class);
+      attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       absent();
       return false;
     } catch (IOException | UnsupportedOperationException e) {
       return fail(Kind.IO_ERROR, "cannot stat microsandbox registry %s: %s", file, e);
+    }
+    if (attrs.isSymbolicLink()) {
+      // /dev/shm is world-writable: a link there could point anywhere. shm_open(3) refuses links too.
+      return fail(Kind.NOT_A_FILE, "refusing microsandbox registry %s: it is a symbolic link, not"
+          + " the shared-memory object msb creates", file);
     }
     if (!attrs.isRegularFile()) {
       return fail(Kind.NOT_A_FILE, "microsandbox registry %s is not a regular file", file);
@@ -200,7 +206,8 @@ public final class RegistryReader implements AutoCloseable {
     }
     Arena mapping = Arena.ofShared();
     MemorySegment whole;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
+        LinkOption.NOFOLLOW_LINKS)) {
       whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, fileSize(MAX_CAPACITY)),
           mapping);
     } catch (AccessDeniedException e) {

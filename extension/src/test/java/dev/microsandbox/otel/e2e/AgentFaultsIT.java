@@ -89,6 +89,28 @@ class AgentFaultsIT {
     }
   }
 
+  @Test
+  void anInvalidSettingSaysWhichOnceAndTheRestOfTheAgentWorks() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(901, 9010, "misconfigured");
+      Map<String, String> env = E2e.with(E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf",
+          receiver.endpoint()), "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", "soon");
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
+        E2e.await(Duration.ofSeconds(60), () -> Otlp.points(AgentOtlpIT.requests(receiver)).stream()
+            .anyMatch(p -> p.metric().getName().startsWith("jvm.")), () -> stderr(jvm));
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+        List<String> lines = stderr(jvm).lines()
+            .filter(l -> l.contains("OTEL_MICROSANDBOX_MAX_SAMPLE_AGE")).toList();
+        assertEquals(1, lines.size(), stderr(jvm));
+        assertTrue(lines.get(0).contains("'soon'") && lines.get(0).contains("microsandbox metrics are off"),
+            lines.get(0));
+        assertTrue(Otlp.points(AgentOtlpIT.requests(receiver)).stream()
+            .noneMatch(p -> p.metric().getName().startsWith("microsandbox.")), "the extension is off");
+      }
+    }
+  }
+
   static List<Otlp.Point> lastRequest(OtlpReceiver receiver) {
     List<OtlpReceiver.Received> all = receiver.received();
     return all.isEmpty() ? List.of() : Otlp.points(List.of(all.getLast().request()));

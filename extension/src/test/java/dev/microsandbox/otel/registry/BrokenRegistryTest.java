@@ -109,6 +109,18 @@ class BrokenRegistryTest {
   }
 
   @Test
+  void aSymbolicLinkIsRefusedEvenToAGoodRegistry() throws IOException {
+    Path target = Fixtures.copy(dir);
+    Path link = Files.createSymbolicLink(dir.resolve("msb-met-link-v3"), target);
+    try (RegistryReader reader = reader(link, new RecordingLog())) {
+      RegistrySnapshot snapshot = reader.read(false);
+      assertEquals(Kind.NOT_A_FILE, snapshot.problem().kind());
+      assertTrue(snapshot.problem().message().contains("symbolic link"), snapshot.problem().message());
+      assertEquals(0, snapshot.size());
+    }
+  }
+
+  @Test
   void oddSeqSlotIsSkippedOthersStillRead() throws IOException {
     Path file = Fixtures.copy(dir);
     Fixtures.poke(file, slotOffset(0) + S_SEQ, 8, 7); // writer died mid-sample
