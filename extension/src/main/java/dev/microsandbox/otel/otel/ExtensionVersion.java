@@ -9,8 +9,6 @@ public final class ExtensionVersion {
 
   /** This extension's version (the instrumentation scope version). */
   public static final String VERSION;
-  /** The OpenTelemetry agent version the extension was built and tested against. */
-  public static final String AGENT_VERSION;
 
   static {
     Properties properties = new Properties();
@@ -22,7 +20,6 @@ public final class ExtensionVersion {
       // fall through to "unknown": a version string is not worth failing start-up for
     }
     VERSION = properties.getProperty("version", "unknown");
-    AGENT_VERSION = properties.getProperty("agent.version", "unknown");
   }
 
   private ExtensionVersion() {}

@@ -122,8 +122,7 @@ public final class RegistryLayout {
   /** Upstream's bound on retries of one slot before it is skipped for this pass. */
   public static final int MAX_READ_ATTEMPTS = 4096;
 
-  /** Little-endian u8/u16/u32/u64 views, aligned as the format guarantees. */
-  public static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+  /** Little-endian u16/u32/u64 views, aligned as the format guarantees. */
   public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
   public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
   public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -113,11 +113,6 @@ public final class RegistryReader implements AutoCloseable {
     }
   }
 
-  /** The registry file this reader maps. */
-  public Path file() {
-    return file;
-  }
-
   /**
    * One pass over the registry. Returns the reader's own snapshot object, refilled: valid until the
    * next call.

@@ -157,34 +157,6 @@ public final class SandboxSample {
     return name;
   }
 
-  /** Every field of {@code other} copied into this holder; returns this. */
-  public SandboxSample copyFrom(SandboxSample other) {
-    slot = other.slot;
-    state = other.state;
-    generation = other.generation;
-    sandboxId = other.sandboxId;
-    runId = other.runId;
-    pid = other.pid;
-    startedAtMs = other.startedAtMs;
-    sampledAtMs = other.sampledAtMs;
-    flags = other.flags;
-    memoryLimitBytes = other.memoryLimitBytes;
-    vcpuTimeNs = other.vcpuTimeNs;
-    cpuPercent = other.cpuPercent;
-    memoryBytes = other.memoryBytes;
-    memoryAvailableBytes = other.memoryAvailableBytes;
-    memoryHostResidentBytes = other.memoryHostResidentBytes;
-    diskReadBytes = other.diskReadBytes;
-    diskWriteBytes = other.diskWriteBytes;
-    netRxBytes = other.netRxBytes;
-    netTxBytes = other.netTxBytes;
-    upperUsedBytes = other.upperUsedBytes;
-    upperFreeBytes = other.upperFreeBytes;
-    upperHostAllocatedBytes = other.upperHostAllocatedBytes;
-    name = other.name;
-    return this;
-  }
-
   // Fluent setters, for writers (the simulator, tests).
 
   /** Sets the identity the writer claims a slot with. */

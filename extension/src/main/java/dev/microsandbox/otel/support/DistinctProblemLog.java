@@ -39,9 +39,4 @@ public final class DistinctProblemLog {
       sink.log(Level.INFO, recovery);
     }
   }
-
-  /** The problem reported last and not cleared since, or null. */
-  public String current() {
-    return current;
-  }
 }
