@@ -90,7 +90,8 @@ class BundleIT {
       catalog.put(801, "sidecar-sandbox", TestCatalog.labels("tenant", "acme"), null);
       registry.start(801, 8010, "sidecar-sandbox");
       Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
-          "OTEL_METRIC_EXPORT_INTERVAL", "600000"); // only the shutdown flush can export
+          "OTEL_METRIC_EXPORT_INTERVAL", "600000", // only the shutdown flush can export
+          "OTEL_MICROSANDBOX_LABELS_TIMEOUT", "5s"); // the flush is the first collection: let labels in
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs,
           List.of("-jar", BUNDLE.toString(), "sidecar"))) {
         E2e.await(Duration.ofSeconds(60), () -> stdout(jvm).contains("msb-otel sidecar running"),

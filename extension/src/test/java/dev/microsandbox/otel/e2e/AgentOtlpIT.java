@@ -42,6 +42,9 @@ class AgentOtlpIT {
           "OTEL_MICROSANDBOX_LABELS_EXCLUDE", "secret");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         awaitExportCounted(receiver, jvm);
+        // Labels may join a collection or two after the series: metrics never wait for the catalog.
+        E2e.await(Duration.ofSeconds(30), () -> find(Otlp.points(requests(receiver)),
+            "microsandbox.memory.limit", "alpha").attributes().containsKey("user.id"), () -> "no labels");
         List<Otlp.Point> points = Otlp.points(requests(receiver));
         assertSandboxSeries(points, "alpha", "101", "1010", Map.of("user.id", "alice", "tenant", "acme"));
         assertSandboxSeries(points, "bravo", "102", "1020", Map.of());

@@ -109,7 +109,8 @@ class MicrosandboxAutoConfigurationTest {
     Path shm = catalog.resolveSibling("msb.db-shm");
     assertTrue(java.nio.file.Files.notExists(shm));
     Map<String, String> base = Map.of("otel.microsandbox.registry", registry.toString(),
-        "otel.microsandbox.home", home.toString());
+        "otel.microsandbox.home", home.toString(),
+        "otel.microsandbox.labels.timeout", "5s"); // about which labels, not about timing
 
     long threadsBefore = catalogThreads(); // earlier tests in this JVM may have left some
     InMemoryMetricReader off = InMemoryMetricReader.create();
