@@ -26,6 +26,20 @@ class MicrosandboxAutoConfigurationTest {
 
   @TempDir Path dir;
 
+  /** A registry in the test directory with one live, freshly sampled sandbox. */
+  Path registryWithOneSandbox(int id, String name) throws Exception {
+    Path registry = dir.resolve("reg-" + id);
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(registry, 4)) {
+      long now = System.currentTimeMillis();
+      SandboxSample s = new SandboxSample().identity(id, id * 10, (int) ProcessHandle.current().pid(), name)
+          .times(now - 1000, now);
+      int slot = writer.claim(s);
+      writer.activate(slot, id * 10, s.pid());
+      writer.publish(slot, s);
+    }
+    return registry;
+  }
+
   OpenTelemetrySdk sdk(Map<String, String> properties, InMemoryMetricReader reader) {
     Map<String, String> all = new HashMap<>(Map.of("otel.metrics.exporter", "none",
         "otel.traces.exporter", "none", "otel.logs.exporter", "none"));
@@ -41,15 +55,7 @@ class MicrosandboxAutoConfigurationTest {
 
   @Test
   void discoveredAndWiredThroughAutoconfiguration() throws Exception {
-    Path registry = dir.resolve("reg");
-    try (RegistryWriter writer = RegistryWriter.openOrCreate(registry, 4)) {
-      long now = System.currentTimeMillis();
-      SandboxSample s = new SandboxSample().identity(7, 70, (int) ProcessHandle.current().pid(), "seven")
-          .times(now - 1000, now);
-      int slot = writer.claim(s);
-      writer.activate(slot, 70, s.pid());
-      writer.publish(slot, s);
-    }
+    Path registry = registryWithOneSandbox(7, "seven");
     InMemoryMetricReader reader = InMemoryMetricReader.create();
     try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.registry", registry.toString()), reader)) {
       Set<String> names = reader.collectAllMetrics().stream().map(MetricData::getName)
@@ -93,15 +99,7 @@ class MicrosandboxAutoConfigurationTest {
   @Test
   void labelsOffMeansNoCatalogAccessAtAll() throws Exception {
     Path home = dir.resolve("home");
-    Path registry = dir.resolve("reg");
-    try (RegistryWriter writer = RegistryWriter.openOrCreate(registry, 4)) {
-      long now = System.currentTimeMillis();
-      SandboxSample s = new SandboxSample().identity(9, 90, (int) ProcessHandle.current().pid(), "nine")
-          .times(now - 1000, now);
-      int slot = writer.claim(s);
-      writer.activate(slot, 90, s.pid());
-      writer.publish(slot, s);
-    }
+    Path registry = registryWithOneSandbox(9, "nine");
     Path catalog = home.resolve("db/msb.db");
     try (var c = dev.microsandbox.otel.testing.TestCatalog.create(catalog)) {
       c.put(9, "nine", dev.microsandbox.otel.testing.TestCatalog.labels("tenant", "acme"), null);
