@@ -234,7 +234,7 @@ public final class RegistryReader implements AutoCloseable {
     long magic = header.get(U64, H_MAGIC);
     if (magic != MAGIC) {
       if (state == HEADER_UNINIT || state == HEADER_INITIALIZING) {
-        return notReady(state);
+        return headerStateProblem(state); // an initializing header has no magic yet
       }
       return RegistryProblem.of(Kind.BAD_MAGIC, "%s is not a microsandbox metrics registry: magic"
           + " 0x%016x, expected 0x%016x (\"MSBMET01\")", file, magic, MAGIC);
@@ -246,9 +246,7 @@ public final class RegistryReader implements AutoCloseable {
           Integer.toUnsignedLong(version), VERSION);
     }
     if (state != HEADER_READY) {
-      return state == HEADER_UNINIT || state == HEADER_INITIALIZING ? notReady(state)
-          : RegistryProblem.of(Kind.BAD_HEADER_STATE, "microsandbox registry %s has header state"
-              + " %d (expected 2 = ready)", file, Integer.toUnsignedLong(state));
+      return headerStateProblem(state);
     }
     int headerLen = header.get(U32, H_HEADER_LEN);
     int slotLen = header.get(U32, H_SLOT_LEN);
@@ -265,7 +263,12 @@ public final class RegistryReader implements AutoCloseable {
     return null;
   }
 
-  private RegistryProblem notReady(int state) {
+  /** Why a header in {@code state} (anything but ready) cannot be read. */
+  private RegistryProblem headerStateProblem(int state) {
+    if (state != HEADER_UNINIT && state != HEADER_INITIALIZING) {
+      return RegistryProblem.of(Kind.BAD_HEADER_STATE, "microsandbox registry %s has header state"
+          + " %d (expected 2 = ready)", file, Integer.toUnsignedLong(state));
+    }
     return RegistryProblem.of(Kind.NOT_READY, "microsandbox registry %s is not ready: header state"
         + " %d (%s); waiting for msb to finish creating it", file, state,
         state == HEADER_UNINIT ? "uninitialized" : "initializing");
@@ -277,9 +280,7 @@ public final class RegistryReader implements AutoCloseable {
       return true;
     }
     detach();
-    return fail(state == HEADER_UNINIT || state == HEADER_INITIALIZING ? notReady(state)
-        : RegistryProblem.of(Kind.BAD_HEADER_STATE, "microsandbox registry %s has header state %d"
-            + " (expected 2 = ready)", file, Integer.toUnsignedLong(state)));
+    return fail(headerStateProblem(state));
   }
 
   private void absent() {
