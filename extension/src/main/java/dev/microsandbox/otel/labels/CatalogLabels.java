@@ -29,6 +29,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.sqlite.JDBC;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteOpenMode;
 
 /**
@@ -68,6 +69,7 @@ public final class CatalogLabels implements LabelSource {
   private final Set<String> excluded;
   private final long timeoutNanos;
   private final DistinctProblemLog problems;
+  private final String readableAgain;
   private final ExecutorService worker;
 
   // Owned by the worker thread.
@@ -90,6 +92,7 @@ public final class CatalogLabels implements LabelSource {
     this.excluded = Set.copyOf(excluded);
     this.timeoutNanos = timeout.toNanos();
     this.problems = new DistinctProblemLog(LOGGER);
+    this.readableAgain = "microsandbox catalog " + catalog + " is readable again; labels are back";
     this.worker = Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "microsandbox-catalog");
       thread.setDaemon(true);
@@ -175,7 +178,7 @@ public final class CatalogLabels implements LabelSource {
       }
       dataVersion = version;
       evictAllBut(activeIds);
-      problems.clear("microsandbox catalog " + catalog + " is readable again; labels are back");
+      problems.clear(readableAgain);
     } catch (SQLException e) {
       if (isBusy(e)) {
         problems.problem("microsandbox catalog " + catalog + " is locked (" + e.getMessage()
@@ -292,9 +295,9 @@ public final class CatalogLabels implements LabelSource {
     connection = null;
   }
 
+  /** Locked by another connection: sqlite-jdbc reports the primary result code. */
   private static boolean isBusy(SQLException e) {
-    String message = String.valueOf(e.getMessage());
-    return message.contains("SQLITE_BUSY") || message.contains("SQLITE_LOCKED")
-        || message.contains("database is locked");
+    return e.getErrorCode() == SQLiteErrorCode.SQLITE_BUSY.code
+        || e.getErrorCode() == SQLiteErrorCode.SQLITE_LOCKED.code;
   }
 }

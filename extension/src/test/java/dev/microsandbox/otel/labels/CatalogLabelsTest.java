@@ -249,4 +249,27 @@ class CatalogLabelsTest {
           .count(), "one line for the whole episode");
     }
   }
+
+  @Test
+  void aLockOutlastingSqlitesBusyTimeoutIsOneWarningAndKnownLabelsStay() throws Exception {
+    try (TestCatalog catalog = TestCatalog.create(catalogFile(), "DELETE");
+        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      start(1);
+      awaitLabels(labels, 1, Map.of("tenant", "acme"));
+
+      catalog.execute("BEGIN EXCLUSIVE");
+      catalog.put(1, "one", labels("tenant", "changed"), null);
+      long until = System.nanoTime() + Duration.ofMillis(2_500).toNanos(); // past the 1 s busy timeout
+      while (System.nanoTime() < until) {
+        collectQuickly(labels, 1);
+        assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "known labels kept while locked");
+        Thread.sleep(100);
+      }
+      assertEquals(1, warnings("is locked"), "SQLite gave up on the lock: one line, however long");
+      catalog.execute("COMMIT");
+      awaitLabels(labels, 1, Map.of("tenant", "changed"));
+      assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("readable again")).count());
+    }
+  }
 }
