@@ -155,9 +155,9 @@ class SandboxMetricsTest {
   }
 
   @Test
-  void theUpstreamFixtureExportsExactlyItsThreeActiveSandboxes() {
+  void theFixtureExportsExactlyItsThreeActiveSandboxes() throws IOException {
     clock.set(Fixtures.SAMPLED_AT_MS);
-    metrics(Fixtures.registry(), false, false, LabelSource.NONE);
+    metrics(Fixtures.copy(dir), false, false, LabelSource.NONE);
     Map<String, MetricData> all = collect();
     Set<String> names = points(all.get("microsandbox.memory.limit")).stream()
         .map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
