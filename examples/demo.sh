@@ -7,12 +7,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 port=${DEMO_PORT:-9464}
 sandboxes=${DEMO_SANDBOXES:-4}
 
-java_home=$("$root/examples/bin/find-jdk22") || {
-  echo "demo: needs a JDK 22 or newer under /usr/lib/jvm or in JAVA_HOME (e.g. Temurin 25)" >&2
+java_home=$("$root/examples/bin/find-jdk" 11) || {
+  echo "demo: needs Java 11 or newer (JAVA_HOME, java on PATH, or under /usr/lib/jvm)" >&2
   exit 1
 }
 java="$java_home/bin/java"
-bundle="$root/agent-bundle/target/msb-otel-agent-0.1.0.jar"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "demo: port $port is already in use, so the agent's Prometheus endpoint cannot start there." >&2
+  echo "demo: pick another port, e.g.  DEMO_PORT=9465 ./examples/demo.sh" >&2
+  exit 1
+fi
+bundle="$root/agent-bundle/target/msb-otel-agent.jar"
 simulator="$root/examples/target/msb-otel-simulator.jar"
 if [ ! -f "$bundle" ] || [ ! -f "$simulator" ]; then
   echo "demo: building (first run only; tests skipped, run 'mvn -B verify' for them)..."
@@ -39,11 +44,20 @@ MSB_HOME="$home" OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_HOST=
   OTEL_EXPORTER_PROMETHEUS_PORT="$port" OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
   OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED=false \
   "$java" -Xmx64m -javaagent:"$bundle" -jar "$bundle" sidecar >"$home/sidecar.log" 2>&1 &
-pids+=($!)
+sidecar=$!
+pids+=($sidecar)
 
 echo "demo: MSB_HOME=$home; simulator and sidecar started; metrics at http://127.0.0.1:$port/metrics"
 while true; do
   sleep 2
+  if ! kill -0 "$sidecar" 2>/dev/null; then
+    echo "demo: the sidecar stopped; its last lines:" >&2
+    tail -n 5 "$home/sidecar.log" >&2
+    if grep -q BindException "$home/sidecar.log"; then
+      echo "demo: port $port is taken; run with another, e.g.  DEMO_PORT=9465 ./examples/demo.sh" >&2
+    fi
+    exit 1
+  fi
   body=$(curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null) || { echo "demo: waiting for the agent..."; continue; }
   printf '\n%s  %s\n' "$(date +%T)" "per-sandbox metrics from the agent's Prometheus exporter"
   printf '%s\n' "$body" | awk '

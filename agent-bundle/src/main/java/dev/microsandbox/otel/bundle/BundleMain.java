@@ -1,18 +1,34 @@
 package dev.microsandbox.otel.bundle;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Method;
 import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.jar.Attributes;
 import java.util.jar.Manifest;
 
 /**
- * {@code java -jar msb-otel-agent.jar [--version | sidecar]}. Prints which agent and which extension
- * the bundle carries; with {@code sidecar}, under {@code -javaagent:} the same jar, keeps a JVM alive
- * for the agent to export sandbox metrics until SIGTERM or SIGINT, when the agent's shutdown hook
- * flushes a last export. Compiled for Java 8, like the agent's own main class.
+ * {@code java -jar msb-otel-agent.jar [--version | sidecar | snapshot …]}: the one deployable jar's
+ * commands. {@code --version} prints which agent and which extension the bundle carries;
+ * {@code sidecar}, under {@code -javaagent:} the same jar, keeps a JVM alive for the agent to export
+ * sandbox metrics until SIGTERM or SIGINT, when the agent's shutdown hook flushes a last export, and
+ * exits at once, non-zero, with the reason, when nothing would ever be exported; {@code snapshot}
+ * runs the embedded extension's snapshot command. Compiled for Java 8, like the agent's own main
+ * class, so that an old {@code java} gets a sentence.
  */
 public final class BundleMain {
+
+  /** What the extension publishes about itself (see the extension's ExtensionState). */
+  static final String STATE_PROPERTY = "dev.microsandbox.otel.state";
+  static final String EXTENSION_ENTRY = "extensions/msb-otel-extension.jar";
+  static final String CLI_MAIN = "dev.microsandbox.otel.cli.Main";
+  /** How long the sidecar waits for the agent to report the extension's state. */
+  static final long STATE_WAIT_MS = 10_000;
+  static final int REQUIRED_FEATURE = 11;
 
   private BundleMain() {}
 
@@ -23,18 +39,33 @@ public final class BundleMain {
       System.out.println(versionLine());
     } else if (command.equals("sidecar") && args.length == 1) {
       sidecar();
+    } else if (command.equals("snapshot")) {
+      System.exit(snapshot(args));
     } else {
       System.err.println("usage: java -jar msb-otel-agent.jar [--version]\n"
-          + "       java -javaagent:msb-otel-agent.jar -jar msb-otel-agent.jar sidecar");
+          + "       java -javaagent:msb-otel-agent.jar -jar msb-otel-agent.jar sidecar\n"
+          + "       java -jar msb-otel-agent.jar snapshot [--help | options]");
       System.exit(2);
     }
   }
 
   private static void sidecar() throws InterruptedException {
+    requireJava("the sidecar");
     if (!agentAttached()) {
       System.err.println("msb-otel sidecar: the agent is not attached; start it as\n"
           + "  java -javaagent:msb-otel-agent.jar -jar msb-otel-agent.jar sidecar");
       System.exit(2);
+    }
+    String state = awaitExtensionState();
+    if (state == null) {
+      System.err.println("msb-otel sidecar: the OpenTelemetry agent did not start the microsandbox"
+          + " extension within " + STATE_WAIT_MS / 1000 + " s, so nothing would be exported; see the"
+          + " agent's error above (for example a Prometheus port already in use)");
+      System.exit(1);
+    }
+    if (!state.equals("on")) {
+      System.err.println("msb-otel sidecar: nothing would be exported, exiting: " + state);
+      System.exit(1);
     }
     System.out.println("msb-otel sidecar running (" + versionLine() + "); metrics go wherever OTEL_*"
         + " says; stop with SIGTERM or Ctrl+C");
@@ -42,6 +73,75 @@ public final class BundleMain {
     // The agent's threads do the work; on SIGTERM/SIGINT the JVM runs its shutdown hook, which
     // collects and exports one last time before the process ends.
     Thread.currentThread().join();
+  }
+
+  /**
+   * The extension's state once the agent has set it up. The agent's premain normally finishes
+   * before main runs; a delayed start is waited for.
+   */
+  private static String awaitExtensionState() throws InterruptedException {
+    long deadline = System.nanoTime() + STATE_WAIT_MS * 1_000_000L;
+    while (true) {
+      String state = System.getProperty(STATE_PROPERTY);
+      if (state != null || System.nanoTime() - deadline > 0) {
+        return state;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Runs the embedded extension's snapshot command. The extension sits inside this jar as a jar of
+   * its own; it is copied to a private temporary file and loaded in a class loader of its own.
+   */
+  private static int snapshot(String[] args) {
+    requireJava("the snapshot command");
+    File copy = null;
+    try {
+      copy = File.createTempFile("msb-otel-extension-", ".jar");
+      copy.deleteOnExit();
+      try (InputStream in = BundleMain.class.getClassLoader() == null
+          ? ClassLoader.getSystemResourceAsStream(EXTENSION_ENTRY)
+          : BundleMain.class.getClassLoader().getResourceAsStream(EXTENSION_ENTRY)) {
+        if (in == null) {
+          System.err.println("msb-otel: this jar carries no " + EXTENSION_ENTRY);
+          return 2;
+        }
+        Files.copy(in, copy.toPath(), StandardCopyOption.REPLACE_EXISTING);
+      }
+      // Parent: the platform loader (java.sql for SQLite), not this jar's agent classes. Looked up
+      // reflectively: this class is compiled for Java 8, and requireJava has checked 11+.
+      ClassLoader platform = (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader")
+          .invoke(null);
+      try (URLClassLoader loader = new URLClassLoader(new URL[] {copy.toURI().toURL()}, platform)) {
+        Class<?> cli = Class.forName("dev.microsandbox.otel.cli.Cli", true, loader);
+        Method run = cli.getMethod("run", String[].class, java.io.PrintStream.class,
+            java.io.PrintStream.class, java.util.Map.class);
+        return (Integer) run.invoke(null, args, System.out, System.err, System.getenv());
+      }
+    } catch (IOException | ReflectiveOperationException e) {
+      System.err.println("msb-otel: the snapshot command failed to start: " + e);
+      return 2;
+    } finally {
+      if (copy != null) {
+        copy.delete();
+      }
+    }
+  }
+
+  private static void requireJava(String what) {
+    String spec = System.getProperty("java.specification.version", "0");
+    int feature;
+    try {
+      feature = Integer.parseInt(spec.startsWith("1.") ? spec.substring(2) : spec);
+    } catch (NumberFormatException e) {
+      feature = 0;
+    }
+    if (feature < REQUIRED_FEATURE) {
+      System.err.println("msb-otel: " + what + " needs Java " + REQUIRED_FEATURE
+          + " or newer; this JVM is Java " + feature + " (" + System.getProperty("java.home") + ")");
+      System.exit(2);
+    }
   }
 
   /** Whether the agent has appended its jar to the bootstrap class path, as premain does. */

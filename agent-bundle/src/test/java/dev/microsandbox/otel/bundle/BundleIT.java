@@ -96,7 +96,8 @@ class BundleIT {
           List.of("-jar", BUNDLE.toString(), "sidecar"))) {
         E2e.await(Duration.ofSeconds(60), () -> stdout(jvm).contains("msb-otel sidecar running"),
             () -> stdout(jvm) + stderr(jvm));
-        Thread.sleep(2000); // let the agent finish starting; no periodic export is due for 10 min
+        // "running" is printed once the agent has started the extension; no periodic export is
+        // due for 10 min, so anything received now would be an export the sidecar must not make.
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)), "terminated by SIGTERM (128 + 15)");
         assertTrue(sandboxMetricNames(receiver).containsAll(E2e.SANDBOX_METRICS),
@@ -106,6 +107,81 @@ class BundleIT {
         assertFalse(stderr(jvm).contains("restricted method"),
             "Enable-Native-Access in the manifest: no JDK 24+ warning for SQLite\n" + stderr(jvm));
       }
+    }
+  }
+
+  static final List<String> SIDECAR = List.of("-jar", BUNDLE.toString(), "sidecar");
+
+  /** The resource of the first sandbox point the sidecar exported. */
+  Map<String, String> sidecarResource(Map<String, String> env) throws Exception {
+    try (OtlpReceiver receiver = OtlpReceiver.http()) {
+      Map<String, String> withReceiver = E2e.with(env, "OTEL_EXPORTER_OTLP_ENDPOINT",
+          receiver.endpoint());
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, withReceiver, logs, SIDECAR)) {
+        E2e.await(Duration.ofSeconds(60), () -> !sandboxMetricNames(receiver).isEmpty(),
+            () -> stdout(jvm) + stderr(jvm));
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+        return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+            .stream().filter(p -> p.attributes().containsKey("sandbox.name")).findFirst()
+            .orElseThrow().resource();
+      }
+    }
+  }
+
+  @Test
+  void sidecarIsServiceMicrosandboxOnItsHostnameAcrossRestartsUnlessTheUserSaysOtherwise()
+      throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+      registry.start(811, 8110, "steady");
+      Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", "unset"),
+          "HOSTNAME", "msb-host-7");
+      for (int start = 0; start < 2; start++) {
+        Map<String, String> resource = sidecarResource(env);
+        assertEquals("microsandbox", resource.get("service.name"), resource::toString);
+        assertEquals("msb-host-7", resource.get("service.instance.id"),
+            "the hostname, not the agent's random UUID, on start " + (start + 1));
+      }
+      Map<String, String> user = sidecarResource(E2e.with(env, "OTEL_SERVICE_NAME", "msb-edge",
+          "OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=rack-4"));
+      assertEquals("msb-edge", user.get("service.name"));
+      assertEquals("rack-4", user.get("service.instance.id"));
+    }
+  }
+
+  @Test
+  void aSidecarThatWouldExportNothingExitsAtOnceWithTheReason() throws Exception {
+    Map<String, String> base = E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:9");
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+      Map<String, Map<String, String>> cases = Map.of(
+          "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", E2e.with(base, "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", "30sec"),
+          "OTEL_MICROSANDBOX_ENABLED=false", E2e.with(base, "OTEL_MICROSANDBOX_ENABLED", "false"),
+          "OTEL_METRICS_EXPORTER=none", E2e.with(base, "OTEL_METRICS_EXPORTER", "none"),
+          "did not start the microsandbox extension", E2e.with(base, "OTEL_METRICS_EXPORTER",
+              "prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT", String.valueOf(busy.getLocalPort())));
+      for (Map.Entry<String, Map<String, String>> c : cases.entrySet()) {
+        try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, c.getValue(), logs, SIDECAR)) {
+          int status = jvm.awaitExit(Duration.ofSeconds(45));
+          assertEquals(1, status, c.getKey() + ": " + stderr(jvm));
+          String last = stderr(jvm).lines().filter(l -> l.startsWith("msb-otel sidecar:"))
+              .reduce((a, b) -> b).orElse("");
+          assertTrue(last.contains(c.getKey()), c.getKey() + " named in: " + stderr(jvm));
+          assertFalse(stdout(jvm).contains("sidecar running"), stdout(jvm));
+        }
+      }
+    }
+  }
+
+  @Test
+  void theOneJarAlsoTakesSnapshots() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+      registry.start(821, 8210, "snapped");
+      Process snapshot = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
+          BUNDLE.toString(), "snapshot", "--msb-home", home.toString(), "--no-labels")
+          .redirectErrorStream(true).start();
+      String out = new String(snapshot.getInputStream().readAllBytes());
+      assertEquals(0, snapshot.waitFor(), out);
+      assertTrue(out.contains("snapped  id=821"), out);
+      assertFalse(out.contains("WARNING"), out);
     }
   }
 

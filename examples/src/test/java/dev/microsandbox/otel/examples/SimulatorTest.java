@@ -15,7 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -52,7 +52,7 @@ class SimulatorTest {
   void writesPlausibleGrowingFiguresThatTheReaderDecodes() throws Exception {
     try (Simulator simulator = simulator(0);
         RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
-            RegistryReader.Options.DEFAULTS, InstantSource.system())) {
+            RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
       Map<Integer, Long> diskRead = new HashMap<>();
       Set<Integer> flags = new HashSet<>();
       for (int tick = 0; tick < 20; tick++) {
@@ -82,7 +82,7 @@ class SimulatorTest {
     Set<String> identities = new HashSet<>();
     try (Simulator simulator = simulator(600); // ten events a minute per one-second tick
         RegistryReader reader = new RegistryReader(file, new RegistryReader.Options(Duration.ZERO, true),
-            InstantSource.system())) {
+            TimeSource.SYSTEM)) {
       for (int tick = 0; tick < 30; tick++) {
         now.addAndGet(1000);
         simulator.tick();
@@ -97,7 +97,7 @@ class SimulatorTest {
       assertTrue(identities.size() > 12, "new run ids and new sandboxes appeared: " + identities);
     }
     try (RegistryReader reader = new RegistryReader(file, RegistryReader.Options.DEFAULTS,
-        InstantSource.system())) {
+        TimeSource.SYSTEM)) {
       RegistrySnapshot all = reader.read(true);
       for (int i = 0; i < all.size(); i++) {
         assertNotEquals(RegistryLayout.SLOT_ACTIVE, all.get(i).state());

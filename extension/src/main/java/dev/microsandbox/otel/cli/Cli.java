@@ -2,15 +2,19 @@ package dev.microsandbox.otel.cli;
 
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
+import dev.microsandbox.otel.support.JavaRuntime;
+import dev.microsandbox.otel.support.LogSink;
+import dev.microsandbox.otel.support.TimeSource;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,18 +25,20 @@ import java.util.Set;
  */
 public final class Cli {
 
-  static final String USAGE = """
-      usage: java -jar msb-otel-extension.jar snapshot [options]
-        --msb-home DIR          microsandbox home (default: $MSB_HOME, else ~/.microsandbox)
-        --registry FILE         read this registry file instead of the one derived from the home
-        --format table|json     one line per sandbox, or one JSON object per sandbox (default table)
-        --include-stale         also show stale slots, and active ones with a dead owner or old sample
-        --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)
-        --no-owner-check        do not skip slots whose owner pid is gone (other PID namespace)
-        --watch DUR             repeat every DUR until interrupted
-        --catalog FILE          labels from this catalog (default: <home>/db/msb.db)
-        --no-labels             do not read the catalog
-      """;
+  static final String USAGE = String.join(System.lineSeparator(),
+      "usage: java -jar msb-otel-agent.jar snapshot [options]",
+      "   (or java -jar msb-otel-extension.jar snapshot [options])",
+      "  --msb-home DIR          microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
+      "  --registry FILE         read this registry file instead of the one derived from the home",
+      "  --format table|json     one line per sandbox, or one JSON object per sandbox (default table)",
+      "  --include-stale         also show stale slots, and active ones with a dead owner or old sample",
+      "  --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)",
+      "  --no-owner-check        do not skip slots whose owner pid is gone (other PID namespace)",
+      "  --reader auto|ffm|buffer  how the registry is mapped (default auto: FFM on Java 22+)",
+      "  --watch DUR             repeat every DUR until interrupted",
+      "  --catalog FILE          labels from this catalog (default: <home>/db/msb.db)",
+      "  --no-labels             do not read the catalog",
+      "");
 
   /** A person at a terminal can wait for labels longer than a collection does. */
   static final Duration CATALOG_WAIT = Duration.ofSeconds(2);
@@ -64,18 +70,20 @@ public final class Cli {
 
   private static int snapshot(SnapshotOptions options, PrintStream out, PrintStream err,
       long passes) {
-    RegistryReader.Options readerOptions =
-        new RegistryReader.Options(options.maxSampleAge(), options.checkOwner());
-    try (RegistryReader reader = new RegistryReader(options.registry(), readerOptions,
-            InstantSource.system(), null, (level, message) -> { });
-        LabelSource labels = options.catalog() == null ? LabelSource.NONE
-            : new CatalogLabels(options.catalog(), Set.of(), CATALOG_WAIT)) {
+    RegistryReader.Options readerOptions = new RegistryReader.Options(options.maxSampleAge,
+        options.checkOwner, options.access);
+    // The command prints problems itself: the registry's as its error, the catalog's not at all
+    // (a snapshot sends no metrics; the JSON's "labels": null and the table's missing labels say it).
+    try (RegistryReader reader = new RegistryReader(options.registry, readerOptions,
+            TimeSource.SYSTEM, null, LogSink.QUIET);
+        LabelSource labels = options.catalog == null ? LabelSource.NONE
+            : new CatalogLabels(options.catalog, Set.of(), CATALOG_WAIT, LogSink.QUIET)) {
       String lastError = null;
       for (long pass = 0; pass < passes; pass++) {
-        RegistrySnapshot snapshot = reader.read(options.includeStale());
+        RegistrySnapshot snapshot = reader.read(options.includeStale);
         String error = error(snapshot, options);
         if (error != null) {
-          if (options.watch() == null) {
+          if (options.watch == null) {
             err.println("msb-otel: " + error);
             return 1;
           }
@@ -87,10 +95,10 @@ public final class Cli {
           print(snapshot, options, labels, out);
         }
         lastError = error;
-        if (options.watch() == null) {
+        if (options.watch == null) {
           return 0;
         }
-        if (pass + 1 < passes && !sleep(options.watch())) {
+        if (pass + 1 < passes && !sleep(options.watch)) {
           return 0;
         }
       }
@@ -103,23 +111,41 @@ public final class Cli {
       return snapshot.problem().message();
     }
     if (!snapshot.present()) {
-      return "no registry at " + options.registry() + " (no sandbox has run under this home;"
-          + " check --msb-home / MSB_HOME)";
+      return absentRegistry(options);
     }
     return null;
   }
 
+  /** Why there is no registry, in terms of what the user gave: a file, a home, or neither. */
+  static String absentRegistry(SnapshotOptions options) {
+    if (options.home == null) {
+      return "no registry at " + options.registry + ": the file does not exist";
+    }
+    String why = "no registry at " + options.registry + " for microsandbox home '" + options.home
+        + "' (from " + options.homeSource + ")";
+    if (!Files.isDirectory(Path.of(options.home.isEmpty() ? "." : options.home))) {
+      return why + ": the directory " + options.home + " does not exist; check "
+          + options.homeSource;
+    }
+    if (options.home.length() > 1 && options.home.endsWith("/")) {
+      return why + ": no sandbox has run under this home. Note the trailing slash: msb hashes the"
+          + " home exactly as given, so '" + options.home + "' and '"
+          + options.home.substring(0, options.home.length() - 1) + "' are different registries";
+    }
+    return why + ": no sandbox has run under this home yet, or msb runs with another home";
+  }
+
   private static void print(RegistrySnapshot snapshot, SnapshotOptions options, LabelSource labels,
       PrintStream out) {
-    boolean json = options.json();
+    boolean json = options.json;
     if (!json) {
-      out.println("# " + options.registry() + ": " + snapshot.size() + " sandbox"
+      out.println("# " + options.registry + ": " + snapshot.size() + " sandbox"
           + (snapshot.size() == 1 ? "" : "es") + " of " + snapshot.capacity() + " slots");
     }
     for (int i = 0; i < snapshot.size(); i++) {
       SandboxSample s = snapshot.get(i);
       Map<String, String> sandboxLabels = labels.labelsOf(s.sandboxId());
-      out.println(json ? SampleFormat.json(s, options.catalog() == null ? null : sandboxLabels)
+      out.println(json ? SampleFormat.json(s, options.catalog == null ? null : sandboxLabels)
           : SampleFormat.line(s, sandboxLabels));
     }
     out.flush();
@@ -127,7 +153,7 @@ public final class Cli {
 
   private static boolean sleep(Duration period) {
     try {
-      Thread.sleep(period);
+      Thread.sleep(period.toMillis());
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -136,8 +162,34 @@ public final class Cli {
   }
 
   /** Parsed {@code snapshot} arguments. */
-  record SnapshotOptions(Path registry, boolean json, boolean includeStale, Duration maxSampleAge,
-      boolean checkOwner, Duration watch, Path catalog) {
+  static final class SnapshotOptions {
+    final Path registry;
+    /** The home the registry was derived from, or null when {@code --registry} named the file. */
+    final String home;
+    /** Where {@link #home} came from: {@code --msb-home}, {@code MSB_HOME} or {@code HOME}. */
+    final String homeSource;
+    final boolean json;
+    final boolean includeStale;
+    final Duration maxSampleAge;
+    final boolean checkOwner;
+    final RegistryAccess access;
+    final Duration watch;
+    final Path catalog;
+
+    private SnapshotOptions(Path registry, String home, String homeSource, boolean json,
+        boolean includeStale, Duration maxSampleAge, boolean checkOwner, RegistryAccess access,
+        Duration watch, Path catalog) {
+      this.registry = registry;
+      this.home = home;
+      this.homeSource = homeSource;
+      this.json = json;
+      this.includeStale = includeStale;
+      this.maxSampleAge = maxSampleAge;
+      this.checkOwner = checkOwner;
+      this.access = access;
+      this.watch = watch;
+      this.catalog = catalog;
+    }
 
     /** Parses {@code args}; null means help was asked for. */
     static SnapshotOptions parse(String[] args, Map<String, String> env) {
@@ -154,43 +206,66 @@ public final class Cli {
       boolean includeStale = false;
       Duration maxAge = RegistryReader.Options.DEFAULTS.maxSampleAge();
       boolean checkOwner = true;
+      RegistryAccess access = RegistryAccess.AUTO;
       Duration watch = null;
       Path catalog = null;
       boolean labels = true;
       for (int i = 1; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
-          case "--msb-home" -> home = value(args, ++i, arg);
-          case "--registry" -> registry = Path.of(value(args, ++i, arg));
-          case "--format" -> {
+          case "--msb-home":
+            home = value(args, ++i, arg);
+            break;
+          case "--registry":
+            registry = Path.of(value(args, ++i, arg));
+            break;
+          case "--format":
             String format = value(args, ++i, arg);
             if (!format.equals("table") && !format.equals("json")) {
               throw new IllegalArgumentException("--format takes table or json, not '" + format
                   + "'");
             }
             json = format.equals("json");
-          }
-          case "--include-stale" -> includeStale = true;
-          case "--max-sample-age" -> maxAge = duration(args, ++i, arg);
-          case "--no-owner-check" -> checkOwner = false;
-          case "--watch" -> {
+            break;
+          case "--include-stale":
+            includeStale = true;
+            break;
+          case "--max-sample-age":
+            maxAge = duration(args, ++i, arg);
+            break;
+          case "--no-owner-check":
+            checkOwner = false;
+            break;
+          case "--reader":
+            access = access(value(args, ++i, arg));
+            break;
+          case "--watch":
             watch = duration(args, ++i, arg);
             if (watch.isZero()) {
               throw new IllegalArgumentException("--watch needs a period above zero");
             }
-          }
-          case "--catalog" -> catalog = Path.of(value(args, ++i, arg));
-          case "--no-labels" -> labels = false;
-          case "--help", "-h" -> {
+            break;
+          case "--catalog":
+            catalog = Path.of(value(args, ++i, arg));
+            break;
+          case "--no-labels":
+            labels = false;
+            break;
+          case "--help":
+          case "-h":
             return null;
-          }
-          default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+          default:
+            throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
       if (home != null && registry != null) {
         throw new IllegalArgumentException("--msb-home and --registry exclude each other");
       }
-      String resolvedHome = home != null ? home : RegistryLocation.resolveHome(env);
+      String homeSource = home != null ? "--msb-home" : env.containsKey("MSB_HOME") ? "MSB_HOME"
+          : "HOME";
+      String resolvedHome = home != null ? home
+          : RegistryLocation.resolveHome(env, System.getProperty("user.home"));
+      String shownHome = registry == null ? resolvedHome : null;
       if (registry == null) {
         registry = RegistryLocation.registryFile(resolvedHome);
       }
@@ -199,7 +274,20 @@ public final class Cli {
       } else if (catalog == null) {
         catalog = RegistryLocation.catalogFile(resolvedHome);
       }
-      return new SnapshotOptions(registry, json, includeStale, maxAge, checkOwner, watch, catalog);
+      return new SnapshotOptions(registry, shownHome, homeSource, json, includeStale, maxAge,
+          checkOwner, access, watch, catalog);
+    }
+
+    private static RegistryAccess access(String text) {
+      RegistryAccess access = RegistryAccess.parse(text);
+      if (access == null) {
+        throw new IllegalArgumentException("--reader takes auto, ffm or buffer, not '" + text + "'");
+      }
+      if (!access.availableOnThisJvm()) {
+        throw new IllegalArgumentException("--reader ffm needs Java " + RegistryAccess.FFM_FEATURE
+            + " or newer; this JVM is Java " + JavaRuntime.feature());
+      }
+      return access;
     }
 
     private static String value(String[] args, int i, String option) {

@@ -33,7 +33,7 @@ public final class SampleFormat {
         .append("  net rx=").append(bytes(s.netRxBytes())).append(" tx=").append(bytes(s.netTxBytes()))
         .append("  up=").append(uptime(s.uptimeMs()));
     if (s.state() == RegistryLayout.SLOT_STALE) {
-      b.append("  [stale]");
+      b.append("  Stale");
     }
     if (!labels.isEmpty()) {
       b.append("  labels=").append(labels);

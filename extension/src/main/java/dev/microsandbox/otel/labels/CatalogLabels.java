@@ -2,6 +2,7 @@ package dev.microsandbox.otel.labels;
 
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.support.DistinctProblemLog;
+import dev.microsandbox.otel.support.LogSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,6 +30,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.sqlite.JDBC;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteOpenMode;
 
@@ -49,15 +51,33 @@ import org.sqlite.SQLiteOpenMode;
 public final class CatalogLabels implements LabelSource {
 
   private static final Logger LOGGER = Logger.getLogger(CatalogLabels.class.getName());
+  /** How long close() waits for the worker, before and after interrupting its query. */
+  private static final long STOP_WAIT_MS = 500;
   private static final String QUERY =
       "SELECT id, COALESCE(active_config, config) FROM sandbox WHERE id IN (SELECT value FROM json_each(?))";
 
   /** What is known about one sandbox: the config text its labels were parsed from. */
-  private record Entry(String config, Map<String, String> labels) {}
+  private static final class Entry {
+    final String config;
+    final Map<String, String> labels;
+
+    Entry(String config, Map<String, String> labels) {
+      this.config = config;
+      this.labels = labels;
+    }
+  }
 
   /** An immutable id → labels index for collections: sorted ids, looked up without boxing. */
-  private record Published(int[] ids, List<Map<String, String>> labels) {
+  private static final class Published {
     static final Published EMPTY = new Published(new int[0], List.of());
+
+    final int[] ids;
+    final List<Map<String, String>> labels;
+
+    Published(int[] ids, List<Map<String, String>> labels) {
+      this.ids = ids;
+      this.labels = labels;
+    }
 
     Map<String, String> get(int id) {
       int i = Arrays.binarySearch(ids, id);
@@ -68,13 +88,14 @@ public final class CatalogLabels implements LabelSource {
   private final Path catalog;
   private final Set<String> excluded;
   private final long timeoutNanos;
+  private final LogSink log;
   private final DistinctProblemLog problems;
   private final String readableAgain;
   private final ExecutorService worker;
 
   // Owned by the worker thread.
   private final Map<Integer, Entry> entries = new HashMap<>();
-  private Connection connection;
+  private volatile Connection connection; // closed by close() if the worker does not stop
   private long dataVersion = Long.MIN_VALUE;
   private boolean dirty;
 
@@ -88,10 +109,16 @@ public final class CatalogLabels implements LabelSource {
    * per collection.
    */
   public CatalogLabels(Path catalog, Set<String> excluded, Duration timeout) {
+    this(catalog, excluded, timeout, LogSink.of(LOGGER));
+  }
+
+  /** As {@link #CatalogLabels(Path, Set, Duration)}, logging through {@code log}. */
+  public CatalogLabels(Path catalog, Set<String> excluded, Duration timeout, LogSink log) {
     this.catalog = catalog;
     this.excluded = Set.copyOf(excluded);
     this.timeoutNanos = timeout.toNanos();
-    this.problems = new DistinctProblemLog(LOGGER);
+    this.log = log;
+    this.problems = new DistinctProblemLog(log);
     this.readableAgain = "microsandbox catalog " + catalog + " is readable again; labels are back";
     this.worker = Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "microsandbox-catalog");
@@ -129,7 +156,7 @@ public final class CatalogLabels implements LabelSource {
     } catch (TimeoutException e) {
       if (!slowLogged) {
         slowLogged = true;
-        LOGGER.info("microsandbox catalog " + catalog + " did not answer within "
+        log.log(Level.INFO, "microsandbox catalog " + catalog + " did not answer within "
             + Duration.ofNanos(timeoutNanos).toMillis() + " ms; this collection uses the labels"
             + " already known");
       }
@@ -149,15 +176,43 @@ public final class CatalogLabels implements LabelSource {
     return labels != null ? labels : Map.of();
   }
 
+  /**
+   * Stops the worker and closes the connection, in that order where the worker stops in time; a
+   * worker stuck in SQLite (a locked catalog's busy wait) has its statement interrupted, and the
+   * connection is closed whatever the worker does.
+   */
   @Override
   public void close() {
     worker.shutdownNow();
     try {
-      if (worker.awaitTermination(1, TimeUnit.SECONDS) && connection != null) {
-        connection.close();
+      if (!worker.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
+        interruptQuery();
+        worker.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS);
       }
-    } catch (SQLException | InterruptedException e) {
-      LOGGER.log(Level.FINE, "closing the catalog failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeConnection();
+  }
+
+  /** Whether the catalog connection is closed (or was never opened). */
+  boolean connectionClosed() {
+    try {
+      Connection open = connection;
+      return open == null || open.isClosed();
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private void interruptQuery() {
+    Connection open = connection;
+    try {
+      if (open != null) {
+        open.unwrap(SQLiteConnection.class).getDatabase().interrupt();
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOGGER.log(Level.FINE, "interrupting the catalog query failed", e);
     }
   }
 
@@ -239,7 +294,7 @@ public final class CatalogLabels implements LabelSource {
     for (int id : ids) {
       String config = configs.get(id);
       Entry known = entries.get(id);
-      if (known == null || !Objects.equals(known.config(), config)) {
+      if (known == null || !Objects.equals(known.config, config)) {
         entries.put(id, new Entry(config, parse(id, config)));
         dirty = true;
       }
@@ -253,7 +308,8 @@ public final class CatalogLabels implements LabelSource {
     try {
       return LabelsJson.parse(config, excluded);
     } catch (LabelsJson.Invalid e) {
-      LOGGER.warning("microsandbox catalog: sandbox " + id + " gets no labels: " + e.getMessage());
+      log.log(Level.WARNING, "microsandbox catalog: sandbox " + id + " gets no labels: "
+          + e.getMessage());
       return Map.of();
     }
   }
@@ -271,7 +327,7 @@ public final class CatalogLabels implements LabelSource {
       int[] ids = entries.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
       List<Map<String, String>> labels = new ArrayList<>(ids.length);
       for (int id : ids) {
-        labels.add(entries.get(id).labels());
+        labels.add(entries.get(id).labels);
       }
       published = new Published(ids, List.copyOf(labels));
       dirty = false;
@@ -284,7 +340,7 @@ public final class CatalogLabels implements LabelSource {
     dirty = false;
   }
 
-  private void closeConnection() {
+  private synchronized void closeConnection() {
     try {
       if (connection != null) {
         connection.close();

@@ -84,14 +84,23 @@ final class LabelsJson {
   }
 
   private static String describe(JsonToken token) {
-    return switch (token) {
-      case START_ARRAY -> "an array";
-      case START_OBJECT -> "an object";
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      default -> token.name();
-    };
+    switch (token) {
+      case START_ARRAY:
+        return "an array";
+      case START_OBJECT:
+        return "an object";
+      case VALUE_STRING:
+        return "a string";
+      case VALUE_NUMBER_INT:
+      case VALUE_NUMBER_FLOAT:
+        return "a number";
+      case VALUE_TRUE:
+      case VALUE_FALSE:
+        return "a boolean";
+      case VALUE_NULL:
+        return "null";
+      default:
+        return token.name();
+    }
   }
 }

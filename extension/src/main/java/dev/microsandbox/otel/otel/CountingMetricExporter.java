@@ -7,7 +7,7 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.Collection;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -23,10 +23,10 @@ final class CountingMetricExporter implements MetricExporter {
 
   private final MetricExporter delegate;
   private final ExportStats stats;
-  private final InstantSource clock;
+  private final TimeSource clock;
   private volatile boolean failing;
 
-  CountingMetricExporter(MetricExporter delegate, ExportStats stats, InstantSource clock) {
+  CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
     this.delegate = delegate;
     this.stats = stats;
     this.clock = clock;
@@ -43,7 +43,7 @@ final class CountingMetricExporter implements MetricExporter {
     }
     result.whenComplete(() -> {
       if (result.isSuccess()) {
-        stats.succeeded(clock.millis());
+        stats.succeeded(clock.wallMillis());
         if (failing) {
           failing = false;
           LOGGER.info("microsandbox metrics exporter recovered after failed exports");

@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.otel;
 
 import com.google.auto.service.AutoService;
+import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.JavaRuntime;
 import io.opentelemetry.javaagent.extension.AgentListener;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
@@ -26,6 +27,7 @@ public final class MicrosandboxAgentListener implements AgentListener {
       MicrosandboxAutoConfiguration.start(autoConfiguredSdk.getOpenTelemetrySdk().getMeterProvider());
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.SEVERE, "microsandbox metrics are off: start-up failed", e);
+      ExtensionState.off("start-up failed: " + e);
     }
   }
 }

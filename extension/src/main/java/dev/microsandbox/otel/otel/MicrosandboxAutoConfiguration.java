@@ -3,73 +3,96 @@ package dev.microsandbox.otel.otel;
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.support.ExtensionState;
+import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
-import java.time.InstantSource;
-import java.util.Map;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Wires the extension into the agent once the JVM is known to be new enough: settings from the
- * autoconfigured properties, resource defaults, the counting exporter wrapper, and, after the SDK is
- * built, the instruments. The agent creates the customizer and the listener as separate service
- * instances, so what one learns for the other is kept here. Nothing here lets an exception reach
- * the agent: a failure switches the extension off with one log line.
+ * autoconfigured properties, the sidecar's resource defaults, the counting exporter wrapper, the
+ * reader wrapper that releases everything at SDK shutdown, and, after the SDK is built, the
+ * instruments. The agent creates the customizer and the listener as separate service instances, so
+ * what one learns for the other is kept here. Nothing here lets an exception reach the agent: a
+ * failure switches the extension off with one log line.
  */
 final class MicrosandboxAutoConfiguration {
 
+  /** A maximum sample age below this cannot be met by any real sampling period (msb samples ~1 s). */
+  static final Duration SHORTEST_SENSIBLE_SAMPLE_AGE = Duration.ofSeconds(1);
+
   private static final Logger LOGGER = Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
   private static final ExportStats STATS = new ExportStats();
+  private static final RunMode MODE = RunMode.detect();
 
   /** Null until the properties are read, and when they are invalid or disable the extension. */
   private static volatile MicrosandboxSettings settings;
   private static volatile boolean exporterWrapped;
+  private static volatile SandboxMetrics metrics;
+  private static final AtomicInteger openReaders = new AtomicInteger();
 
   private MicrosandboxAutoConfiguration() {}
 
   static void customize(AutoConfigurationCustomizer customizer) {
     customizer.addPropertiesCustomizer(config -> {
       settings = guarded("reading the settings", () -> parse(config), null);
-      return Map.of();
+      return Collections.emptyMap();
     });
-    customizer.addResourceCustomizer((resource, config) -> settings == null ? resource
-        : guarded("setting resource defaults",
+    customizer.addResourceCustomizer((resource, config) -> settings == null || MODE != RunMode.SIDECAR
+        ? resource // an application's resource is the application's
+        : guarded("setting the sidecar's resource defaults",
             () -> ResourceDefaults.apply(resource, config, System.getenv()), resource));
     customizer.addMetricExporterCustomizer((exporter, config) -> {
       if (settings == null) {
         return exporter;
       }
       exporterWrapped = true;
-      return new CountingMetricExporter(exporter, STATS, InstantSource.system());
+      return new CountingMetricExporter(exporter, STATS, TimeSource.SYSTEM);
+    });
+    customizer.addMetricReaderCustomizer((reader, config) -> {
+      if (settings == null) {
+        return reader;
+      }
+      openReaders.incrementAndGet();
+      return new ReleasingMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
     });
   }
 
   /**
    * Registers the instruments on the built SDK's meter provider; returns them, or null when the
-   * extension is off. The SDK's callbacks keep them alive.
+   * extension is off. The SDK's callbacks keep them alive; the last reader's shutdown closes them.
    */
   static SandboxMetrics start(MeterProvider meterProvider) {
     MicrosandboxSettings active = settings;
     if (active == null) {
       return null;
     }
-    SandboxMetrics metrics = guarded("registering the sandbox instruments",
+    SandboxMetrics started = guarded("registering the sandbox instruments",
         () -> create(meterProvider, active, exporterWrapped ? STATS : null), null);
-    if (metrics != null) {
-      LOGGER.info("microsandbox metrics on: registry " + active.registry() + ", maximum sample age "
-          + active.maxSampleAge() + ", extension " + ExtensionVersion.VERSION);
+    if (started != null) {
+      metrics = started;
+      announce(active);
+      ExtensionState.on();
     }
-    return metrics;
+    return started;
   }
 
   /** The metrics for {@code settings} on {@code meterProvider}. */
   static SandboxMetrics create(MeterProvider meterProvider, MicrosandboxSettings settings,
       ExportStats stats) {
     RegistryReader reader = new RegistryReader(settings.registry(), settings.readerOptions(),
-        InstantSource.system());
+        TimeSource.SYSTEM);
     LabelSource labels = settings.labelsEnabled()
         ? new CatalogLabels(settings.catalog(), settings.labelsExclude(), settings.labelsTimeout())
         : LabelSource.NONE;
@@ -77,20 +100,65 @@ final class MicrosandboxAutoConfiguration {
         new SandboxAttributes(settings.emitRunId(), settings.emitPid()), stats);
   }
 
+  /** Start-up lines an operator can check a wrong home or a self-defeating setting against. */
+  private static void announce(MicrosandboxSettings active) {
+    boolean homeExists = Files.isDirectory(Path.of(active.home().isEmpty() ? "." : active.home()));
+    String line = "microsandbox metrics on (" + MODE.name().toLowerCase(Locale.ROOT) + " mode,"
+        + " extension " + ExtensionVersion.VERSION + ", " + active.reader().resolved().configValue()
+        + " reader): home " + active.home() + (homeExists ? "" : " (does not exist)")
+        + ", registry " + active.registry() + ", maximum sample age " + active.maxSampleAge();
+    if (homeExists) {
+      LOGGER.info(line);
+    } else {
+      LOGGER.warning(line + ". No sandbox can have run under a home that does not exist: set"
+          + " MSB_HOME (or OTEL_MICROSANDBOX_HOME) to the home msb runs with");
+    }
+    Duration age = active.maxSampleAge();
+    if (!age.isZero() && age.compareTo(SHORTEST_SENSIBLE_SAMPLE_AGE) < 0) {
+      LOGGER.warning("microsandbox metrics: " + MicrosandboxSettings.envName(
+          MicrosandboxSettings.MAX_SAMPLE_AGE) + " is " + age.toMillis() + " ms, shorter than msb's"
+          + " sampling period (about 1 s): most sandboxes will be skipped as sample_too_old."
+          + " A bare number means milliseconds; write 30s for 30 seconds");
+    }
+  }
+
+  private static void readerShutDown() {
+    if (openReaders.decrementAndGet() == 0) {
+      SandboxMetrics open = metrics;
+      metrics = null;
+      if (open != null) {
+        open.close();
+      }
+    }
+  }
+
   private static MicrosandboxSettings parse(ConfigProperties config) {
     try {
       MicrosandboxSettings parsed = MicrosandboxSettings.from(config, System.getenv());
       if (!parsed.enabled()) {
-        LOGGER.info("microsandbox metrics are off (" + MicrosandboxSettings.envName(
+        return off(Level.INFO, "microsandbox metrics are off (" + MicrosandboxSettings.envName(
             MicrosandboxSettings.ENABLED) + "=false)");
-        return null;
+      }
+      if (MODE == RunMode.SIDECAR && exportsNothing(config)) {
+        return off(Level.SEVERE, "microsandbox metrics are off: OTEL_METRICS_EXPORTER=none leaves"
+            + " the sidecar nothing to export to; set otlp, prometheus or console");
       }
       return parsed;
     } catch (MicrosandboxSettings.Invalid e) {
-      LOGGER.severe("microsandbox metrics are off: " + e.getMessage() + ". Fix the setting and"
-          + " restart; the application itself is unaffected.");
-      return null;
+      return off(Level.SEVERE, "microsandbox metrics are off: " + e.getMessage() + ". Fix the"
+          + " setting and restart; the application itself is unaffected.");
     }
+  }
+
+  private static boolean exportsNothing(ConfigProperties config) {
+    List<String> exporters = config.getList("otel.metrics.exporter");
+    return exporters.size() == 1 && exporters.get(0).trim().equalsIgnoreCase("none");
+  }
+
+  private static MicrosandboxSettings off(Level level, String reason) {
+    LOGGER.log(level, reason);
+    ExtensionState.off(reason);
+    return null;
   }
 
   private static <T> T guarded(String what, Supplier<T> action, T fallback) {
@@ -98,6 +166,7 @@ final class MicrosandboxAutoConfiguration {
       return action.get();
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.SEVERE, "microsandbox metrics are off: " + what + " failed", e);
+      ExtensionState.off(what + " failed: " + e);
       settings = null;
       return fallback;
     }

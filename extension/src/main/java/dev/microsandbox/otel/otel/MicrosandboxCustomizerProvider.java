@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.otel;
 
 import com.google.auto.service.AutoService;
+import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.JavaRuntime;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
@@ -9,8 +10,8 @@ import java.util.logging.Logger;
 
 /**
  * The agent's first contact with the extension. Compiled for Java 8 so that it loads on any JVM the
- * agent runs on: on a JVM older than 22 it logs one warning and the extension stays off; otherwise
- * it hands over to code that uses the FFM API.
+ * agent runs on: on a JVM older than 11 it logs one warning and the extension stays off; otherwise
+ * it hands over to code compiled for Java 11 (and, on 22+, the FFM registry reader).
  */
 @AutoService(AutoConfigurationCustomizerProvider.class)
 public final class MicrosandboxCustomizerProvider implements AutoConfigurationCustomizerProvider {
@@ -20,14 +21,16 @@ public final class MicrosandboxCustomizerProvider implements AutoConfigurationCu
   @Override
   public void customize(AutoConfigurationCustomizer customizer) {
     if (!JavaRuntime.supported()) {
-      LOGGER.warning(JavaRuntime.unsupportedMessage("the microsandbox metrics extension")
-          + "; it stays off and the application runs normally");
+      String reason = JavaRuntime.unsupportedMessage("the microsandbox metrics extension");
+      LOGGER.warning(reason + "; it stays off and the application runs normally");
+      ExtensionState.off(reason);
       return;
     }
     try {
       MicrosandboxAutoConfiguration.customize(customizer);
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.SEVERE, "microsandbox metrics are off: start-up failed", e);
+      ExtensionState.off("start-up failed: " + e);
     }
   }
 }

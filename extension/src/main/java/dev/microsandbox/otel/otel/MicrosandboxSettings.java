@@ -1,8 +1,10 @@
 package dev.microsandbox.otel.otel;
 
+import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.Durations;
+import dev.microsandbox.otel.support.JavaRuntime;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,23 +18,9 @@ import java.util.TreeSet;
  * The extension's configuration, read once at start-up from the agent's {@link ConfigProperties}:
  * every option is a system property {@code otel.microsandbox.*} and an environment variable
  * {@code OTEL_MICROSANDBOX_*}. Values are parsed strictly; a bad one is an {@link Invalid} naming
- * the variable and the value, and the extension stays off.
- *
- * @param enabled whether the extension does anything at all
- * @param home the microsandbox home the registry name is derived from
- * @param registry the registry file
- * @param emitRunId add {@code sandbox.run_id} to every datapoint
- * @param emitPid add {@code sandbox.pid} to every datapoint
- * @param maxSampleAge leave out samples older than this; zero disables
- * @param ownerCheck leave out active slots whose owner pid is gone
- * @param labelsEnabled attach catalog labels
- * @param labelsExclude label keys withheld from metrics
- * @param catalog the SQLite catalog labels are read from
- * @param labelsTimeout the longest a collection waits for the catalog
+ * the variable and the value, and the extension stays off. Immutable.
  */
-public record MicrosandboxSettings(boolean enabled, String home, Path registry, boolean emitRunId,
-    boolean emitPid, Duration maxSampleAge, boolean ownerCheck, boolean labelsEnabled,
-    Set<String> labelsExclude, Path catalog, Duration labelsTimeout) {
+public final class MicrosandboxSettings {
 
   /** Property names (the env var is the upper-cased name with dots as underscores). */
   public static final String ENABLED = "otel.microsandbox.enabled";
@@ -46,9 +34,43 @@ public record MicrosandboxSettings(boolean enabled, String home, Path registry, 
   public static final String LABELS_EXCLUDE = "otel.microsandbox.labels.exclude";
   public static final String CATALOG = "otel.microsandbox.catalog";
   public static final String LABELS_TIMEOUT = "otel.microsandbox.labels.timeout";
+  public static final String READER = "otel.microsandbox.reader";
 
   /** Default longest wait for the catalog in one collection. */
   public static final Duration DEFAULT_LABELS_TIMEOUT = Duration.ofMillis(50);
+
+  private final boolean enabled;
+  private final String home;
+  private final Path registry;
+  private final boolean emitRunId;
+  private final boolean emitPid;
+  private final Duration maxSampleAge;
+  private final boolean ownerCheck;
+  private final boolean labelsEnabled;
+  private final Set<String> labelsExclude;
+  private final Path catalog;
+  private final Duration labelsTimeout;
+  private final RegistryAccess reader;
+
+  private MicrosandboxSettings(ConfigProperties config, Map<String, String> env) throws Invalid {
+    enabled = bool(config, ENABLED, true);
+    String configuredHome = config.getString(HOME);
+    home = configuredHome == null || configuredHome.isEmpty()
+        ? RegistryLocation.resolveHome(env, System.getProperty("user.home")) : configuredHome;
+    registry = path(config, REGISTRY, RegistryLocation.registryFile(home));
+    emitRunId = bool(config, EMIT_RUN_ID, false);
+    emitPid = bool(config, EMIT_PID, false);
+    maxSampleAge = duration(config, MAX_SAMPLE_AGE, RegistryReader.Options.DEFAULTS.maxSampleAge());
+    ownerCheck = bool(config, OWNER_CHECK, true);
+    labelsEnabled = bool(config, LABELS_ENABLED, true);
+    labelsExclude = list(config, LABELS_EXCLUDE);
+    catalog = path(config, CATALOG, RegistryLocation.catalogFile(home));
+    labelsTimeout = duration(config, LABELS_TIMEOUT, DEFAULT_LABELS_TIMEOUT);
+    if (labelsTimeout.isZero()) {
+      throw new Invalid(LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT), "must be above zero");
+    }
+    reader = access(config);
+  }
 
   /** A setting that cannot be used. */
   public static final class Invalid extends Exception {
@@ -65,30 +87,72 @@ public record MicrosandboxSettings(boolean enabled, String home, Path registry, 
    */
   public static MicrosandboxSettings from(ConfigProperties config, Map<String, String> env)
       throws Invalid {
-    boolean enabled = bool(config, ENABLED, true);
-    String home = config.getString(HOME);
-    if (home == null || home.isEmpty()) {
-      home = RegistryLocation.resolveHome(env);
-    }
-    String registry = config.getString(REGISTRY);
-    String catalog = config.getString(CATALOG);
-    Duration timeout = duration(config, LABELS_TIMEOUT, DEFAULT_LABELS_TIMEOUT);
-    if (timeout.isZero()) {
-      throw new Invalid(LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT), "must be above zero");
-    }
-    return new MicrosandboxSettings(enabled, home,
-        registry == null || registry.isEmpty() ? RegistryLocation.registryFile(home) : Path.of(registry),
-        bool(config, EMIT_RUN_ID, false), bool(config, EMIT_PID, false),
-        duration(config, MAX_SAMPLE_AGE, RegistryReader.Options.DEFAULTS.maxSampleAge()),
-        bool(config, OWNER_CHECK, true), bool(config, LABELS_ENABLED, true),
-        list(config, LABELS_EXCLUDE),
-        catalog == null || catalog.isEmpty() ? RegistryLocation.catalogFile(home) : Path.of(catalog),
-        timeout);
+    return new MicrosandboxSettings(config, env);
+  }
+
+  /** Whether the extension does anything at all. */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The microsandbox home the registry name is derived from. */
+  public String home() {
+    return home;
+  }
+
+  /** The registry file. */
+  public Path registry() {
+    return registry;
+  }
+
+  /** Whether every datapoint carries {@code sandbox.run_id}. */
+  public boolean emitRunId() {
+    return emitRunId;
+  }
+
+  /** Whether every datapoint carries {@code sandbox.pid}. */
+  public boolean emitPid() {
+    return emitPid;
+  }
+
+  /** Samples older than this are left out; zero disables. */
+  public Duration maxSampleAge() {
+    return maxSampleAge;
+  }
+
+  /** Whether active slots whose owner pid is gone are left out. */
+  public boolean ownerCheck() {
+    return ownerCheck;
+  }
+
+  /** Whether catalog labels are attached. */
+  public boolean labelsEnabled() {
+    return labelsEnabled;
+  }
+
+  /** Label keys withheld from metrics. */
+  public Set<String> labelsExclude() {
+    return labelsExclude;
+  }
+
+  /** The SQLite catalog labels are read from. */
+  public Path catalog() {
+    return catalog;
+  }
+
+  /** The longest a collection waits for the catalog. */
+  public Duration labelsTimeout() {
+    return labelsTimeout;
+  }
+
+  /** How the registry is mapped, as configured ({@link RegistryAccess#AUTO} by default). */
+  public RegistryAccess reader() {
+    return reader;
   }
 
   /** The reader options these settings imply. */
   public RegistryReader.Options readerOptions() {
-    return new RegistryReader.Options(maxSampleAge, ownerCheck);
+    return new RegistryReader.Options(maxSampleAge, ownerCheck, reader);
   }
 
   /** {@code otel.microsandbox.max.sample.age} → {@code OTEL_MICROSANDBOX_MAX_SAMPLE_AGE}. */
@@ -102,11 +166,36 @@ public record MicrosandboxSettings(boolean enabled, String home, Path registry, 
     if (value == null || value.isBlank()) {
       return fallback;
     }
-    return switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new Invalid(property, value, "expected true or false");
-    };
+    switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw new Invalid(property, value, "expected true or false");
+    }
+  }
+
+  private static Path path(ConfigProperties config, String property, Path fallback) {
+    String value = config.getString(property);
+    return value == null || value.isEmpty() ? fallback : Path.of(value);
+  }
+
+  private static RegistryAccess access(ConfigProperties config) throws Invalid {
+    String value = config.getString(READER);
+    if (value == null || value.isBlank()) {
+      return RegistryAccess.AUTO;
+    }
+    RegistryAccess access = RegistryAccess.parse(value);
+    if (access == null) {
+      throw new Invalid(READER, value, "expected auto, ffm or buffer");
+    }
+    if (!access.availableOnThisJvm()) {
+      throw new Invalid(READER, value, "the FFM reader needs Java " + RegistryAccess.FFM_FEATURE
+          + " or newer and this JVM is Java " + JavaRuntime.feature()
+          + "; use auto or buffer");
+    }
+    return access;
   }
 
   private static Duration duration(ConfigProperties config, String property, Duration fallback)

@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The resource defaults of {@code msb-metrics}: {@code service.name=microsandbox} and
- * {@code service.instance.id=<hostname>}, each only where the user set nothing: any
- * {@code OTEL_SERVICE_NAME} or {@code OTEL_RESOURCE_ATTRIBUTES} setting wins.
+ * The sidecar's resource defaults, those of {@code msb-metrics}: {@code service.name=microsandbox}
+ * and {@code service.instance.id=<hostname>}, each only where the user set nothing: any
+ * {@code OTEL_SERVICE_NAME} or {@code OTEL_RESOURCE_ATTRIBUTES} setting wins. The hostname replaces
+ * the random UUID the agent's own {@code ServiceInstanceIdResourceProvider} puts there before
+ * customizers run, so that series survive a restart. Never applied in an application's JVM.
  */
 final class ResourceDefaults {
 
@@ -28,8 +30,7 @@ final class ResourceDefaults {
     if ((serviceName == null || serviceName.isEmpty()) && !userAttributes.containsKey(SERVICE_NAME.getKey())) {
       builder.put(SERVICE_NAME, DEFAULT_SERVICE_NAME);
     }
-    if (!userAttributes.containsKey(SERVICE_INSTANCE_ID.getKey())
-        && resource.getAttribute(SERVICE_INSTANCE_ID) == null) {
+    if (!userAttributes.containsKey(SERVICE_INSTANCE_ID.getKey())) {
       String host = hostname(env);
       if (host != null) {
         builder.put(SERVICE_INSTANCE_ID, host);

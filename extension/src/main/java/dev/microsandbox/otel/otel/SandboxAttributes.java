@@ -74,8 +74,26 @@ public final class SandboxAttributes {
     return attributes;
   }
 
-  private record Entry(long generation, int sandboxId, int runId, int pid, String name,
-      Map<String, String> labels, Attributes attributes) {
+  /** The identity and labels one slot's attributes were built from. */
+  private static final class Entry {
+    final long generation;
+    final int sandboxId;
+    final int runId;
+    final int pid;
+    final String name;
+    final Map<String, String> labels;
+    final Attributes attributes;
+
+    Entry(long generation, int sandboxId, int runId, int pid, String name,
+        Map<String, String> labels, Attributes attributes) {
+      this.generation = generation;
+      this.sandboxId = sandboxId;
+      this.runId = runId;
+      this.pid = pid;
+      this.name = name;
+      this.labels = labels;
+      this.attributes = attributes;
+    }
 
     boolean matches(SandboxSample s, Map<String, String> currentLabels) {
       return generation == s.generation() && sandboxId == s.sandboxId() && runId == s.runId()

@@ -44,6 +44,8 @@ public final class SandboxMetrics implements AutoCloseable {
   private final long[] registryErrors = new long[RegistryProblem.Kind.values().length];
   private final Attributes[] errorAttributes = new Attributes[registryErrors.length];
   private boolean callbackFailureLogged;
+  private boolean allOwnersDeadLogged;
+  private boolean closed;
 
   private final ObservableDoubleMeasurement cpu;
   private final ObservableLongMeasurement memoryUsage;
@@ -130,8 +132,12 @@ public final class SandboxMetrics implements AutoCloseable {
 
   /** The batch callback: one registry pass, every sandbox instrument. */
   private synchronized void collect() {
+    if (closed) {
+      return; // a collection racing the SDK's shutdown must not remap what close() released
+    }
     try {
       RegistrySnapshot snapshot = reader.read(false);
+      explainIfEveryOwnerLooksDead(snapshot);
       RegistryProblem problem = snapshot.problem();
       if (problem != null) {
         registryErrors[problem.kind().ordinal()]++;
@@ -150,12 +156,30 @@ public final class SandboxMetrics implements AutoCloseable {
           errors.record(registryErrors[k], errorAttributes[k]);
         }
       }
-    } catch (RuntimeException | LinkageError e) {
+    } catch (RuntimeException | LinkageError | InternalError e) {
       if (!callbackFailureLogged) {
         callbackFailureLogged = true;
         LOGGER.log(Level.WARNING, "microsandbox metrics collection failed; sandbox series are"
             + " missing from this collection", e);
       }
+    }
+  }
+
+  /**
+   * Every active slot skipped as owner_dead is nearly always a JVM in another PID namespace (a
+   * container) that cannot see msb's pids, not a host full of dead runtimes: say so once.
+   */
+  private void explainIfEveryOwnerLooksDead(RegistrySnapshot snapshot) {
+    int dead = snapshot.skippedDeadOwner();
+    if (dead == 0 || snapshot.size() > 0 || snapshot.skippedTooOld() > 0) {
+      return;
+    }
+    if (!allOwnersDeadLogged) {
+      allOwnersDeadLogged = true;
+      LOGGER.warning("microsandbox metrics: every active sandbox (" + dead + ") is skipped because"
+          + " its owner pid does not exist in this JVM's view. If this JVM runs in another PID"
+          + " namespace than msb (a container), set OTEL_MICROSANDBOX_OWNER_CHECK=false; the"
+          + " maximum sample age still keeps frozen samples out");
     }
   }
 
@@ -185,6 +209,7 @@ public final class SandboxMetrics implements AutoCloseable {
   /** Unregisters every instrument and releases the registry mapping and the catalog. */
   @Override
   public synchronized void close() {
+    closed = true;
     for (AutoCloseable registration : registrations) {
       try {
         registration.close();

@@ -10,7 +10,8 @@ import java.util.function.IntPredicate;
  * sample; upstream readers retire such slots by writing, this one only skips them.
  *
  * <p>The answer is cached per slot and keyed by (generation, pid): a new owner is probed at once,
- * an unchanged one again only after {@link #REPROBE_INTERVAL_MS}. The default probe is the existence
+ * an unchanged one again only after {@link #REPROBE_INTERVAL_MS} on the monotonic clock (a wall
+ * clock stepped back would otherwise keep a stale "alive" for as long as the step). The default probe is the existence
  * of {@code /proc/<pid>} (true for zombies too, like {@code kill(pid, 0)}), checked through a
  * {@link File} cached per slot so that a probe allocates nothing.
  */
@@ -55,13 +56,16 @@ final class OwnerLiveness {
     procDir = new File[capacity];
   }
 
-  /** Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration} is alive. */
-  boolean isAlive(int slot, long slotGeneration, int ownerPid, long nowMs) {
+  /**
+   * Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration} is alive;
+   * {@code monotonicMs} is a monotonic clock reading in milliseconds.
+   */
+  boolean isAlive(int slot, long slotGeneration, int ownerPid, long monotonicMs) {
     if (ownerPid <= 0) {
       return true; // nothing to probe; the sample-age guard still applies
     }
     if (generation[slot] == slotGeneration && pid[slot] == ownerPid
-        && nowMs - probedAtMs[slot] < REPROBE_INTERVAL_MS) {
+        && monotonicMs - probedAtMs[slot] < REPROBE_INTERVAL_MS) {
       return alive[slot];
     }
     if (pid[slot] != ownerPid || procDir[slot] == null) {
@@ -69,7 +73,7 @@ final class OwnerLiveness {
     }
     generation[slot] = slotGeneration;
     pid[slot] = ownerPid;
-    probedAtMs[slot] = nowMs;
+    probedAtMs[slot] = monotonicMs;
     alive[slot] = probe != null ? probe.test(ownerPid) : procDir[slot].exists();
     return alive[slot];
   }

@@ -1,14 +1,9 @@
 package dev.microsandbox.otel.registry;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-
 /**
  * The byte layout of the microsandbox metrics registry, version 3: every offset, size and state
- * constant, and the acquire/release accessors for the atomic fields. Reader and writer both use this
- * class and nothing else defines an offset.
+ * constant. Reader and writer both use this class and nothing else defines an offset; how the
+ * bytes are reached is {@link RegistryMemory}'s business.
  *
  * <pre>
  * File /dev/shm/msb-met-&lt;fnv1a64(MSB_HOME) as 16 hex&gt;-v3, little-endian, 256 + capacity * 512 bytes.
@@ -122,15 +117,6 @@ public final class RegistryLayout {
   /** Upstream's bound on retries of one slot before it is skipped for this pass. */
   public static final int MAX_READ_ATTEMPTS = 4096;
 
-  /** Little-endian u16/u32/u64 views, aligned as the format guarantees. */
-  public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
-  public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-  public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-  /** Atomic views (coordinates: segment, offset); invoke-exact so a wrong call site fails loudly. */
-  public static final VarHandle ATOMIC_U32 = U32.varHandle().withInvokeExactBehavior();
-  public static final VarHandle ATOMIC_U64 = U64.varHandle().withInvokeExactBehavior();
-
   private RegistryLayout() {}
 
   /** Offset of slot {@code index}. */
@@ -143,44 +129,19 @@ public final class RegistryLayout {
     return HEADER_LEN + capacity * SLOT_LEN;
   }
 
-  /** Acquire load of an atomic u32. */
-  public static int getIntAcquire(MemorySegment segment, long offset) {
-    return (int) ATOMIC_U32.getAcquire(segment, offset);
-  }
-
-  /** Acquire load of an atomic u64. */
-  public static long getLongAcquire(MemorySegment segment, long offset) {
-    return (long) ATOMIC_U64.getAcquire(segment, offset);
-  }
-
-  /** Release store of an atomic u32 (writer side). */
-  public static void setIntRelease(MemorySegment segment, long offset, int value) {
-    ATOMIC_U32.setRelease(segment, offset, value);
-  }
-
-  /** Release store of an atomic u64 (writer side). */
-  public static void setLongRelease(MemorySegment segment, long offset, long value) {
-    ATOMIC_U64.setRelease(segment, offset, value);
-  }
-
-  /** Atomic compare-and-set of a u32 (writer side). */
-  public static boolean compareAndSetInt(MemorySegment segment, long offset, int expected, int value) {
-    return (boolean) ATOMIC_U32.compareAndSet(segment, offset, expected, value);
-  }
-
-  /** Atomic fetch-and-add of a u64 (writer side); returns the previous value. */
-  public static long getAndAddLong(MemorySegment segment, long offset, long delta) {
-    return (long) ATOMIC_U64.getAndAdd(segment, offset, delta);
-  }
-
   /** Human name of a slot state, as upstream prints it. */
   public static String slotStateName(int state) {
-    return switch (state) {
-      case SLOT_FREE -> "Free";
-      case SLOT_RESERVED -> "Reserved";
-      case SLOT_ACTIVE -> "Active";
-      case SLOT_STALE -> "Stale";
-      default -> "Unknown(" + state + ")";
-    };
+    switch (state) {
+      case SLOT_FREE:
+        return "Free";
+      case SLOT_RESERVED:
+        return "Reserved";
+      case SLOT_ACTIVE:
+        return "Active";
+      case SLOT_STALE:
+        return "Stale";
+      default:
+        return "Unknown(" + state + ")";
+    }
   }
 }

@@ -5,9 +5,13 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Where the registry of one microsandbox home lives: {@code $MSB_HOME} (as is), else
- * {@code $HOME/.microsandbox}, else {@code ./.microsandbox}; the shared-memory name is
- * {@code /msb-met-<fnv1a64(home bytes)>-v3}, a file under {@code /dev/shm} on Linux.
+ * Where the registry of one microsandbox home lives, exactly as upstream's {@code resolve_home()}
+ * computes it: {@code $MSB_HOME} if set (as is, even empty), else the user's home joined with
+ * {@code .microsandbox} the way Rust's {@code Path::join} joins (one separator, never two), the
+ * home being {@code $HOME} when set and non-empty, else the passwd entry's; else
+ * {@code ./.microsandbox}. The shared-memory name is {@code /msb-met-<fnv1a64(home bytes)>-v3}, a
+ * file under {@code /dev/shm} on Linux. The name hashes these bytes, so any difference here means
+ * waiting forever for a registry that never appears.
  */
 public final class RegistryLocation {
 
@@ -19,17 +23,31 @@ public final class RegistryLocation {
 
   private RegistryLocation() {}
 
-  /** The home the runtime uses for the given environment, exactly as upstream resolves it. */
-  public static String resolveHome(Map<String, String> env) {
+  /** Directory name under the user's home. */
+  public static final String HOME_DIR_NAME = ".microsandbox";
+
+  /**
+   * The home the runtime uses for the given environment, exactly as upstream resolves it.
+   *
+   * @param env the process environment ({@code MSB_HOME}, {@code HOME})
+   * @param passwdHome the running user's passwd home directory, or null when there is none (on
+   *     Linux the JVM's {@code user.home} is read from the passwd entry, not from {@code $HOME})
+   */
+  public static String resolveHome(Map<String, String> env, String passwdHome) {
     String msbHome = env.get("MSB_HOME");
-    if (msbHome != null && !msbHome.isEmpty()) {
+    if (msbHome != null) {
       return msbHome;
     }
     String home = env.get("HOME");
-    if (home != null && !home.isEmpty()) {
-      return home + "/.microsandbox";
+    if (home == null || home.isEmpty()) {
+      home = passwdHome == null || passwdHome.equals("?") ? null : passwdHome;
     }
-    return "./.microsandbox";
+    return home == null ? "./" + HOME_DIR_NAME : join(home, HOME_DIR_NAME);
+  }
+
+  /** Rust's {@code Path::join} for a relative {@code child}: a separator only where none ends {@code base}. */
+  static String join(String base, String child) {
+    return base.isEmpty() || base.endsWith("/") ? base + child : base + "/" + child;
   }
 
   /** The POSIX shared-memory object name for {@code home}, leading slash included. */

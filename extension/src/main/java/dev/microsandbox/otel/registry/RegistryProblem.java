@@ -3,11 +3,35 @@ package dev.microsandbox.otel.registry;
 /**
  * Why the registry could not be read this time. Each kind is a distinct, operator-facing problem;
  * the message says what was found and, where it helps, what to do.
- *
- * @param kind what went wrong
- * @param message one line naming the file and what was found
  */
-public record RegistryProblem(Kind kind, String message) {
+public final class RegistryProblem {
+
+  private final Kind kind;
+  private final String message;
+
+  /**
+   * @param kind what went wrong
+   * @param message one line naming the file and what was found
+   */
+  public RegistryProblem(Kind kind, String message) {
+    this.kind = kind;
+    this.message = message;
+  }
+
+  /** What went wrong. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** One line naming the file and what was found. */
+  public String message() {
+    return message;
+  }
+
+  @Override
+  public String toString() {
+    return kind + ": " + message;
+  }
 
   /** The distinct problems a registry can have. */
   public enum Kind {

@@ -5,10 +5,8 @@ import static dev.microsandbox.otel.registry.RegistryLayout.*;
 import dev.microsandbox.otel.registry.RegistryProblem.Kind;
 import dev.microsandbox.otel.support.DistinctProblemLog;
 import dev.microsandbox.otel.support.LogSink;
+import dev.microsandbox.otel.support.TimeSource;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -21,15 +19,16 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.function.IntPredicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Reads the registry: maps the file read-only and turns its slots into coherent samples, following
- * the v3 reading protocol. Never writes to the registry, never throws from {@link #read}: a missing
+ * the v3 reading protocol. The protocol is written once, here; how the mapped bytes are loaded
+ * (FFM on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's business. Never writes to the registry, never throws from {@link #read}: a missing
  * registry is an empty snapshot, a broken one an empty snapshot with a {@link RegistryProblem},
  * logged once per distinct problem.
  *
@@ -47,19 +46,51 @@ public final class RegistryReader implements AutoCloseable {
 
   private static final Logger LOGGER = Logger.getLogger(RegistryReader.class.getName());
 
-  /**
-   * Reader settings.
-   *
-   * @param maxSampleAge active slots whose latest sample is older are left out; zero disables
-   * @param checkOwner whether active slots whose owner pid is gone are left out
-   */
-  public record Options(Duration maxSampleAge, boolean checkOwner) {
-    /** Upstream's defaults: 30 s, owner probe on. */
-    public static final Options DEFAULTS = new Options(Duration.ofSeconds(30), true);
+  /** Reader settings; immutable. */
+  public static final class Options {
+    /** Upstream's defaults: 30 s, owner probe on; the best mapping the JVM offers. */
+    public static final Options DEFAULTS =
+        new Options(Duration.ofSeconds(30), true, RegistryAccess.AUTO);
+
+    private final Duration maxSampleAge;
+    private final boolean checkOwner;
+    private final RegistryAccess access;
+
+    /**
+     * @param maxSampleAge active slots whose latest sample is older are left out; zero disables
+     * @param checkOwner whether active slots whose owner pid is gone are left out
+     * @param access how the registry is mapped
+     */
+    public Options(Duration maxSampleAge, boolean checkOwner, RegistryAccess access) {
+      this.maxSampleAge = Objects.requireNonNull(maxSampleAge);
+      this.checkOwner = checkOwner;
+      this.access = Objects.requireNonNull(access);
+    }
+
+    /** Active slots whose latest sample is older are left out; zero disables. */
+    public Duration maxSampleAge() {
+      return maxSampleAge;
+    }
+
+    /** Whether active slots whose owner pid is gone are left out. */
+    public boolean checkOwner() {
+      return checkOwner;
+    }
+
+    /** How the registry is mapped. */
+    public RegistryAccess access() {
+      return access;
+    }
+
+    /** These options with another mapping. */
+    public Options with(RegistryAccess otherAccess) {
+      return new Options(maxSampleAge, checkOwner, otherAccess);
+    }
   }
 
   private final Path file;
-  private final InstantSource clock;
+  private final TimeSource clock;
+  private final RegistryAccess access;
   private final long maxSampleAgeMs;
   private final OwnerLiveness liveness;
   private final DistinctProblemLog problems;
@@ -68,23 +99,25 @@ public final class RegistryReader implements AutoCloseable {
   private final RegistrySnapshot snapshot = new RegistrySnapshot();
   private final String readableAgain;
 
-  private Arena arena;
-  private MemorySegment map;
+  private RegistryMemory map;
+  /** Kept open while mapped: one fstat per pass notices a file cut short before it is read. */
+  private FileChannel channel;
   private Object fileKey;
   private long fileSizeAtMap;
   private int capacity;
-  private long lastCheckMs = Long.MIN_VALUE;
+  private long lastCheckMonotonicMs;
   private boolean absenceLogged;
   private String ownerWarnedFor;
 
   // Per-slot name cache: the bytes a name was decoded from, their length (-1 = invalid), the text.
   private byte[][] nameBytes = new byte[0][];
-  private MemorySegment[] nameSegments = new MemorySegment[0];
   private int[] nameLen = new int[0];
+  // Where a slot's name bytes are copied inside the seqlock; swapped with the cache on a change.
+  private byte[] scratchName = new byte[NAME_CAPACITY];
   private String[] names = new String[0];
 
   /** A reader of {@code file} that logs through java.util.logging. */
-  public RegistryReader(Path file, Options options, InstantSource clock) {
+  public RegistryReader(Path file, Options options, TimeSource clock) {
     this(file, options, clock, null, LOGGER::log);
   }
 
@@ -92,10 +125,11 @@ public final class RegistryReader implements AutoCloseable {
    * A reader with an explicit owner probe (null: procfs) and log sink (the CLI keeps it quiet and
    * prints {@link RegistrySnapshot#problem()} itself).
    */
-  public RegistryReader(Path file, Options options, InstantSource clock, IntPredicate ownerProbe,
+  public RegistryReader(Path file, Options options, TimeSource clock, IntPredicate ownerProbe,
       LogSink log) {
     this.file = file;
     this.clock = clock;
+    this.access = options.access().resolved();
     this.maxSampleAgeMs = options.maxSampleAge().toMillis();
     this.problems = new DistinctProblemLog(log);
     this.log = log;
@@ -123,17 +157,21 @@ public final class RegistryReader implements AutoCloseable {
    */
   public RegistrySnapshot read(boolean includeStale) {
     snapshot.reset();
-    long now = clock.millis();
+    long now = clock.wallMillis();
+    long monotonicNow = clock.monotonicMillis();
     try {
-      if (attach(now)) {
+      if (attach(monotonicNow)) {
         snapshot.present = true;
         snapshot.capacity = capacity;
         for (int slot = 0; slot < capacity; slot++) {
-          readSlot(slot, includeStale, now);
+          readSlot(slot, includeStale, now, monotonicNow);
         }
+        // Also a native call: on Java 11-21 a SIGBUS in compiled code surfaces as an asynchronous
+        // InternalError at the next such transition, which must be here, inside this try.
+        ensureNotCutShort();
         problems.clear(readableAgain);
       }
-    } catch (RuntimeException | InternalError e) {
+    } catch (IOException | RuntimeException | InternalError e) {
       // InternalError: the file shrank under the mapping (SIGBUS turned into an error by the JVM).
       detach();
       snapshot.size = 0;
@@ -141,6 +179,11 @@ public final class RegistryReader implements AutoCloseable {
           + " remapped on the next collection", file, e);
     }
     return snapshot;
+  }
+
+  /** How this reader maps the registry: {@link RegistryAccess#FFM} or {@link RegistryAccess#BUFFER}. */
+  public RegistryAccess access() {
+    return access;
   }
 
   /** Unmaps the registry. The reader may be used again; it will remap. */
@@ -151,11 +194,12 @@ public final class RegistryReader implements AutoCloseable {
 
   // ---- attach, validate, remap ----
 
-  private boolean attach(long now) {
-    if (map != null && now - lastCheckMs < RECHECK_INTERVAL_MS) {
+  private boolean attach(long monotonicNow) throws IOException {
+    if (map != null && monotonicNow - lastCheckMonotonicMs < RECHECK_INTERVAL_MS) {
+      ensureNotCutShort();
       return headerReady();
     }
-    lastCheckMs = now;
+    lastCheckMonotonicMs = monotonicNow;
     PosixFileAttributes attrs;
     try {
       attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -199,28 +243,27 @@ public final class RegistryReader implements AutoCloseable {
       return fail(Kind.TOO_SMALL, "microsandbox registry %s is %d bytes, smaller than the %d-byte"
           + " header", file, size, HEADER_LEN);
     }
-    Arena mapping = Arena.ofShared();
-    MemorySegment whole;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
-        LinkOption.NOFOLLOW_LINKS)) {
-      whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, fileSize(MAX_CAPACITY)),
-          mapping);
+    RegistryMemory whole;
+    FileChannel opened = null;
+    try {
+      opened = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)));
     } catch (AccessDeniedException e) {
-      mapping.close();
       return fail(Kind.ACCESS_DENIED, "cannot open microsandbox registry %s: permission denied"
           + " (EACCES); it is mode 0600, so run this process as the user that runs msb", file);
     } catch (IOException | RuntimeException e) {
-      mapping.close();
+      closeQuietly(opened);
       return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
     }
     RegistryProblem problem = validateHeader(whole, size);
     if (problem != null) {
-      mapping.close();
+      whole.close();
+      closeQuietly(opened);
       return fail(problem);
     }
-    arena = mapping;
-    capacity = whole.get(U32, H_CAPACITY);
-    map = whole.asSlice(0, fileSize(capacity));
+    channel = opened;
+    capacity = whole.getInt(H_CAPACITY);
+    map = whole; // validated: every slot offset below fileSize(capacity) lies inside the mapping
     fileKey = attrs.fileKey();
     fileSizeAtMap = size;
     resizeCaches(capacity);
@@ -229,9 +272,9 @@ public final class RegistryReader implements AutoCloseable {
     return true;
   }
 
-  private RegistryProblem validateHeader(MemorySegment header, long size) {
-    int state = getIntAcquire(header, H_STATE);
-    long magic = header.get(U64, H_MAGIC);
+  private RegistryProblem validateHeader(RegistryMemory header, long size) {
+    int state = header.getIntAcquire(H_STATE);
+    long magic = header.getLong(H_MAGIC);
     if (magic != MAGIC) {
       if (state == HEADER_UNINIT || state == HEADER_INITIALIZING) {
         return headerStateProblem(state); // an initializing header has no magic yet
@@ -239,7 +282,7 @@ public final class RegistryReader implements AutoCloseable {
       return RegistryProblem.of(Kind.BAD_MAGIC, "%s is not a microsandbox metrics registry: magic"
           + " 0x%016x, expected 0x%016x (\"MSBMET01\")", file, magic, MAGIC);
     }
-    int version = header.get(U32, H_VERSION);
+    int version = header.getInt(H_VERSION);
     if (version != VERSION) {
       return RegistryProblem.of(Kind.UNSUPPORTED_VERSION, "microsandbox registry %s has format"
           + " version %d; this reader supports version %d (microsandbox 0.6.x)", file,
@@ -248,14 +291,14 @@ public final class RegistryReader implements AutoCloseable {
     if (state != HEADER_READY) {
       return headerStateProblem(state);
     }
-    int headerLen = header.get(U32, H_HEADER_LEN);
-    int slotLen = header.get(U32, H_SLOT_LEN);
+    int headerLen = header.getInt(H_HEADER_LEN);
+    int slotLen = header.getInt(H_SLOT_LEN);
     if (headerLen != HEADER_LEN || slotLen != SLOT_LEN) {
       return RegistryProblem.of(Kind.BAD_GEOMETRY, "microsandbox registry %s has header_len %d and"
           + " slot_len %d; version 3 uses %d and %d", file, Integer.toUnsignedLong(headerLen),
           Integer.toUnsignedLong(slotLen), HEADER_LEN, SLOT_LEN);
     }
-    long slots = Integer.toUnsignedLong(header.get(U32, H_CAPACITY));
+    long slots = Integer.toUnsignedLong(header.getInt(H_CAPACITY));
     if (slots > MAX_CAPACITY || fileSize(slots) > size) {
       return RegistryProblem.of(Kind.CAPACITY_EXCEEDS_FILE, "microsandbox registry %s claims %d"
           + " slots (%d bytes) but the file is %d bytes", file, slots, fileSize(slots), size);
@@ -275,7 +318,7 @@ public final class RegistryReader implements AutoCloseable {
   }
 
   private boolean headerReady() {
-    int state = getIntAcquire(map, H_STATE);
+    int state = map.getIntAcquire(H_STATE);
     if (state == HEADER_READY) {
       return true;
     }
@@ -303,14 +346,33 @@ public final class RegistryReader implements AutoCloseable {
     return false;
   }
 
-  private void detach() {
-    if (arena != null) {
-      arena.close();
+  /** The mapped file must still hold every slot; reading past its end would fault (SIGBUS). */
+  private void ensureNotCutShort() throws IOException {
+    long size = channel.size();
+    if (size < fileSize(capacity)) {
+      throw new IOException("the file shrank to " + size + " bytes under the mapping");
     }
-    arena = null;
+  }
+
+  private void detach() {
+    if (map != null) {
+      map.close();
+    }
     map = null;
+    closeQuietly(channel);
+    channel = null;
     fileKey = null;
     capacity = 0;
+  }
+
+  private static void closeQuietly(FileChannel open) {
+    try {
+      if (open != null) {
+        open.close();
+      }
+    } catch (IOException e) {
+      // nothing was written; nothing to lose
+    }
   }
 
   private void resizeCaches(int slots) {
@@ -318,13 +380,9 @@ public final class RegistryReader implements AutoCloseable {
       Arrays.fill(nameLen, -1);
     } else {
       nameBytes = new byte[slots][NAME_CAPACITY];
-      nameSegments = new MemorySegment[slots];
       nameLen = new int[slots];
       names = new String[slots];
       Arrays.fill(nameLen, -1);
-      for (int i = 0; i < slots; i++) {
-        nameSegments[i] = MemorySegment.ofArray(nameBytes[i]);
-      }
       SandboxSample[] holders = new SandboxSample[slots];
       for (int i = 0; i < slots; i++) {
         holders[i] = new SandboxSample();
@@ -342,36 +400,39 @@ public final class RegistryReader implements AutoCloseable {
     return state == SLOT_ACTIVE || (includeStale && state == SLOT_STALE);
   }
 
-  private void readSlot(int slot, boolean includeStale, long now) {
-    MemorySegment m = map;
+  private void readSlot(int slot, boolean includeStale, long now, long monotonicNow) {
+    RegistryMemory m = map;
     long base = slotOffset(slot);
     SandboxSample s = snapshot.samples[snapshot.size];
     for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      int state = getIntAcquire(m, base + S_STATE);
+      int state = m.getIntAcquire(base + S_STATE);
       if (!visible(state, includeStale)) {
         return;
       }
-      long g1 = getLongAcquire(m, base + S_GENERATION);
-      long s1 = getLongAcquire(m, base + S_SEQ);
+      long g1 = m.getLongAcquire(base + S_GENERATION);
+      long s1 = m.getLongAcquire(base + S_SEQ);
       if ((s1 & 1) != 0) {
         Thread.onSpinWait();
         continue;
       }
       int nameLength = readFields(m, base, slot, s);
-      VarHandle.acquireFence(); // the plain reads above happen before the second seq load
-      long s2 = getLongAcquire(m, base + S_SEQ);
-      long g2 = getLongAcquire(m, base + S_GENERATION);
-      int state2 = getIntAcquire(m, base + S_STATE);
+      m.acquireFence(); // the plain reads above happen before the second seq load
+      long s2 = m.getLongAcquire(base + S_SEQ);
+      long g2 = m.getLongAcquire(base + S_GENERATION);
+      int state2 = m.getIntAcquire(base + S_STATE);
       if (s1 == s2 && g1 == g2 && visible(state2, includeStale)) {
         if (nameLength >= 0) {
-          names[slot] = new String(nameBytes[slot], 0, nameLength, StandardCharsets.UTF_8);
+          byte[] decoded = scratchName; // coherent: becomes the slot's cached bytes
+          scratchName = nameBytes[slot];
+          nameBytes[slot] = decoded;
+          names[slot] = new String(decoded, 0, nameLength, StandardCharsets.UTF_8);
           nameLen[slot] = nameLength;
         }
         s.slot = slot;
         s.state = state2;
         s.generation = g2;
         s.name = names[slot];
-        accept(s, includeStale, now);
+        accept(s, includeStale, now, monotonicNow);
         return;
       }
       Thread.onSpinWait();
@@ -380,43 +441,42 @@ public final class RegistryReader implements AutoCloseable {
   }
 
   /** Plain reads of a slot's fields; returns the new name length when the name must be decoded. */
-  private int readFields(MemorySegment m, long base, int slot, SandboxSample s) {
-    s.sandboxId = m.get(U32, base + S_SANDBOX_ID);
-    s.runId = m.get(U32, base + S_RUN_ID);
-    s.pid = m.get(U32, base + S_PID);
-    s.startedAtMs = m.get(U64, base + S_STARTED_AT_MS);
-    s.sampledAtMs = m.get(U64, base + S_SAMPLED_AT_MS);
-    s.flags = m.get(U32, base + S_SAMPLE_FLAGS);
-    s.memoryLimitBytes = unsigned(m.get(U64, base + S_MEMORY_LIMIT));
-    s.vcpuTimeNs = unsigned(m.get(U64, base + S_VCPU_TIME_NS));
-    s.cpuPercent = Float.intBitsToFloat(m.get(U32, base + S_CPU_PERCENT_BITS));
-    s.memoryBytes = unsigned(m.get(U64, base + S_MEMORY));
-    s.memoryAvailableBytes = unsigned(m.get(U64, base + S_MEMORY_AVAILABLE));
-    s.memoryHostResidentBytes = unsigned(m.get(U64, base + S_MEMORY_HOST_RESIDENT));
-    s.diskReadBytes = unsigned(m.get(U64, base + S_DISK_READ));
-    s.diskWriteBytes = unsigned(m.get(U64, base + S_DISK_WRITE));
-    s.netRxBytes = unsigned(m.get(U64, base + S_NET_RX));
-    s.netTxBytes = unsigned(m.get(U64, base + S_NET_TX));
-    s.upperUsedBytes = unsigned(m.get(U64, base + S_UPPER_USED));
-    s.upperFreeBytes = unsigned(m.get(U64, base + S_UPPER_FREE));
-    s.upperHostAllocatedBytes = unsigned(m.get(U64, base + S_UPPER_HOST_ALLOCATED));
-    int len = Math.min(Short.toUnsignedInt(m.get(U16, base + S_NAME_LEN)), NAME_CAPACITY);
+  private int readFields(RegistryMemory m, long base, int slot, SandboxSample s) {
+    s.sandboxId = m.getInt(base + S_SANDBOX_ID);
+    s.runId = m.getInt(base + S_RUN_ID);
+    s.pid = m.getInt(base + S_PID);
+    s.startedAtMs = m.getLong(base + S_STARTED_AT_MS);
+    s.sampledAtMs = m.getLong(base + S_SAMPLED_AT_MS);
+    s.flags = m.getInt(base + S_SAMPLE_FLAGS);
+    s.memoryLimitBytes = unsigned(m.getLong(base + S_MEMORY_LIMIT));
+    s.vcpuTimeNs = unsigned(m.getLong(base + S_VCPU_TIME_NS));
+    s.cpuPercent = Float.intBitsToFloat(m.getInt(base + S_CPU_PERCENT_BITS));
+    s.memoryBytes = unsigned(m.getLong(base + S_MEMORY));
+    s.memoryAvailableBytes = unsigned(m.getLong(base + S_MEMORY_AVAILABLE));
+    s.memoryHostResidentBytes = unsigned(m.getLong(base + S_MEMORY_HOST_RESIDENT));
+    s.diskReadBytes = unsigned(m.getLong(base + S_DISK_READ));
+    s.diskWriteBytes = unsigned(m.getLong(base + S_DISK_WRITE));
+    s.netRxBytes = unsigned(m.getLong(base + S_NET_RX));
+    s.netTxBytes = unsigned(m.getLong(base + S_NET_TX));
+    s.upperUsedBytes = unsigned(m.getLong(base + S_UPPER_USED));
+    s.upperFreeBytes = unsigned(m.getLong(base + S_UPPER_FREE));
+    s.upperHostAllocatedBytes = unsigned(m.getLong(base + S_UPPER_HOST_ALLOCATED));
+    int len = Math.min(Short.toUnsignedInt(m.getShort(base + S_NAME_LEN)), NAME_CAPACITY);
+    m.copy(base + S_NAME, scratchName, len); // may be torn: trusted only once the read is accepted
     if (len == nameLen[slot]
-        && MemorySegment.mismatch(m, base + S_NAME, base + S_NAME + len, nameSegments[slot], 0, len)
-            == -1) {
+        && Arrays.equals(scratchName, 0, len, nameBytes[slot], 0, len)) {
       return -1;
     }
-    nameLen[slot] = -1; // the copy below may be torn; the cache is valid again only once accepted
-    MemorySegment.copy(m, base + S_NAME, nameSegments[slot], 0, len);
     return len;
   }
 
-  private void accept(SandboxSample s, boolean includeStale, long now) {
+  private void accept(SandboxSample s, boolean includeStale, long now, long monotonicNow) {
     if (s.sampledAtMs <= 0) {
       return; // activated but never sampled
     }
     if (s.state == SLOT_ACTIVE) {
-      boolean dead = liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid, now);
+      boolean dead = liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid,
+          monotonicNow);
       boolean tooOld = maxSampleAgeMs > 0 && now - s.sampledAtMs > maxSampleAgeMs;
       if (dead || tooOld) {
         if (dead) {

@@ -34,12 +34,21 @@ public final class Durations {
       throw new IllegalArgumentException("'" + text + "' is too large for a duration", e);
     }
     String unit = m.group(2) == null ? "ms" : m.group(2);
-    return switch (unit) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      case "h" -> Duration.ofHours(amount);
-      default -> Duration.ofDays(amount);
-    };
+    try {
+      switch (unit) {
+        case "ms":
+          return Duration.ofMillis(amount);
+        case "s":
+          return Duration.ofSeconds(amount);
+        case "m":
+          return Duration.ofMinutes(amount);
+        case "h":
+          return Duration.ofHours(amount);
+        default:
+          return Duration.ofDays(amount);
+      }
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large for a duration", e);
+    }
   }
 }

@@ -2,36 +2,50 @@ package dev.microsandbox.otel.support;
 
 /**
  * The running JVM's feature version, readable on any JVM: compiled for Java 8 with the other entry
- * points, so that code touching the Foreign Function &amp; Memory API runs only after this says yes.
+ * points, so that code compiled for a newer release runs only after this says yes.
  */
 public final class JavaRuntime {
 
-  /** First Java release with the final FFM API. */
-  public static final int REQUIRED_FEATURE = 22;
+  /** First Java release the extension runs on (the mapped-buffer registry reader). */
+  public static final int REQUIRED_FEATURE = 11;
+
+  private static final int FEATURE = parse(System.getProperty("java.specification.version", "0"));
 
   private JavaRuntime() {}
 
   /** The feature version of the running JVM (8 for "1.8"). */
   public static int feature() {
-    String spec = System.getProperty("java.specification.version", "0");
-    if (spec.startsWith("1.")) {
-      spec = spec.substring(2);
-    }
-    try {
-      return Integer.parseInt(spec);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return FEATURE;
   }
 
-  /** Whether this JVM can run the registry reader. */
+  /** Whether this JVM can run the extension. */
   public static boolean supported() {
-    return feature() >= REQUIRED_FEATURE;
+    return supported(FEATURE);
+  }
+
+  /** Whether a JVM of feature version {@code feature} can run the extension. */
+  public static boolean supported(int feature) {
+    return feature >= REQUIRED_FEATURE;
   }
 
   /** One sentence for an operator running on an older JVM. */
   public static String unsupportedMessage(String what) {
-    return what + " needs Java " + REQUIRED_FEATURE + " or newer; this JVM is Java " + feature()
-        + " (" + System.getProperty("java.home") + ")";
+    return unsupportedMessage(what, FEATURE, System.getProperty("java.home"));
+  }
+
+  /** One sentence for an operator whose JVM {@code javaHome} is of feature version {@code feature}. */
+  public static String unsupportedMessage(String what, int feature, String javaHome) {
+    return what + " needs Java " + REQUIRED_FEATURE + " or newer; this JVM is Java " + feature
+        + " (" + javaHome + ")";
+  }
+
+  /** The feature version in a {@code java.specification.version} value ("1.8" → 8, "17" → 17). */
+  static int parse(String spec) {
+    String feature = spec.startsWith("1.") ? spec.substring(2) : spec;
+    try {
+      return Integer.parseInt(feature);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 }

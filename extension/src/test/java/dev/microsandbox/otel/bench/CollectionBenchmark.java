@@ -10,7 +10,7 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.io.IOException;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,7 +50,7 @@ public class CollectionBenchmark {
     metricReader = InMemoryMetricReader.builder().setMemoryMode(MemoryMode.REUSABLE_DATA).build();
     provider = SdkMeterProvider.builder().registerMetricReader(metricReader).build();
     metrics = new SandboxMetrics(provider,
-        new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, InstantSource.system()),
+        new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
         labels(), new SandboxAttributes(false, false), new ExportStats());
   }
 

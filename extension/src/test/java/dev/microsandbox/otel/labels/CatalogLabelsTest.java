@@ -13,7 +13,7 @@ import dev.microsandbox.otel.testing.RecordingLog;
 import dev.microsandbox.otel.testing.TestCatalog;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,7 +62,7 @@ class CatalogLabelsTest {
   void setUp() throws Exception {
     Path registry = home.resolve("registry");
     writer = RegistryWriter.openOrCreate(registry, 16);
-    reader = new RegistryReader(registry, RegistryReader.Options.DEFAULTS, InstantSource.system(),
+    reader = new RegistryReader(registry, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM,
         null, new RecordingLog());
     Logger.getLogger(CatalogLabels.class.getName()).addHandler(capture);
   }
@@ -243,10 +243,12 @@ class CatalogLabelsTest {
       collectQuickly(labels, 5);
       assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "known labels kept while locked");
       assertEquals(Map.of(), labels.labelsOf(2), "unknown ones wait for the catalog");
+      // Counted before the commit: a look-up slower than 50 ms afterwards, on a loaded machine, is
+      // another episode and may rightly log again.
+      assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("did not answer within 50 ms"))
+          .count(), "one line for the whole locked episode");
       catalog.execute("COMMIT");
       awaitLabels(labels, 1, Map.of("tenant", "changed"));
-      assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("did not answer within 50 ms"))
-          .count(), "one line for the whole episode");
     }
   }
 

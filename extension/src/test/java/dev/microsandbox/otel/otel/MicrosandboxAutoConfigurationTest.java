@@ -1,7 +1,7 @@
 package dev.microsandbox.otel.otel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.registry.RegistryWriter;
@@ -63,9 +63,45 @@ class MicrosandboxAutoConfigurationTest {
       assertTrue(names.contains("microsandbox.memory.usage"), names::toString);
       MetricData usage = reader.collectAllMetrics().stream()
           .filter(m -> m.getName().equals("microsandbox.memory.usage")).findFirst().orElseThrow();
-      assertEquals("microsandbox", usage.getResource().getAttribute(ResourceDefaults.SERVICE_NAME));
-      assertNotNull(usage.getResource().getAttribute(ResourceDefaults.SERVICE_INSTANCE_ID));
+      InMemoryMetricReader plainReader = InMemoryMetricReader.create();
+      try (OpenTelemetrySdk plain = sdk(Map.of("otel.microsandbox.enabled", "false"), plainReader)) {
+        plain.getMeterProvider().get("app").counterBuilder("app.requests").build().add(1);
+        assertEquals(plainReader.collectAllMetrics().iterator().next().getResource(),
+            usage.getResource(), "riding in an application, the application's resource is kept");
+      }
     }
+  }
+
+  /**
+   * Read-only shared mappings of {@code file} in this process: the reader's (a test writer's
+   * mapping is read-write and not counted).
+   */
+  static long mappingsOf(Path file) throws java.io.IOException {
+    return java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(line -> line.split("\\s+")[1].equals("r--s"))
+        .filter(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)")).count();
+  }
+
+  @Test
+  void sdkShutdownReleasesTheMappingTheCatalogThreadAndItsConnection() throws Exception {
+    Path registry = registryWithOneSandbox(8, "eight");
+    Path catalog = dir.resolve("home/db/msb.db");
+    try (var c = dev.microsandbox.otel.testing.TestCatalog.create(catalog)) {
+      c.put(8, "eight", dev.microsandbox.otel.testing.TestCatalog.labels("tenant", "acme"), null);
+    }
+    long threadsBefore = catalogThreads();
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    // An autoconfigured push reader (console, exporting hourly): the SDK shuts it down on close.
+    OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.registry", registry.toString(),
+        "otel.microsandbox.catalog", catalog.toString(), "otel.metrics.exporter", "console",
+        "otel.metric.export.interval", "3600000"), reader);
+    assertFalse(reader.collectAllMetrics().isEmpty());
+    assertEquals(1, mappingsOf(registry), "the registry is mapped while collecting");
+    assertEquals(threadsBefore + 1, catalogThreads());
+    sdk.close();
+    assertEquals(0, mappingsOf(registry), "unmapped at SDK shutdown");
+    dev.microsandbox.otel.e2e.E2e.await(java.time.Duration.ofSeconds(5),
+        () -> catalogThreads() == threadsBefore, () -> "the catalog thread is still running");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.registry.RegistryLocation;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import dev.microsandbox.otel.registry.RegistryAccess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -84,5 +85,34 @@ class MicrosandboxSettingsTest {
         + " (otel.microsandbox.max.sample.age) = 'thirty': 'thirty' is not a duration"), duration.getMessage());
     assertThrows(MicrosandboxSettings.Invalid.class, () -> MicrosandboxSettings.from(
         DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.labels.timeout", "0")), Map.of()));
+  }
+
+  @Test
+  void anOverflowingDurationIsTheOneLineMessageNotAStackTrace() {
+    MicrosandboxSettings.Invalid huge = assertThrows(MicrosandboxSettings.Invalid.class, () ->
+        MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+            Map.of("otel.microsandbox.max.sample.age", "999999999999999d")), Map.of()));
+    assertTrue(huge.getMessage().endsWith("'999999999999999d' is too large for a duration"),
+        huge.getMessage());
+  }
+
+  @Test
+  void theReaderCanBeForcedButFfmOnlyWhereTheJvmHasIt() throws Exception {
+    assertEquals(RegistryAccess.AUTO, MicrosandboxSettings.from(
+        DefaultConfigProperties.createFromMap(Map.of()), Map.of()).reader());
+    assertEquals(RegistryAccess.BUFFER, MicrosandboxSettings.from(DefaultConfigProperties
+        .createFromMap(Map.of("otel.microsandbox.reader", "Buffer")), Map.of()).reader());
+    assertThrows(MicrosandboxSettings.Invalid.class, () -> MicrosandboxSettings.from(
+        DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.reader", "mmap")), Map.of()));
+    if (RegistryAccess.FFM.availableOnThisJvm()) { // the 22+ run
+      assertEquals(RegistryAccess.FFM, MicrosandboxSettings.from(DefaultConfigProperties
+          .createFromMap(Map.of("otel.microsandbox.reader", "ffm")), Map.of()).reader());
+    } else { // the pre-22 run
+      MicrosandboxSettings.Invalid ffm = assertThrows(MicrosandboxSettings.Invalid.class, () ->
+          MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+              Map.of("otel.microsandbox.reader", "ffm")), Map.of()));
+      assertTrue(ffm.getMessage().startsWith("OTEL_MICROSANDBOX_READER (otel.microsandbox.reader)"
+          + " = 'ffm': the FFM reader needs Java 22 or newer"), ffm.getMessage());
+    }
   }
 }

@@ -16,9 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.logging.Level;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,10 +31,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Broken registries made from copies of the upstream fixture: each gives an empty snapshot, one
  * specific problem, one log line however often it is read, and never an exception.
  */
+@ParameterizedClass(name = "{0} reader")
+@MethodSource("dev.microsandbox.otel.testing.Readers#onThisJvm")
 class BrokenRegistryTest {
 
-  private static final InstantSource CLOCK =
-      InstantSource.fixed(Instant.ofEpochMilli(Fixtures.SAMPLED_AT_MS));
+  @Parameter RegistryAccess access;
+
+  private static final TimeSource CLOCK =
+      MutableClock.fixed(Fixtures.SAMPLED_AT_MS);
 
   @TempDir Path dir;
 
@@ -171,7 +177,7 @@ class BrokenRegistryTest {
     Path file = Fixtures.copy(dir);
     RecordingLog log = new RecordingLog();
     MutableClock clock = new MutableClock(Fixtures.SAMPLED_AT_MS);
-    try (RegistryReader reader = new RegistryReader(file, RegistryReader.Options.DEFAULTS, clock,
+    try (RegistryReader reader = new RegistryReader(file, RegistryReader.Options.DEFAULTS.with(access), clock,
         null, log)) {
       assertEquals(3, reader.read(false).size());
       Fixtures.poke(file, H_VERSION, 4, 2);
@@ -194,7 +200,7 @@ class BrokenRegistryTest {
     assertEquals(1, log.all().stream().filter(l -> l.contains("readable again")).count());
   }
 
-  private static RegistryReader reader(Path file, RecordingLog log) {
-    return new RegistryReader(file, RegistryReader.Options.DEFAULTS, CLOCK, null, log);
+  private RegistryReader reader(Path file, RecordingLog log) {
+    return new RegistryReader(file, RegistryReader.Options.DEFAULTS.with(access), CLOCK, null, log);
   }
 }

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.microsandbox.otel.testing.RecordingLog;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * readers check that every accepted sample is internally consistent: every figure derives from one
  * counter, every identity field from one sandbox id. One torn value or mixed identity fails.
  */
+@ParameterizedClass(name = "{0} reader")
+@MethodSource("dev.microsandbox.otel.testing.Readers#onThisJvm")
 class ConcurrentReadTest {
+
+  @Parameter RegistryAccess access;
 
   static final long TARGET_ACCEPTED = 1_000_000;
   static final int SLOTS = 4;
@@ -87,7 +94,7 @@ class ConcurrentReadTest {
       for (int r = 0; r < 2; r++) {
         readers.add(new Thread(() -> {
           try (RegistryReader reader = new RegistryReader(file,
-              new RegistryReader.Options(Duration.ZERO, false), InstantSource.system(), null,
+              new RegistryReader.Options(Duration.ZERO, false, access), TimeSource.SYSTEM, null,
               new RecordingLog())) {
             while (!stop.get()) {
               RegistrySnapshot snapshot = reader.read(false);

@@ -13,8 +13,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
+import dev.microsandbox.otel.testing.MutableClock;
 import java.util.Comparator;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The reader decodes the registry written by the upstream runtime to exactly what the upstream
  * reader decoded, field by field, in both views. The file is read in place and never modified.
  */
+@ParameterizedClass(name = "{0} reader")
+@MethodSource("dev.microsandbox.otel.testing.Readers#onThisJvm")
 class ConformanceTest {
+
+  @Parameter RegistryAccess access;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Numbers compare by value (upstream prints 0 where we print 0.0); everything else exactly. */
@@ -33,7 +41,7 @@ class ConformanceTest {
     return a.equals(b) ? 0 : 1;
   };
 
-  private final InstantSource clock = InstantSource.fixed(Instant.ofEpochMilli(Fixtures.SAMPLED_AT_MS));
+  private final TimeSource clock = MutableClock.fixed(Fixtures.SAMPLED_AT_MS);
 
   @TempDir Path dir;
 
@@ -65,7 +73,7 @@ class ConformanceTest {
     JsonNode expected = MAPPER.readTree(Files.readString(Fixtures.expectedJson())).get(field);
     ArrayNode actual = MAPPER.createArrayNode();
     try (RegistryReader reader = new RegistryReader(registry,
-        RegistryReader.Options.DEFAULTS, clock)) {
+        RegistryReader.Options.DEFAULTS.with(access), clock)) {
       RegistrySnapshot snapshot = reader.read(includeStale);
       assertNull(snapshot.problem());
       assertEquals(8, snapshot.capacity());

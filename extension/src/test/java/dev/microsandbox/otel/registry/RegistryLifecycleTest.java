@@ -17,11 +17,18 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The registry's life outside the reader's control: absent, created, recreated, deleted, cut short. */
+@ParameterizedClass(name = "{0} reader")
+@MethodSource("dev.microsandbox.otel.testing.Readers#onThisJvm")
 class RegistryLifecycleTest {
+
+  @Parameter RegistryAccess access;
 
   static final long NOW = 1_800_000_000_000L;
   static final int SELF_PID = (int) ProcessHandle.current().pid();
@@ -47,7 +54,7 @@ class RegistryLifecycleTest {
   @Test
   void absentThenCreatedThenRecreatedThenDeleted() throws IOException {
     Path file = dir.resolve("msb-met-test-v3");
-    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS.with(access))) {
       RegistrySnapshot snapshot = reader.read(false);
       assertFalse(snapshot.present());
       assertNull(snapshot.problem(), "absent is not an error");
@@ -89,7 +96,7 @@ class RegistryLifecycleTest {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 64)) {
       start(writer, 1, "one", SELF_PID, NOW);
     }
-    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS.with(access))) {
       assertEquals(1, reader.read(false).size());
       try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
         raf.setLength(100); // pages behind the mapping are gone: touching them raises SIGBUS
@@ -112,7 +119,7 @@ class RegistryLifecycleTest {
       int stale = start(writer, 4, "stopped", SELF_PID, NOW);
       writer.release(stale, true);
     }
-    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS.with(access))) {
       RegistrySnapshot active = reader.read(false);
       assertEquals(Set.of("live"), names(active));
       assertEquals(1, active.skippedDeadOwner());
@@ -124,7 +131,7 @@ class RegistryLifecycleTest {
         assertEquals(live ? RegistryLayout.SLOT_ACTIVE : RegistryLayout.SLOT_STALE, all.get(i).state());
       }
     }
-    try (RegistryReader unguarded = reader(file, new RegistryReader.Options(Duration.ZERO, false))) {
+    try (RegistryReader unguarded = reader(file, new RegistryReader.Options(Duration.ZERO, false, access))) {
       assertEquals(Set.of("live", "dead-owner", "old"), names(unguarded.read(false)));
     }
   }
@@ -135,7 +142,7 @@ class RegistryLifecycleTest {
     AtomicInteger probes = new AtomicInteger();
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
         RegistryReader reader = new RegistryReader(file,
-            new RegistryReader.Options(Duration.ZERO, true), clock, pid -> {
+            new RegistryReader.Options(Duration.ZERO, true, access), clock, pid -> {
               probes.incrementAndGet();
               return true;
             }, log)) {
@@ -156,6 +163,69 @@ class RegistryLifecycleTest {
   }
 
   @Test
+  void aWallClockSteppedBackDelaysNeitherTheOwnerReprobeNorTheFileRecheck() throws IOException {
+    Path file = dir.resolve("msb-met-clockstep-v3");
+    AtomicInteger alive = new AtomicInteger(1);
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
+        RegistryReader reader = new RegistryReader(file,
+            new RegistryReader.Options(Duration.ZERO, true, access), clock,
+            pid -> alive.get() == 1, log)) {
+      start(writer, 1, "a", 4242, NOW);
+      assertEquals(1, reader.read(false).size());
+      alive.set(0); // the runtime is killed hard, then the clock is stepped back an hour
+      clock.stepWall(-3_600_000);
+      clock.advance(OwnerLiveness.REPROBE_INTERVAL_MS);
+      RegistrySnapshot snapshot = reader.read(false);
+      assertEquals(0, snapshot.size(), "re-probed after 5 s of real time, whatever the wall clock");
+      assertEquals(1, snapshot.skippedDeadOwner());
+
+      Files.delete(file); // recreated with another capacity while the wall clock is behind
+      try (RegistryWriter again = RegistryWriter.openOrCreate(file, 16)) {
+        alive.set(1);
+        start(again, 2, "b", 4343, NOW);
+      }
+      clock.stepWall(-3_600_000);
+      clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+      assertEquals(16, reader.read(false).capacity(), "remapped after 1 s of real time");
+    }
+  }
+
+  @Test
+  void aRegistryRecreatedAgainAndAgainKeepsAtMostOneMapping() throws Exception {
+    Path file = dir.resolve("msb-met-churn-v3");
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS.with(access))) {
+      for (int i = 0; i < 200; i++) {
+        Files.deleteIfExists(file);
+        try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 4 + i % 3)) {
+          start(writer, 1, "one", SELF_PID, clock.wallMillis());
+        }
+        clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
+        assertEquals(1, reader.read(false).size());
+      }
+      boolean unmappedOnClose = access == RegistryAccess.FFM || BufferRegistryMemory.unmapsOnClose();
+      if (!unmappedOnClose) {
+        System.gc(); // a forced buffer reader on Java 23+: the GC unmaps what was dropped
+      }
+      dev.microsandbox.otel.e2e.E2e.await(Duration.ofSeconds(10),
+          () -> readOnlyMappingsOf(file) <= 1, () -> readOnlyMappingsOf(file) + " mappings");
+      System.out.printf("%s reader: %d read-only mappings after 200 recreations (unmapped on"
+          + " close: %s)%n", access, readOnlyMappingsOf(file), unmappedOnClose);
+    }
+  }
+
+  /** The reader's read-only shared mappings of {@code file} (and of its deleted predecessors). */
+  static long readOnlyMappingsOf(Path file) {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+          .filter(line -> line.split("\\s+")[1].equals("r--s"))
+          .filter(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)"))
+          .count();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void ownerOtherThanTheCurrentUserIsWarnedOnce() throws IOException {
     assumeTrue("root".equals(System.getProperty("user.name")),
         "changing a file's owner needs root; this run is not root");
@@ -166,7 +236,7 @@ class RegistryLifecycleTest {
     UserPrincipal nobody = file.getFileSystem().getUserPrincipalLookupService()
         .lookupPrincipalByName("nobody");
     Files.setOwner(file, nobody);
-    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS)) {
+    try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS.with(access))) {
       for (int i = 0; i < 5; i++) {
         clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
         assertEquals(1, reader.read(false).size(), "a warning, not a refusal");

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class RegistryLocationTest {
 
@@ -29,12 +32,36 @@ class RegistryLocationTest {
     assertEquals(Path.of("/dev/shm/msb-met-af63dc4c8601ec8c-v3"), RegistryLocation.registryFile("a"));
   }
 
+  /** Spec §1, with names computed independently of this code (Python's FNV-1a, written out). */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', nullValues = "null", value = {
+      "HOME=/ joins to /.microsandbox, never //       | null     | /       | /pw     | msb-met-45924a48268ecf9b-v3",
+      "HOME=/home/u/ gets one separator                | null     | /home/u/ | /pw    | msb-met-a3292eaac203de93-v3",
+      "HOME=/home/u                                     | null     | /home/u | /pw     | msb-met-a3292eaac203de93-v3",
+      "an empty HOME falls back to the passwd home      | null     | ''      | /etc/pw | msb-met-aede4bd020cd696e-v3",
+      "an unset HOME falls back to the passwd home      | null     | null    | /etc/pw | msb-met-aede4bd020cd696e-v3",
+      "MSB_HOME is used as is, trailing slash kept      | /srv/msb/ | /h     | /pw     | msb-met-0449b285e87d190b-v3",
+      "MSB_HOME without the slash is another registry   | /srv/msb | /h      | /pw     | msb-met-abb495b919406f66-v3",
+      "MSB_HOME set but empty is used as is             | ''       | /h      | /pw     | msb-met-cbf29ce484222325-v3",
+      "no home at all: ./.microsandbox                  | null     | null    | null    | msb-met-5324023a145b08ef-v3",
+      "a passwd home of ? (the JVM's none) is none    | null     | ''      | ?       | msb-met-5324023a145b08ef-v3",
+  })
+  void homeAndNameResolveExactlyLikeUpstream(String why, String msbHome, String home,
+      String passwdHome, String expectedFile) {
+    Map<String, String> env = new HashMap<>();
+    if (msbHome != null) {
+      env.put("MSB_HOME", msbHome);
+    }
+    if (home != null) {
+      env.put("HOME", home);
+    }
+    String resolved = RegistryLocation.resolveHome(env, passwdHome);
+    assertEquals(Path.of("/dev/shm", expectedFile), RegistryLocation.registryFile(resolved),
+        why + " (resolved home '" + resolved + "')");
+  }
+
   @Test
-  void homeResolvesLikeUpstream() {
-    assertEquals("/srv/msb", RegistryLocation.resolveHome(Map.of("MSB_HOME", "/srv/msb", "HOME", "/h")));
-    assertEquals("/h/.microsandbox", RegistryLocation.resolveHome(Map.of("HOME", "/h")));
-    assertEquals("/h/.microsandbox", RegistryLocation.resolveHome(Map.of("MSB_HOME", "", "HOME", "/h")));
-    assertEquals("./.microsandbox", RegistryLocation.resolveHome(Map.of()));
+  void theCatalogLivesUnderTheHome() {
     assertEquals(Path.of("/srv/msb/db/msb.db"), RegistryLocation.catalogFile("/srv/msb"));
   }
 }

@@ -1,36 +1,50 @@
 package dev.microsandbox.otel.testing;
 
-import java.time.Instant;
-import java.time.InstantSource;
+import dev.microsandbox.otel.support.TimeSource;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. */
-public final class MutableClock implements InstantSource {
+/**
+ * Clocks tests move by hand: a wall clock and a monotonic clock that move together on
+ * {@link #advance}, while {@link #stepWall} moves only the wall clock, as an operator or NTP does.
+ */
+public final class MutableClock implements TimeSource {
 
-  private final AtomicLong millis;
+  private final AtomicLong wallMillis;
+  private final AtomicLong monotonicNanos = new AtomicLong(1_000_000_000L);
 
-  /** Starts at {@code millis} (Unix ms). */
+  /** A wall clock at {@code millis} (Unix ms). */
   public MutableClock(long millis) {
-    this.millis = new AtomicLong(millis);
+    this.wallMillis = new AtomicLong(millis);
   }
 
-  /** Moves the clock forward. */
+  /** A clock standing still at {@code millis}, for tests that only need a fixed wall time. */
+  public static MutableClock fixed(long millis) {
+    return new MutableClock(millis);
+  }
+
+  /** Real time passes: both clocks move forward. */
   public void advance(long deltaMillis) {
-    millis.addAndGet(deltaMillis);
+    wallMillis.addAndGet(deltaMillis);
+    monotonicNanos.addAndGet(deltaMillis * 1_000_000L);
   }
 
-  /** Sets the clock. */
+  /** The wall clock is stepped (backwards when negative); the monotonic clock does not move. */
+  public void stepWall(long deltaMillis) {
+    wallMillis.addAndGet(deltaMillis);
+  }
+
+  /** Sets the wall clock; the monotonic clock does not move. */
   public void set(long newMillis) {
-    millis.set(newMillis);
+    wallMillis.set(newMillis);
   }
 
   @Override
-  public long millis() {
-    return millis.get();
+  public long wallMillis() {
+    return wallMillis.get();
   }
 
   @Override
-  public Instant instant() {
-    return Instant.ofEpochMilli(millis());
+  public long monotonicNanos() {
+    return monotonicNanos.get();
   }
 }

@@ -1,0 +1,88 @@
+package dev.microsandbox.otel.registry;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+
+/**
+ * {@link RegistryMemory} for Java 22 and newer: a read-only {@link MemorySegment} mapped through the
+ * Foreign Function &amp; Memory API ({@code FileChannel.map(READ_ONLY, …, Arena)}, no restricted
+ * method). A shared arena unmaps it deterministically on {@link #close()}.
+ *
+ * <p>The only class compiled for Java 22; {@link RegistryAccess} loads it by name, so it is never
+ * touched on an older JVM.
+ */
+final class SegmentRegistryMemory implements RegistryMemory {
+
+  private static final ValueLayout.OfShort U16 =
+      ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfLong U64 =
+      ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle ATOMIC_U32 = U32.varHandle().withInvokeExactBehavior();
+  private static final VarHandle ATOMIC_U64 = U64.varHandle().withInvokeExactBehavior();
+
+  private final Arena arena;
+  private final MemorySegment segment;
+
+  private SegmentRegistryMemory(Arena arena, MemorySegment segment) {
+    this.arena = arena;
+    this.segment = segment;
+  }
+
+  /** Maps the first {@code size} bytes of {@code channel} read-only. */
+  static RegistryMemory map(FileChannel channel, long size) throws IOException {
+    Arena arena = Arena.ofShared();
+    try {
+      return new SegmentRegistryMemory(arena,
+          channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+    } catch (IOException | RuntimeException e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public long size() {
+    return segment.byteSize();
+  }
+
+  @Override
+  public int getIntAcquire(long offset) {
+    return (int) ATOMIC_U32.getAcquire(segment, offset);
+  }
+
+  @Override
+  public long getLongAcquire(long offset) {
+    return (long) ATOMIC_U64.getAcquire(segment, offset);
+  }
+
+  @Override
+  public short getShort(long offset) {
+    return segment.get(U16, offset);
+  }
+
+  @Override
+  public int getInt(long offset) {
+    return segment.get(U32, offset);
+  }
+
+  @Override
+  public long getLong(long offset) {
+    return segment.get(U64, offset);
+  }
+
+  @Override
+  public void copy(long offset, byte[] target, int length) {
+    MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, target, 0, length);
+  }
+
+  @Override
+  public void close() {
+    arena.close();
+  }
+}
