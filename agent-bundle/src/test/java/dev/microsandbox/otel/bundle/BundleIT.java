@@ -10,7 +10,7 @@ import dev.microsandbox.otel.e2e.E2e;
 import dev.microsandbox.otel.e2e.LiveRegistry;
 import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
-import dev.microsandbox.otel.testing.TestCatalog;
+import dev.microsandbox.otel.labels.CatalogWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,8 +86,8 @@ class BundleIT {
   void sidecarExportsAndFlushesOnSigterm() throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http();
-        TestCatalog catalog = TestCatalog.create(home.resolve("db/msb.db"))) {
-      catalog.put(801, "sidecar-sandbox", TestCatalog.labels("tenant", "acme"), null);
+        CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
+      catalog.put(801, "sidecar-sandbox", CatalogWriter.labels("tenant", "acme"), null);
       registry.start(801, 8010, "sidecar-sandbox");
       Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
           "OTEL_METRIC_EXPORT_INTERVAL", "600000", // only the shutdown flush can export
@@ -173,15 +173,18 @@ class BundleIT {
 
   @Test
   void theOneJarAlsoTakesSnapshots() throws Exception {
-    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
+      catalog.put(821, "snapped", CatalogWriter.labels("tenant", "acme"), null);
       registry.start(821, 8210, "snapped");
       Process snapshot = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
-          BUNDLE.toString(), "snapshot", "--msb-home", home.toString(), "--no-labels")
+          BUNDLE.toString(), "snapshot", "--msb-home", home.toString())
           .redirectErrorStream(true).start();
       String out = new String(snapshot.getInputStream().readAllBytes());
       assertEquals(0, snapshot.waitFor(), out);
-      assertTrue(out.contains("snapped  id=821"), out);
-      assertFalse(out.contains("WARNING"), out);
+      assertTrue(out.contains("snapped  id=821") && out.contains("labels={tenant=acme}"), out);
+      assertFalse(out.contains("WARNING"), "SQLite loaded without a restricted-method warning:\n"
+          + out);
     }
   }
 

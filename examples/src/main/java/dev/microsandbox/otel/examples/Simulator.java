@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.examples;
 
+import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryWriter;
@@ -8,6 +9,7 @@ import dev.microsandbox.otel.support.Durations;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,40 +25,93 @@ import java.util.function.LongSupplier;
  */
 public final class Simulator implements AutoCloseable {
 
-  static final String USAGE = """
-      usage: java -jar msb-otel-simulator.jar [options]
-        --msb-home DIR      microsandbox home (default: $MSB_HOME, else ~/.microsandbox)
-        --sandboxes N       sandboxes kept alive (default 5)
-        --period DUR        sample period (default 1s)
-        --churn N           restarts/replacements per minute (default 0)
-        --capacity N        slots when the registry is created here (default 1024)
-        --seed N            random seed (default: time)
-      """;
+  /** Tenants the fake sandboxes are labelled with. */
+  static final String[] TENANTS = {"acme", "globex", "initech"};
 
-  /**
-   * Simulator settings.
-   *
-   * @param home the microsandbox home whose registry is written
-   * @param sandboxes how many sandboxes are kept alive
-   * @param period how often samples are published
-   * @param churnPerMinute restart/replace events per minute
-   * @param capacity slots of a newly created registry
-   * @param seed random seed
-   */
-  record Options(String home, int sandboxes, Duration period, double churnPerMinute, int capacity,
-      long seed) {
+  static final String USAGE = String.join(System.lineSeparator(),
+      "usage: java -jar msb-otel-simulator.jar [options]",
+      "  --msb-home DIR      microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
+      "  --sandboxes N       sandboxes kept alive (default 5)",
+      "  --period DUR        sample period (default 1s)",
+      "  --churn N           restarts/replacements per minute (default 0)",
+      "  --capacity N        slots when the registry is created here (default 1024)",
+      "  --seed N            random seed (default: time)",
+      "  --no-catalog        write no catalog (by default <home>/db/msb.db gets each sandbox's labels,",
+      "                      unless a catalog the simulator did not create is already there)",
+      "");
+
+  /** Simulator settings; immutable. */
+  static final class Options {
+    private final String home;
+    private final int sandboxes;
+    private final Duration period;
+    private final double churnPerMinute;
+    private final int capacity;
+    private final long seed;
+    private final boolean catalog;
+
+    Options(String home, int sandboxes, Duration period, double churnPerMinute, int capacity,
+        long seed, boolean catalog) {
+      this.home = home;
+      this.sandboxes = sandboxes;
+      this.period = period;
+      this.churnPerMinute = churnPerMinute;
+      this.capacity = capacity;
+      this.seed = seed;
+      this.catalog = catalog;
+    }
+
+    /** Whether sandbox labels are written to a catalog. */
+    boolean catalog() {
+      return catalog;
+    }
+
+    /** The microsandbox home whose registry is written. */
+    String home() {
+      return home;
+    }
+
+    /** How many sandboxes are kept alive. */
+    int sandboxes() {
+      return sandboxes;
+    }
+
+    /** How often samples are published. */
+    Duration period() {
+      return period;
+    }
+
+    /** Restart/replace events per minute. */
+    double churnPerMinute() {
+      return churnPerMinute;
+    }
+
+    /** Slots of a newly created registry. */
+    int capacity() {
+      return capacity;
+    }
+
+    /** Random seed. */
+    long seed() {
+      return seed;
+    }
 
     static Options parse(String[] args, Map<String, String> env) {
-      String home = RegistryLocation.resolveHome(env);
+      String home = RegistryLocation.resolveHome(env, System.getProperty("user.home"));
       int sandboxes = 5;
       Duration period = Duration.ofSeconds(1);
       double churn = 0;
       int capacity = RegistryLayout.DEFAULT_CAPACITY;
       long seed = System.nanoTime();
+      boolean catalog = true;
       for (int i = 0; i < args.length; i++) {
         String option = args[i];
         if (option.equals("--help") || option.equals("-h")) {
           return null;
+        }
+        if (option.equals("--no-catalog")) {
+          catalog = false;
+          continue;
         }
         if (i + 1 >= args.length) {
           throw new IllegalArgumentException(option + " needs a value");
@@ -64,13 +119,26 @@ public final class Simulator implements AutoCloseable {
         String value = args[++i];
         try {
           switch (option) {
-            case "--msb-home" -> home = value;
-            case "--sandboxes" -> sandboxes = Integer.parseInt(value);
-            case "--period" -> period = Durations.parse(value);
-            case "--churn" -> churn = Double.parseDouble(value);
-            case "--capacity" -> capacity = Integer.parseInt(value);
-            case "--seed" -> seed = Long.parseLong(value);
-            default -> throw new IllegalArgumentException("unknown option '" + option + "'");
+            case "--msb-home":
+              home = value;
+              break;
+            case "--sandboxes":
+              sandboxes = Integer.parseInt(value);
+              break;
+            case "--period":
+              period = Durations.parse(value);
+              break;
+            case "--churn":
+              churn = Double.parseDouble(value);
+              break;
+            case "--capacity":
+              capacity = Integer.parseInt(value);
+              break;
+            case "--seed":
+              seed = Long.parseLong(value);
+              break;
+            default:
+              throw new IllegalArgumentException("unknown option '" + option + "'");
           }
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException(option + ": '" + value + "' is not a number");
@@ -80,7 +148,7 @@ public final class Simulator implements AutoCloseable {
         throw new IllegalArgumentException("--sandboxes and --churn must be >= 0, --period and"
             + " --capacity above 0");
       }
-      return new Options(home, sandboxes, period, churn, capacity, seed);
+      return new Options(home, sandboxes, period, churn, capacity, seed, catalog);
     }
   }
 
@@ -99,11 +167,11 @@ public final class Simulator implements AutoCloseable {
     FakeSandbox(int id, Random random) {
       this.id = id;
       this.name = "sim-" + (id - 1000);
-      this.flags = switch (id % 3) {
-        case 0 -> 0x7f; // every optional field
-        case 1 -> RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY | RegistryLayout.FLAG_MEMORY_AVAILABLE;
-        default -> RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY;
-      };
+      int remainder = id % 3;
+      this.flags = remainder == 0 ? 0x7f // every optional field
+          : remainder == 1
+              ? RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY | RegistryLayout.FLAG_MEMORY_AVAILABLE
+              : RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY;
       this.memoryLimit = (256L << 20) << random.nextInt(4); // 256 MiB .. 2 GiB
       this.cpuBase = 10 + random.nextInt(150);
       this.phase = random.nextDouble() * Math.PI * 2;
@@ -112,6 +180,8 @@ public final class Simulator implements AutoCloseable {
 
   private final Options options;
   private final RegistryWriter writer;
+  /** Null with --no-catalog, or when the home already has a catalog of msb's own. */
+  private final CatalogWriter catalog;
   private final Random random;
   private final PrintStream log;
   private final LongSupplier clock;
@@ -131,8 +201,25 @@ public final class Simulator implements AutoCloseable {
     this.writer = RegistryWriter.openOrCreate(file, options.capacity());
     log.println("simulator: registry " + file + " (" + writer.capacity() + " slots), MSB_HOME="
         + options.home());
+    this.catalog = options.catalog() ? openCatalog(RegistryLocation.catalogFile(options.home()), log)
+        : null;
     for (int i = 0; i < options.sandboxes(); i++) {
       start(new FakeSandbox(nextId++, random));
+    }
+  }
+
+  private static CatalogWriter openCatalog(Path file, PrintStream log) throws IOException {
+    try {
+      if (!CatalogWriter.absentOrSimulated(file)) {
+        log.println("simulator: " + file + " is a catalog the simulator did not create; leaving it"
+            + " alone (no labels written)");
+        return null;
+      }
+      CatalogWriter writer = CatalogWriter.create(file).markSimulated();
+      log.println("simulator: catalog " + file + " (labels tenant, user.id per sandbox)");
+      return writer;
+    } catch (SQLException e) {
+      throw new IOException("cannot write the catalog " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -193,6 +280,20 @@ public final class Simulator implements AutoCloseable {
     }
     writer.activate(s.slot, s.runId, pid);
     running.add(s);
+    label(s);
+  }
+
+  /** The labels a user might set on this sandbox, as msb keeps them: in its config. */
+  private void label(FakeSandbox s) {
+    if (catalog == null) {
+      return;
+    }
+    try {
+      catalog.put(s.id, s.name, CatalogWriter.labels("tenant", TENANTS[s.id % TENANTS.length],
+          "user.id", "user-" + (s.id % 7)), null);
+    } catch (SQLException e) {
+      log.println("simulator: could not label " + s.name + ": " + e.getMessage());
+    }
   }
 
   private void stop(FakeSandbox s, boolean keepAsStale) {
@@ -202,7 +303,7 @@ public final class Simulator implements AutoCloseable {
 
   /** Names of the sandboxes alive now. */
   synchronized List<String> names() {
-    return running.stream().map(s -> s.name).toList();
+    return running.stream().map(s -> s.name).collect(java.util.stream.Collectors.toList());
   }
 
   /** Frees every slot this simulator holds and unmaps the registry (the file stays). */
@@ -216,6 +317,13 @@ public final class Simulator implements AutoCloseable {
       stop(s, false);
     }
     writer.close();
+    if (catalog != null) {
+      try {
+        catalog.close();
+      } catch (SQLException e) {
+        log.println("simulator: closing the catalog: " + e.getMessage());
+      }
+    }
     log.println("simulator: freed its slots");
   }
 
@@ -245,7 +353,7 @@ public final class Simulator implements AutoCloseable {
     try {
       while (true) {
         simulator.tick();
-        Thread.sleep(options.period());
+        Thread.sleep(options.period().toMillis());
       }
     } catch (InterruptedException e) {
       // shutting down: the hook frees the slots

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.registry.RegistryLayout;
+import dev.microsandbox.otel.labels.CatalogLabels;
+import dev.microsandbox.otel.labels.CatalogWriter;
+import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
@@ -49,6 +52,42 @@ class SimulatorTest {
   }
 
   @Test
+  void labelsEverySandboxInItsOwnCatalogThatTheExtensionReads() throws Exception {
+    Path catalogFile = RegistryLocation.catalogFile(home.toString());
+    try (Simulator simulator = simulator(0);
+        CatalogLabels labels = new CatalogLabels(catalogFile, Set.of(), Duration.ofSeconds(2));
+        RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
+            RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
+      now.addAndGet(1000);
+      simulator.tick();
+      RegistrySnapshot snapshot = read(reader);
+      labels.refresh(snapshot);
+      labels.refresh(snapshot); // the first look may still be the catalog's warm-up
+      for (int i = 0; i < snapshot.size(); i++) {
+        SandboxSample s = snapshot.get(i);
+        assertEquals(Map.of("tenant", Simulator.TENANTS[s.sandboxId() % 3],
+            "user.id", "user-" + (s.sandboxId() % 7)), labels.labelsOf(s.sandboxId()), s.name());
+      }
+    }
+    assertTrue(log.toString().contains("catalog " + catalogFile), log.toString());
+  }
+
+  @Test
+  void neverWritesIntoACatalogItDidNotCreate() throws Exception {
+    Path catalogFile = RegistryLocation.catalogFile(home.toString());
+    try (CatalogWriter msb = CatalogWriter.create(catalogFile)) {
+      msb.put(1, "real-sandbox", CatalogWriter.labels("owner", "msb"), null);
+    }
+    byte[] before = Files.readAllBytes(catalogFile);
+    try (Simulator simulator = simulator(0)) {
+      now.addAndGet(1000);
+      simulator.tick();
+    }
+    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(catalogFile)), "untouched");
+    assertTrue(log.toString().contains("did not create; leaving it alone"), log.toString());
+  }
+
+  @Test
   void writesPlausibleGrowingFiguresThatTheReaderDecodes() throws Exception {
     try (Simulator simulator = simulator(0);
         RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
@@ -81,7 +120,8 @@ class SimulatorTest {
     Path file = RegistryLocation.registryFile(home.toString());
     Set<String> identities = new HashSet<>();
     try (Simulator simulator = simulator(600); // ten events a minute per one-second tick
-        RegistryReader reader = new RegistryReader(file, new RegistryReader.Options(Duration.ZERO, true),
+        RegistryReader reader = new RegistryReader(file, new RegistryReader.Options(Duration.ZERO, true,
+            RegistryAccess.AUTO),
             TimeSource.SYSTEM)) {
       for (int tick = 0; tick < 30; tick++) {
         now.addAndGet(1000);

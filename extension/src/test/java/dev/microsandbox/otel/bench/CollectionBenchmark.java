@@ -1,9 +1,9 @@
 package dev.microsandbox.otel.bench;
 
 import dev.microsandbox.otel.labels.LabelSource;
-import dev.microsandbox.otel.otel.ExportStats;
-import dev.microsandbox.otel.otel.SandboxAttributes;
-import dev.microsandbox.otel.otel.SandboxMetrics;
+import dev.microsandbox.otel.metrics.ExportStats;
+import dev.microsandbox.otel.metrics.SandboxAttributes;
+import dev.microsandbox.otel.metrics.SandboxMetrics;
 import dev.microsandbox.otel.registry.RegistryReader;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;

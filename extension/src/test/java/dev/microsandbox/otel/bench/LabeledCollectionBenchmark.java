@@ -2,7 +2,7 @@ package dev.microsandbox.otel.bench;
 
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
-import dev.microsandbox.otel.testing.TestCatalog;
+import dev.microsandbox.otel.labels.CatalogWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,10 +24,10 @@ public class LabeledCollectionBenchmark extends CollectionBenchmark {
   LabelSource labels() throws IOException {
     home = Files.createTempDirectory("msb-bench-catalog");
     Path file = home.resolve("db/msb.db");
-    try (TestCatalog catalog = TestCatalog.create(file)) {
+    try (CatalogWriter catalog = CatalogWriter.create(file)) {
       for (int i = 0; i < 1000; i++) {
         catalog.put(10_000 + i, "bench-sandbox-" + i,
-            TestCatalog.labels("user.id", "user-" + i % 50, "tenant", "tenant-" + i % 7, "env", "prod"), null);
+            CatalogWriter.labels("user.id", "user-" + i % 50, "tenant", "tenant-" + i % 7, "env", "prod"), null);
       }
     } catch (Exception e) {
       throw new IOException(e);

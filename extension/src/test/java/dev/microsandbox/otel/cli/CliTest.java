@@ -85,6 +85,36 @@ class CliTest {
     assertTrue(message.startsWith("msb-otel: no registry at /dev/shm/msb-met-"), message);
   }
 
+  /** What a missing registry says, for each way of naming it: one line, about what was given. */
+  @Test
+  void aMissingRegistryIsExplainedInTermsOfWhatWasGiven() throws Exception {
+    Path nope = home.resolve("nope.bin");
+    assertEquals(1, run(1, "snapshot", "--registry", nope.toString()));
+    assertEquals("msb-otel: no registry at " + nope + ": the file does not exist",
+        err.toString(StandardCharsets.UTF_8).trim());
+
+    err.reset();
+    Path missingHome = home.resolve("does-not-exist");
+    assertEquals(1, run(1, "snapshot", "--msb-home", missingHome.toString()));
+    String noDir = err.toString(StandardCharsets.UTF_8).trim();
+    assertTrue(noDir.endsWith("the directory " + missingHome + " does not exist; check --msb-home"),
+        noDir);
+
+    err.reset();
+    assertEquals(1, run(1, "snapshot", "--msb-home", home + "/"));
+    String slash = err.toString(StandardCharsets.UTF_8).trim();
+    assertTrue(slash.contains("Note the trailing slash") && slash.contains("'" + home + "/' and '"
+        + home + "' are different registries"), slash);
+
+    err.reset();
+    assertEquals(1, run(1, "snapshot")); // the home from MSB_HOME, which exists
+    String fromEnv = err.toString(StandardCharsets.UTF_8).trim();
+    assertTrue(fromEnv.contains("for microsandbox home '" + home + "' (from MSB_HOME)")
+        && fromEnv.endsWith("no sandbox has run under this home yet, or msb runs with another home"),
+        fromEnv);
+    assertEquals(1, fromEnv.lines().count(), "and only that line: no catalog chatter");
+  }
+
   @Test
   void brokenRegistryIsOneLineAndExitOne() throws Exception {
     Path bogus = home.resolve("bogus");
@@ -119,8 +149,8 @@ class CliTest {
   @Test
   void labelsFromTheCatalogInBothFormats() throws Exception {
     writeOneSandbox();
-    try (var catalog = dev.microsandbox.otel.testing.TestCatalog.create(home.resolve("db/msb.db"))) {
-      catalog.put(101, "alpha", dev.microsandbox.otel.testing.TestCatalog.labels("user.id", "alice",
+    try (var catalog = dev.microsandbox.otel.labels.CatalogWriter.create(home.resolve("db/msb.db"))) {
+      catalog.put(101, "alpha", dev.microsandbox.otel.labels.CatalogWriter.labels("user.id", "alice",
           "tenant", "acme"), null);
       assertEquals(0, run(1, "snapshot"));
       assertTrue(out.toString(StandardCharsets.UTF_8).contains("labels={tenant=acme, user.id=alice}"),

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.e2e.OtlpReceiver.Received;
-import dev.microsandbox.otel.testing.TestCatalog;
+import dev.microsandbox.otel.labels.CatalogWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,8 +29,8 @@ class AgentOtlpIT {
   void httpProtobufWithGzipHeadersAndResource() throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 16);
         OtlpReceiver receiver = OtlpReceiver.http();
-        TestCatalog catalog = TestCatalog.create(home.resolve("db/msb.db"))) {
-      catalog.put(101, "alpha", TestCatalog.labels("user.id", "alice", "tenant", "acme",
+        CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
+      catalog.put(101, "alpha", CatalogWriter.labels("user.id", "alice", "tenant", "acme",
           "secret", "s3cr3t"), null);
       registry.start(101, 1010, "alpha");
       registry.start(102, 1020, "bravo");

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import dev.microsandbox.otel.testing.TestCatalog;
+import dev.microsandbox.otel.labels.CatalogWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,8 +45,8 @@ class AgentPrometheusIT {
   void prometheusExporterServesMicrosandboxSeries() throws Exception {
     int port = freePort();
     try (LiveRegistry registry = new LiveRegistry(home, 8);
-        TestCatalog catalog = TestCatalog.create(home.resolve("db/msb.db"))) {
-      catalog.put(301, "prom-sandbox", TestCatalog.labels("user.id", "alice"), null);
+        CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
+      catalog.put(301, "prom-sandbox", CatalogWriter.labels("user.id", "alice"), null);
       registry.start(301, 3010, "prom-sandbox");
       Map<String, String> env = E2e.with(
           E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", "http://127.0.0.1:1"),

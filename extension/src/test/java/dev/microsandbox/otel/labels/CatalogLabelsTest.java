@@ -1,6 +1,6 @@
 package dev.microsandbox.otel.labels;
 
-import static dev.microsandbox.otel.testing.TestCatalog.labels;
+import static dev.microsandbox.otel.labels.CatalogWriter.labels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +10,6 @@ import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.testing.RecordingLog;
-import dev.microsandbox.otel.testing.TestCatalog;
 import java.nio.file.Path;
 import java.time.Duration;
 import dev.microsandbox.otel.support.TimeSource;
@@ -99,7 +98,7 @@ class CatalogLabelsTest {
 
   @Test
   void labelsAppearChangeWithTheConfigAndVanishWithTheSandbox() throws Exception {
-    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "env", "prod"), null);
       catalog.put(2, "two", labels("tenant", "old"), labels("tenant", "acme"));
@@ -126,7 +125,7 @@ class CatalogLabelsTest {
 
   @Test
   void excludedKeysNeverAppear() throws Exception {
-    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of("user.id"), PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "tenant", "acme"), null);
       start(1);
@@ -144,7 +143,7 @@ class CatalogLabelsTest {
         assertEquals(Map.of(), labels.labelsOf(1));
       }
       assertEquals(1, warnings("does not exist"), "one line, not one per collection");
-      try (TestCatalog catalog = TestCatalog.create(catalogFile())) {
+      try (CatalogWriter catalog = CatalogWriter.create(catalogFile())) {
         catalog.put(1, "one", labels("tenant", "acme"), null);
         labels.refresh(snapshot());
         assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
@@ -155,7 +154,7 @@ class CatalogLabelsTest {
   @Test
   void unmigratedCatalogMeansNoLabelsUntilTheTableExists() throws Exception {
     start(1);
-    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
       catalog.execute("DROP TABLE sandbox");
       for (int i = 0; i < 3; i++) {
@@ -163,7 +162,7 @@ class CatalogLabelsTest {
         assertEquals(Map.of(), labels.labelsOf(1));
       }
       assertEquals(1, warnings("no such table"));
-      TestCatalog.create(catalogFile()).close(); // migrated
+      CatalogWriter.create(catalogFile()).close(); // migrated
       catalog.put(1, "one", labels("tenant", "acme"), null);
       labels.refresh(snapshot());
       assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
@@ -172,7 +171,7 @@ class CatalogLabelsTest {
 
   @Test
   void aBrokenConfigCostsOnlyThatSandboxItsLabels() throws Exception {
-    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
       catalog.put(1, "malformed", "{\"labels\": {\"a\": ", null);
       catalog.put(2, "number", "{\"labels\": {\"a\": 5}}", null);
@@ -215,7 +214,7 @@ class CatalogLabelsTest {
 
   @Test
   void aLongWriteTransactionDelaysNothingAndStaysInvisibleUntilCommitted() throws Exception {
-    try (TestCatalog catalog = TestCatalog.create(catalogFile());
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
@@ -231,7 +230,7 @@ class CatalogLabelsTest {
 
   @Test
   void anExclusivelyLockedCatalogCostsLabelsNotTime() throws Exception {
-    try (TestCatalog catalog = TestCatalog.create(catalogFile(), "DELETE");
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
@@ -254,7 +253,7 @@ class CatalogLabelsTest {
 
   @Test
   void aLockOutlastingSqlitesBusyTimeoutIsOneWarningAndKnownLabelsStay() throws Exception {
-    try (TestCatalog catalog = TestCatalog.create(catalogFile(), "DELETE");
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
         CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);

@@ -1,4 +1,4 @@
-package dev.microsandbox.otel.otel;
+package dev.microsandbox.otel.metrics;
 
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 

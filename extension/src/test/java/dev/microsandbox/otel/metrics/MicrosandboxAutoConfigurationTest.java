@@ -1,4 +1,4 @@
-package dev.microsandbox.otel.otel;
+package dev.microsandbox.otel.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -86,8 +86,8 @@ class MicrosandboxAutoConfigurationTest {
   void sdkShutdownReleasesTheMappingTheCatalogThreadAndItsConnection() throws Exception {
     Path registry = registryWithOneSandbox(8, "eight");
     Path catalog = dir.resolve("home/db/msb.db");
-    try (var c = dev.microsandbox.otel.testing.TestCatalog.create(catalog)) {
-      c.put(8, "eight", dev.microsandbox.otel.testing.TestCatalog.labels("tenant", "acme"), null);
+    try (var c = dev.microsandbox.otel.labels.CatalogWriter.create(catalog)) {
+      c.put(8, "eight", dev.microsandbox.otel.labels.CatalogWriter.labels("tenant", "acme"), null);
     }
     long threadsBefore = catalogThreads();
     InMemoryMetricReader reader = InMemoryMetricReader.create();
@@ -102,6 +102,44 @@ class MicrosandboxAutoConfigurationTest {
     assertEquals(0, mappingsOf(registry), "unmapped at SDK shutdown");
     dev.microsandbox.otel.e2e.E2e.await(java.time.Duration.ofSeconds(5),
         () -> catalogThreads() == threadsBefore, () -> "the catalog thread is still running");
+  }
+
+  @Test
+  void startUpNamesTheHomeAndTheRegistryAndWarnsAboutSelfDefeatingSettings() throws Exception {
+    java.util.List<java.util.logging.LogRecord> records =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    Path missingHome = dir.resolve("no-such-home");
+    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.home", missingHome.toString(),
+        "otel.microsandbox.max.sample.age", "30"), InMemoryMetricReader.create())) {
+      String registry = dev.microsandbox.otel.registry.RegistryLocation
+          .registryFile(missingHome.toString()).toString();
+      java.util.logging.LogRecord start = records.stream()
+          .filter(r -> r.getMessage().startsWith("microsandbox metrics on")).findFirst().orElseThrow();
+      assertEquals(java.util.logging.Level.WARNING, start.getLevel(), "the home does not exist");
+      assertTrue(start.getMessage().contains("home " + missingHome + " (does not exist)")
+          && start.getMessage().contains("registry " + registry), start.getMessage());
+      assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.WARNING
+          && r.getMessage().contains("OTEL_MICROSANDBOX_MAX_SAMPLE_AGE is 30 ms")),
+          records.stream().map(java.util.logging.LogRecord::getMessage).collect(Collectors.toList())
+              ::toString);
+    } finally {
+      logger.removeHandler(handler);
+    }
   }
 
   @Test
@@ -137,8 +175,8 @@ class MicrosandboxAutoConfigurationTest {
     Path home = dir.resolve("home");
     Path registry = registryWithOneSandbox(9, "nine");
     Path catalog = home.resolve("db/msb.db");
-    try (var c = dev.microsandbox.otel.testing.TestCatalog.create(catalog)) {
-      c.put(9, "nine", dev.microsandbox.otel.testing.TestCatalog.labels("tenant", "acme"), null);
+    try (var c = dev.microsandbox.otel.labels.CatalogWriter.create(catalog)) {
+      c.put(9, "nine", dev.microsandbox.otel.labels.CatalogWriter.labels("tenant", "acme"), null);
     } // last connection closed: SQLite removes the -wal and -shm files
     Path shm = catalog.resolveSibling("msb.db-shm");
     assertTrue(java.nio.file.Files.notExists(shm));

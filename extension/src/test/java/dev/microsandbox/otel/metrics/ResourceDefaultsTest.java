@@ -1,4 +1,4 @@
-package dev.microsandbox.otel.otel;
+package dev.microsandbox.otel.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

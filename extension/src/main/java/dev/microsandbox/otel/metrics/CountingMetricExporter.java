@@ -1,4 +1,4 @@
-package dev.microsandbox.otel.otel;
+package dev.microsandbox.otel.metrics;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;

@@ -1,4 +1,4 @@
-package dev.microsandbox.otel.otel;
+package dev.microsandbox.otel.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -216,6 +216,45 @@ class SandboxMetricsTest {
       collect();
     }
     assertEquals(3, passes.get());
+  }
+
+  @Test
+  void everyOwnerLookingDeadIsExplainedOnceWithTheSetting() throws IOException {
+    Path file = dir.resolve("reg-namespace");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      for (int id = 1; id <= 3; id++) { // pids this JVM cannot see, as from another PID namespace
+        SandboxSample s = sample(id, id * 10, "n" + id, 0);
+        int slot = writer.claim(s);
+        writer.activate(slot, id * 10, Integer.MAX_VALUE - id);
+        writer.publish(slot, s);
+      }
+    }
+    java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(SandboxMetrics.class.getName());
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        warnings.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    try {
+      metrics(file, false, false, LabelSource.NONE);
+      for (int i = 0; i < 5; i++) {
+        collect();
+      }
+    } finally {
+      logger.removeHandler(handler);
+    }
+    assertEquals(1, warnings.size(), warnings::toString);
+    assertTrue(warnings.get(0).contains("every active sandbox (3)")
+        && warnings.get(0).contains("OTEL_MICROSANDBOX_OWNER_CHECK=false"), warnings.get(0));
   }
 
   @Test

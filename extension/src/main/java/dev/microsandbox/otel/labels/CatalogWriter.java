@@ -1,44 +1,76 @@
-package dev.microsandbox.otel.testing;
+package dev.microsandbox.otel.labels;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.ResultSet;
 import java.sql.Statement;
-import org.sqlite.SQLiteDataSource;
+import java.util.Properties;
+import org.sqlite.JDBC;
 
 /**
- * A real SQLite catalog in the shape msb writes ({@code $MSB_HOME/db/msb.db}, WAL mode, table
- * {@code sandbox}), with a writer connection tests change it through while collections read it.
+ * The writer side of the catalog, in the shape msb writes it ({@code $MSB_HOME/db/msb.db}, WAL
+ * mode, table {@code sandbox}, labels in the config's {@code labels} object): for the simulator,
+ * so labels can be tried without microsandbox, and for tests, which change it while collections
+ * read it. The extension itself only ever opens the catalog read-only ({@link CatalogLabels}).
  */
-public final class TestCatalog implements AutoCloseable {
+public final class CatalogWriter implements AutoCloseable {
+
+  /**
+   * {@code PRAGMA application_id} of a catalog this class created ("msbs"): the simulator writes
+   * only into a catalog that carries it, never into one msb made.
+   */
+  public static final int SIMULATED_APPLICATION_ID = 0x6d736273;
 
   private final Connection writer;
 
-  private TestCatalog(Connection writer) {
+  private CatalogWriter(Connection writer) {
     this.writer = writer;
   }
 
   /** Creates {@code file} (and its directory) with the sandbox table, in WAL mode, as msb does. */
-  public static TestCatalog create(Path file) throws Exception {
+  public static CatalogWriter create(Path file) throws IOException, SQLException {
     return create(file, "WAL");
   }
 
   /** As {@link #create(Path)} with another journal mode (DELETE: writers block readers). */
-  public static TestCatalog create(Path file, String journalMode) throws Exception {
-    Files.createDirectories(file.getParent());
-    SQLiteDataSource source = new SQLiteDataSource();
-    source.setUrl("jdbc:sqlite:" + file);
-    Connection connection = source.getConnection();
+  public static CatalogWriter create(Path file, String journalMode)
+      throws IOException, SQLException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Connection connection = JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
     try (Statement s = connection.createStatement()) {
       s.execute("PRAGMA journal_mode=" + journalMode);
+      s.execute("PRAGMA busy_timeout=2000");
       s.execute("CREATE TABLE IF NOT EXISTS sandbox (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
           + " config TEXT NOT NULL, active_config TEXT NULL, status TEXT NOT NULL DEFAULT 'running',"
           + " ephemeral INTEGER NOT NULL DEFAULT 0, created_at TEXT DEFAULT CURRENT_TIMESTAMP,"
           + " updated_at TEXT DEFAULT CURRENT_TIMESTAMP)");
     }
-    return new TestCatalog(connection);
+    return new CatalogWriter(connection);
+  }
+
+  /**
+   * Whether {@code file} is absent or a catalog this class created: the simulator's test before it
+   * writes, so that it never touches a real msb catalog.
+   */
+  public static boolean absentOrSimulated(Path file) throws SQLException {
+    if (!Files.exists(file)) {
+      return true;
+    }
+    try (Connection c = JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA application_id")) {
+      return r.next() && r.getInt(1) == SIMULATED_APPLICATION_ID;
+    }
+  }
+
+  /** Marks the catalog as one this class created (see {@link #absentOrSimulated}). */
+  public CatalogWriter markSimulated() throws SQLException {
+    execute("PRAGMA application_id=" + SIMULATED_APPLICATION_ID);
+    return this;
   }
 
   /** A config whose labels are the given key/value pairs. */

@@ -1,4 +1,4 @@
-package dev.microsandbox.otel.otel;
+package dev.microsandbox.otel.metrics;
 
 import com.google.auto.service.AutoService;
 import dev.microsandbox.otel.support.ExtensionState;

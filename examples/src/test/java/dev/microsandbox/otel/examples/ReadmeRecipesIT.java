@@ -1,0 +1,186 @@
+package dev.microsandbox.otel.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.microsandbox.otel.e2e.AgentJvm;
+import dev.microsandbox.otel.e2e.E2e;
+import dev.microsandbox.otel.e2e.LiveRegistry;
+import dev.microsandbox.otel.e2e.Otlp;
+import dev.microsandbox.otel.e2e.OtlpReceiver;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every deployment recipe of the README, and the shipped systemd unit, run with the environment as
+ * written. Only what cannot exist here is mapped: the jar paths to the built jars, {@code app.jar}
+ * to a trivial app, {@code MSB_HOME} to a live test registry, {@code $TOKEN} to a value, and the
+ * OTLP endpoint's host to a local receiver of the kind a Collector runs on that port (gRPC on 4317,
+ * HTTP on 4318 and on a vendor's https port). A recipe whose protocol does not match its port, or
+ * whose jar or command does not exist, fails here as it would for a user.
+ */
+class ReadmeRecipesIT {
+
+  static final Path EXAMPLES = Path.of(System.getProperty("msb.examples.dir", "."));
+  static final Path BUNDLE = Path.of(System.getProperty("msb.bundle.jar"));
+  static final Path UPSTREAM_AGENT = Path.of(System.getProperty("msb.agent.jar"));
+  static final Path EXTENSION = Path.of(System.getProperty("msb.extension.jar"));
+  static final Pattern ASSIGNMENT = Pattern.compile("([A-Z_][A-Z0-9_]*)=(.*)");
+
+  @TempDir Path home;
+  @TempDir Path logs;
+
+  /** A recipe: where it comes from, its environment and its java command's arguments. */
+  record Recipe(String source, Map<String, String> env, List<String> java) {
+    @Override
+    public String toString() {
+      return source;
+    }
+  }
+
+  static Stream<Recipe> recipes() throws IOException {
+    List<Recipe> recipes = new ArrayList<>();
+    String readme = Files.readString(EXAMPLES.resolve("../README.md"));
+    Matcher block = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(readme);
+    while (block.find()) {
+      for (String line : block.group(1).replace("\\\n", " ").split("\n")) {
+        if (line.contains("-javaagent:")) {
+          recipes.add(parse("README: " + line.trim(), words(line)));
+        }
+      }
+    }
+    Path unit = EXAMPLES.resolve("sidecar/msb-otel-sidecar.service");
+    List<String> words = new ArrayList<>();
+    for (String line : Files.readAllLines(unit)) {
+      String text = line.replace("%%", "%");
+      if (text.startsWith("Environment=")) {
+        words.add(text.substring("Environment=".length()));
+      } else if (text.startsWith("ExecStart=")) {
+        words.addAll(words(text.substring("ExecStart=".length())));
+      }
+    }
+    recipes.add(parse("systemd unit " + unit.getFileName(), words));
+    assertTrue(recipes.size() >= 4, "README recipes found: " + recipes);
+    return recipes.stream();
+  }
+
+  /** Shell words: whitespace-separated, with "…" and '…' quoting. */
+  static List<String> words(String line) {
+    List<String> words = new ArrayList<>();
+    Matcher m = Pattern.compile("(?:[^\\s\"']+|\"[^\"]*\"|'[^']*')+").matcher(line);
+    while (m.find()) {
+      words.add(m.group().replaceAll("[\"']", ""));
+    }
+    return words;
+  }
+
+  static Recipe parse(String source, List<String> words) {
+    Map<String, String> env = new LinkedHashMap<>();
+    int i = 0;
+    for (; i < words.size(); i++) {
+      Matcher m = ASSIGNMENT.matcher(words.get(i));
+      if (!m.matches()) {
+        break;
+      }
+      env.put(m.group(1), m.group(2).replace("$TOKEN", "recipe-token"));
+    }
+    assertTrue(words.get(i).endsWith("java"), source + ": no java command");
+    return new Recipe(source, env, List.copyOf(words.subList(i + 1, words.size())));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("recipes")
+  void recipeExportsSandboxMetricsAsWritten(Recipe recipe) throws Exception {
+    URI endpoint = URI.create(recipe.env().getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://localhost:4318")); // the agent's default
+    int port = endpoint.getPort() > 0 ? endpoint.getPort()
+        : "https".equals(endpoint.getScheme()) ? 443 : 80;
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = port == 4317 ? OtlpReceiver.grpc() : OtlpReceiver.http()) {
+      registry.start(901, 9010, "recipe-sandbox");
+      Map<String, String> env = new LinkedHashMap<>(recipe.env());
+      env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
+      env.put("MSB_HOME", home.toString());
+      env.remove("OTEL_MICROSANDBOX_HOME");
+      env.putIfAbsent("OTEL_METRIC_EXPORT_INTERVAL", "1000"); // a recipe's 60 s default, shortened
+      env.computeIfPresent("OTEL_JAVAAGENT_EXTENSIONS", (k, v) -> EXTENSION.toString());
+      Path agent = null;
+      List<String> app = new ArrayList<>();
+      for (int i = 0; i < recipe.java().size(); i++) {
+        String word = recipe.java().get(i);
+        if (word.startsWith("-javaagent:")) {
+          agent = jar(word.substring("-javaagent:".length()), recipe);
+        } else if (word.equals("-jar")) {
+          String jar = recipe.java().get(++i);
+          if (jar.equals("app.jar")) {
+            app.addAll(AgentJvm.APP_CLASS);
+          } else {
+            app.add("-jar");
+            app.add(jar(jar, recipe).toString());
+          }
+        } else {
+          app.add(word);
+        }
+      }
+      assertTrue(agent != null, recipe + ": no -javaagent");
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, agent, env, logs.resolve("jvm"), app)) {
+        E2e.await(Duration.ofSeconds(60), () -> !sandboxPoints(receiver).isEmpty(),
+            () -> recipe + " exported nothing to its " + (port == 4317 ? "gRPC" : "HTTP")
+                + " receiver:\n" + stderr(jvm));
+        String headers = recipe.env().get("OTEL_EXPORTER_OTLP_HEADERS");
+        if (headers != null) {
+          String[] kv = headers.split("=", 2);
+          assertEquals(kv[1].replace("%20", " "), receiver.received().get(0).headers().get(kv[0]),
+              recipe + ": headers as written");
+        }
+        assertFalse(stderr(jvm).contains("probably wrong"), stderr(jvm));
+        assertFalse(stderr(jvm).contains("microsandbox metrics are off"), stderr(jvm));
+      }
+    }
+  }
+
+  static List<Otlp.Point> sandboxPoints(OtlpReceiver receiver) {
+    return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request)
+            .collect(Collectors.toList())).stream()
+        .filter(p -> "recipe-sandbox".equals(p.attributes().get("sandbox.name")))
+        .collect(Collectors.toList());
+  }
+
+  /** The built jar a recipe's jar path names, by file name. */
+  static Path jar(String path, Recipe recipe) {
+    String name = Path.of(path).getFileName().toString();
+    switch (name) {
+      case "msb-otel-agent.jar":
+        return BUNDLE;
+      case "opentelemetry-javaagent.jar":
+        return UPSTREAM_AGENT;
+      case "msb-otel-extension.jar":
+        return EXTENSION;
+      default:
+        throw new AssertionError(recipe + " names " + path + ", which the build does not make");
+    }
+  }
+
+  static String stderr(AgentJvm jvm) {
+    try {
+      return jvm.stderr();
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+}
