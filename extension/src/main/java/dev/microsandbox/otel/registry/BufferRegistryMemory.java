@@ -34,6 +34,10 @@ final class BufferRegistryMemory implements RegistryMemory {
   /** Last Java release on which {@code invokeCleaner} is used: it warns from 24, is deprecated in 23. */
   private static final int LAST_CLEANER_FEATURE = 22;
   private static final MethodHandle UNMAP = unmapper();
+  private static final VarHandle LONG_ARRAY = MethodHandles.byteArrayViewVarHandle(long[].class,
+      ByteOrder.LITTLE_ENDIAN);
+  /** {@code ByteBuffer.get(int, byte[], int, int)}, Java 13+; null on 11 and 12. */
+  private static final MethodHandle ABSOLUTE_BULK_GET = absoluteBulkGet();
 
   private MappedByteBuffer buffer;
   private final long size;
@@ -73,10 +77,6 @@ final class BufferRegistryMemory implements RegistryMemory {
     return (long) LONG.getAcquire((ByteBuffer) buffer, (int) offset);
   }
 
-  @Override
-  public short getShort(long offset) {
-    return buffer.getShort((int) offset);
-  }
 
   @Override
   public int getInt(long offset) {
@@ -89,12 +89,25 @@ final class BufferRegistryMemory implements RegistryMemory {
   }
 
   @Override
-  public void copy(long offset, byte[] target, int length) {
-    // ByteBuffer.get(int, byte[], int, int) is Java 13+; a positioned bulk get would need a
-    // duplicate (an allocation) per call. Names are at most 128 bytes and change rarely.
+  public void copy(long offset, byte[] target, int targetOffset, int length) {
     int base = (int) offset;
-    for (int i = 0; i < length; i++) {
-      target[i] = buffer.get(base + i);
+    if (ABSOLUTE_BULK_GET != null) {
+      try {
+        ByteBuffer unused = (ByteBuffer) ABSOLUTE_BULK_GET.invokeExact((ByteBuffer) buffer, base,
+            target, targetOffset, length);
+        return;
+      } catch (Throwable e) {
+        throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
+      }
+    }
+    // Java 11-12 have no absolute bulk get, and a positioned one would need a duplicate (an
+    // allocation) per call: eight bytes at a time instead.
+    int i = 0;
+    for (; i + Long.BYTES <= length; i += Long.BYTES) {
+      LONG_ARRAY.set(target, targetOffset + i, buffer.getLong(base + i));
+    }
+    for (; i < length; i++) {
+      target[targetOffset + i] = buffer.get(base + i);
     }
   }
 
@@ -108,6 +121,15 @@ final class BufferRegistryMemory implements RegistryMemory {
       } catch (Throwable e) {
         // Never fatal: the GC unmaps it instead.
       }
+    }
+  }
+
+  private static MethodHandle absoluteBulkGet() {
+    try {
+      return MethodHandles.publicLookup().findVirtual(ByteBuffer.class, "get",
+          MethodType.methodType(ByteBuffer.class, int.class, byte[].class, int.class, int.class));
+    } catch (ReflectiveOperationException e) {
+      return null;
     }
   }
 

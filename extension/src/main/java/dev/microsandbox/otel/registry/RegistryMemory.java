@@ -23,8 +23,6 @@ interface RegistryMemory extends AutoCloseable {
   /** Acquire load of an atomic u64. */
   long getLongAcquire(long offset);
 
-  /** Plain load of a u16, as its bits. */
-  short getShort(long offset);
 
   /** Plain load of a u32, as its bits. */
   int getInt(long offset);
@@ -32,8 +30,12 @@ interface RegistryMemory extends AutoCloseable {
   /** Plain load of a u64, as its bits. */
   long getLong(long offset);
 
-  /** Plain copy of {@code length} bytes at {@code offset} into the start of {@code target}. */
-  void copy(long offset, byte[] target, int length);
+  /**
+   * Plain copy of {@code length} bytes at {@code offset} into {@code target} from
+   * {@code targetOffset}: how a slot's seqlock-protected fields are read, in one checked operation
+   * rather than one per field.
+   */
+  void copy(long offset, byte[] target, int targetOffset, int length);
 
   /** Orders the plain loads before it ahead of the loads after it (the seqlock's second read). */
   default void acquireFence() {

@@ -7,6 +7,9 @@ import dev.microsandbox.otel.support.DistinctProblemLog;
 import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.support.TimeSource;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -45,6 +48,18 @@ public final class RegistryReader implements AutoCloseable {
   public static final long RECHECK_INTERVAL_MS = 1_000;
 
   private static final Logger LOGGER = Logger.getLogger(RegistryReader.class.getName());
+  /** The seqlock-protected part of a slot the reader copies: sandbox_id up to the end of the name. */
+  private static final long FIELDS_START = S_SANDBOX_ID;
+  private static final int FIELDS_LEN = (int) (S_NAME + NAME_CAPACITY - FIELDS_START);
+  private static final int NAME_AT = (int) (S_NAME - FIELDS_START);
+  /** Name bytes copied with the figures; longer names take a second copy (most names are short). */
+  private static final int SHORT_NAME = 32;
+  private static final VarHandle U16 =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle U32 =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle U64 =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Reader settings; immutable. */
   public static final class Options {
@@ -112,8 +127,10 @@ public final class RegistryReader implements AutoCloseable {
   // Per-slot name cache: the bytes a name was decoded from, their length (-1 = invalid), the text.
   private byte[][] nameBytes = new byte[0][];
   private int[] nameLen = new int[0];
-  // Where a slot's name bytes are copied inside the seqlock; swapped with the cache on a change.
-  private byte[] scratchName = new byte[NAME_CAPACITY];
+  // A slot's fields, sandbox_id through the name, copied between the two seq loads and decoded from
+  // here: one checked copy (a second for a name over 32 bytes) instead of twenty checked loads, and
+  // no copy of the unused end of the name field.
+  private final byte[] fields = new byte[FIELDS_LEN];
   private String[] names = new String[0];
 
   /** A reader of {@code file} that logs through java.util.logging. */
@@ -421,11 +438,9 @@ public final class RegistryReader implements AutoCloseable {
       long g2 = m.getLongAcquire(base + S_GENERATION);
       int state2 = m.getIntAcquire(base + S_STATE);
       if (s1 == s2 && g1 == g2 && visible(state2, includeStale)) {
-        if (nameLength >= 0) {
-          byte[] decoded = scratchName; // coherent: becomes the slot's cached bytes
-          scratchName = nameBytes[slot];
-          nameBytes[slot] = decoded;
-          names[slot] = new String(decoded, 0, nameLength, StandardCharsets.UTF_8);
+        if (nameLength >= 0) { // coherent: the new name becomes the slot's cached bytes
+          System.arraycopy(fields, NAME_AT, nameBytes[slot], 0, nameLength);
+          names[slot] = new String(nameBytes[slot], 0, nameLength, StandardCharsets.UTF_8);
           nameLen[slot] = nameLength;
         }
         s.slot = slot;
@@ -440,34 +455,50 @@ public final class RegistryReader implements AutoCloseable {
     snapshot.skippedInconsistent++;
   }
 
-  /** Plain reads of a slot's fields; returns the new name length when the name must be decoded. */
+  /**
+   * Plain reads of a slot's fields (one bulk copy, then decoded from the heap copy); returns the new
+   * name length when the name must be decoded, else -1. The copy may be torn: nothing read here is
+   * trusted until the second seq load agrees.
+   */
   private int readFields(RegistryMemory m, long base, int slot, SandboxSample s) {
-    s.sandboxId = m.getInt(base + S_SANDBOX_ID);
-    s.runId = m.getInt(base + S_RUN_ID);
-    s.pid = m.getInt(base + S_PID);
-    s.startedAtMs = m.getLong(base + S_STARTED_AT_MS);
-    s.sampledAtMs = m.getLong(base + S_SAMPLED_AT_MS);
-    s.flags = m.getInt(base + S_SAMPLE_FLAGS);
-    s.memoryLimitBytes = unsigned(m.getLong(base + S_MEMORY_LIMIT));
-    s.vcpuTimeNs = unsigned(m.getLong(base + S_VCPU_TIME_NS));
-    s.cpuPercent = Float.intBitsToFloat(m.getInt(base + S_CPU_PERCENT_BITS));
-    s.memoryBytes = unsigned(m.getLong(base + S_MEMORY));
-    s.memoryAvailableBytes = unsigned(m.getLong(base + S_MEMORY_AVAILABLE));
-    s.memoryHostResidentBytes = unsigned(m.getLong(base + S_MEMORY_HOST_RESIDENT));
-    s.diskReadBytes = unsigned(m.getLong(base + S_DISK_READ));
-    s.diskWriteBytes = unsigned(m.getLong(base + S_DISK_WRITE));
-    s.netRxBytes = unsigned(m.getLong(base + S_NET_RX));
-    s.netTxBytes = unsigned(m.getLong(base + S_NET_TX));
-    s.upperUsedBytes = unsigned(m.getLong(base + S_UPPER_USED));
-    s.upperFreeBytes = unsigned(m.getLong(base + S_UPPER_FREE));
-    s.upperHostAllocatedBytes = unsigned(m.getLong(base + S_UPPER_HOST_ALLOCATED));
-    int len = Math.min(Short.toUnsignedInt(m.getShort(base + S_NAME_LEN)), NAME_CAPACITY);
-    m.copy(base + S_NAME, scratchName, len); // may be torn: trusted only once the read is accepted
-    if (len == nameLen[slot]
-        && Arrays.equals(scratchName, 0, len, nameBytes[slot], 0, len)) {
+    byte[] f = fields;
+    m.copy(base + FIELDS_START, f, 0, NAME_AT + SHORT_NAME); // figures, name_len, a short name
+    s.sandboxId = i32(f, S_SANDBOX_ID);
+    s.runId = i32(f, S_RUN_ID);
+    s.pid = i32(f, S_PID);
+    s.startedAtMs = i64(f, S_STARTED_AT_MS);
+    s.sampledAtMs = i64(f, S_SAMPLED_AT_MS);
+    s.flags = i32(f, S_SAMPLE_FLAGS);
+    s.memoryLimitBytes = unsigned(i64(f, S_MEMORY_LIMIT));
+    s.vcpuTimeNs = unsigned(i64(f, S_VCPU_TIME_NS));
+    s.cpuPercent = Float.intBitsToFloat(i32(f, S_CPU_PERCENT_BITS));
+    s.memoryBytes = unsigned(i64(f, S_MEMORY));
+    s.memoryAvailableBytes = unsigned(i64(f, S_MEMORY_AVAILABLE));
+    s.memoryHostResidentBytes = unsigned(i64(f, S_MEMORY_HOST_RESIDENT));
+    s.diskReadBytes = unsigned(i64(f, S_DISK_READ));
+    s.diskWriteBytes = unsigned(i64(f, S_DISK_WRITE));
+    s.netRxBytes = unsigned(i64(f, S_NET_RX));
+    s.netTxBytes = unsigned(i64(f, S_NET_TX));
+    s.upperUsedBytes = unsigned(i64(f, S_UPPER_USED));
+    s.upperFreeBytes = unsigned(i64(f, S_UPPER_FREE));
+    s.upperHostAllocatedBytes = unsigned(i64(f, S_UPPER_HOST_ALLOCATED));
+    int len = Math.min(Short.toUnsignedInt((short) U16.get(f, (int) (S_NAME_LEN - FIELDS_START))),
+        NAME_CAPACITY);
+    if (len > SHORT_NAME) {
+      m.copy(base + S_NAME + SHORT_NAME, f, NAME_AT + SHORT_NAME, len - SHORT_NAME);
+    }
+    if (len == nameLen[slot] && Arrays.equals(f, NAME_AT, NAME_AT + len, nameBytes[slot], 0, len)) {
       return -1;
     }
     return len;
+  }
+
+  private static int i32(byte[] f, long slotOffset) {
+    return (int) U32.get(f, (int) (slotOffset - FIELDS_START));
+  }
+
+  private static long i64(byte[] f, long slotOffset) {
+    return (long) U64.get(f, (int) (slotOffset - FIELDS_START));
   }
 
   private void accept(SandboxSample s, boolean includeStale, long now, long monotonicNow) {

@@ -18,8 +18,6 @@ import java.nio.channels.FileChannel;
  */
 final class SegmentRegistryMemory implements RegistryMemory {
 
-  private static final ValueLayout.OfShort U16 =
-      ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong U64 =
       ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -61,10 +59,6 @@ final class SegmentRegistryMemory implements RegistryMemory {
     return (long) ATOMIC_U64.getAcquire(segment, offset);
   }
 
-  @Override
-  public short getShort(long offset) {
-    return segment.get(U16, offset);
-  }
 
   @Override
   public int getInt(long offset) {
@@ -77,8 +71,8 @@ final class SegmentRegistryMemory implements RegistryMemory {
   }
 
   @Override
-  public void copy(long offset, byte[] target, int length) {
-    MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, target, 0, length);
+  public void copy(long offset, byte[] target, int targetOffset, int length) {
+    MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, target, targetOffset, length);
   }
 
   @Override
