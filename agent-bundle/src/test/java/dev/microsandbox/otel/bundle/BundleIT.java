@@ -148,6 +148,40 @@ class BundleIT {
     }
   }
 
+  /** msb-metrics' defaults: a sample every second, an export every ten, each sample a point. */
+  @Test
+  void theSidecarSamplesEverySecondAndExportsEveryTen() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.timeDerivedFigures();
+      registry.start(831, 8310, "upstream-defaults");
+      Map<String, String> env = E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint());
+      env.remove("OTEL_METRIC_EXPORT_INTERVAL");
+      long started = System.nanoTime();
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs, SIDECAR)) {
+        E2e.await(Duration.ofSeconds(40), () -> exportsWithSandboxes(receiver) >= 2,
+            () -> stdout(jvm) + stderr(jvm));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertTrue(seconds >= 19, "two exports take two 10 s intervals: " + seconds + " s");
+        OtlpReceiver.Received second = receiver.received().stream()
+            .filter(r -> !Otlp.points(List.of(r.request())).stream()
+                .filter(p -> p.attributes().containsKey("sandbox.name")).findAny().isEmpty())
+            .skip(1).findFirst().orElseThrow();
+        long samples = Otlp.points(List.of(second.request())).stream()
+            .filter(p -> p.metric().getName().equals("microsandbox.disk.bytes_read")).count();
+        assertTrue(samples >= 9 && samples <= 11, "ten 1 s samples per 10 s export: " + samples);
+        assertTrue(stderr(jvm).contains("sampling every 1000 ms, buffering 60 collections"),
+            stderr(jvm));
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  static long exportsWithSandboxes(OtlpReceiver receiver) {
+    return receiver.received().stream().filter(r -> Otlp.points(List.of(r.request())).stream()
+        .anyMatch(p -> p.attributes().containsKey("sandbox.name"))).count();
+  }
+
   @Test
   void aSidecarThatWouldExportNothingExitsAtOnceWithTheReason() throws Exception {
     Map<String, String> base = E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:9");

@@ -8,14 +8,23 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import dev.microsandbox.otel.support.TimeSource;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Wraps the exporter the agent autoconfigured (OTLP, console, ...) and counts the outcome of every
- * export, without changing what is exported or how: temporality, aggregation and memory mode are
- * the delegate's. Logs once when exports recover after failures, as {@code msb-metrics} does.
+ * Wraps each push exporter the agent autoconfigured (OTLP, console, ...) and counts the outcome of
+ * every export; temporality, aggregation and memory mode stay the delegate's. Logs once when
+ * exports recover after failures, as {@code msb-metrics} does.
+ *
+ * <p>With an outage buffer, it also swaps the sandbox gauges of the collection (the latest sample,
+ * one point per sandbox) for every sample buffered since this exporter's last successful export,
+ * each stamped with its own sample time. Its position in the shared buffer moves only when an
+ * export succeeds, so a failed export's samples go out with the next one; what the buffer evicted
+ * before this exporter sent it is counted as dropped collections.
  */
 final class CountingMetricExporter implements MetricExporter {
 
@@ -24,24 +33,61 @@ final class CountingMetricExporter implements MetricExporter {
   private final MetricExporter delegate;
   private final ExportStats stats;
   private final TimeSource clock;
+  private final SampleBuffer buffer; // null: export what the SDK collected, unchanged
+  private final String name;
   private volatile boolean failing;
+  private long position; // the first buffered pass this exporter has not sent yet
+  private long pendingEnd = -1;
 
   CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
+    this(delegate, stats, clock, null);
+  }
+
+  CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock,
+      SampleBuffer buffer) {
     this.delegate = delegate;
     this.stats = stats;
     this.clock = clock;
+    this.buffer = buffer;
+    this.name = delegate.getClass().getSimpleName();
+    if (buffer != null) {
+      position = buffer.head();
+      stats.dropped(name, 0);
+    }
   }
 
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
     CompletableResultCode result;
+    long end;
+    Collection<MetricData> batch;
     try {
-      result = delegate.export(metrics);
+      synchronized (this) {
+        long from = pendingEnd >= 0 ? pendingEnd : position; // an export still in flight
+        SampleBuffer.Drained drained = buffer == null ? null : withBuffered(metrics, from);
+        batch = drained == null ? metrics : swapped(metrics, drained);
+        end = drained == null ? -1 : drained.end;
+        if (drained != null) {
+          pendingEnd = end;
+          if (drained.dropped > 0) { // evicted, gone for good: counted once, never retried
+            stats.dropped(name, drained.dropped);
+            position = Math.max(position, from + drained.dropped);
+          }
+        }
+      }
+      result = delegate.export(batch);
     } catch (RuntimeException e) {
       stats.failed();
+      forgetPending();
       throw e;
     }
     result.whenComplete(() -> {
+      synchronized (this) {
+        if (result.isSuccess() && end >= 0) {
+          position = Math.max(position, end);
+        }
+        pendingEnd = -1;
+      }
       if (result.isSuccess()) {
         stats.succeeded(clock.wallMillis());
         if (failing) {
@@ -55,6 +101,34 @@ final class CountingMetricExporter implements MetricExporter {
       }
     });
     return result;
+  }
+
+  private SampleBuffer.Drained withBuffered(Collection<MetricData> metrics, long from) {
+    Resource resource = metrics.isEmpty() ? Resource.getDefault()
+        : metrics.iterator().next().getResource();
+    return buffer.drain(from, resource, SandboxMetrics.SCOPE_INFO);
+  }
+
+  /** The collection without its one-point sandbox gauges, plus every buffered sample as points. */
+  private static Collection<MetricData> swapped(Collection<MetricData> metrics,
+      SampleBuffer.Drained drained) {
+    List<MetricData> batch = new ArrayList<>(metrics.size() + drained.metrics.size());
+    for (MetricData metric : metrics) {
+      if (!isSandboxGauge(metric)) {
+        batch.add(metric);
+      }
+    }
+    batch.addAll(drained.metrics);
+    return batch;
+  }
+
+  private static boolean isSandboxGauge(MetricData metric) {
+    return metric.getInstrumentationScopeInfo().getName().equals(SandboxMetrics.SCOPE)
+        && SandboxGauge.isGaugeName(metric.getName());
+  }
+
+  private synchronized void forgetPending() {
+    pendingEnd = -1;
   }
 
   @Override

@@ -29,6 +29,11 @@ import java.util.logging.Logger;
  */
 final class MicrosandboxAutoConfiguration {
 
+  /** The sidecar's defaults, upstream's: sample every second, export every ten. */
+  static final Duration SIDECAR_COLLECT_INTERVAL = Duration.ofSeconds(1);
+  static final String SIDECAR_EXPORT_INTERVAL_MS = "10000";
+  static final String EXPORT_INTERVAL = "otel.metric.export.interval";
+
   /** A maximum sample age below this cannot be met by any real sampling period (msb samples ~1 s). */
   static final Duration SHORTEST_SENSIBLE_SAMPLE_AGE = Duration.ofSeconds(1);
 
@@ -40,6 +45,10 @@ final class MicrosandboxAutoConfiguration {
   private static volatile MicrosandboxSettings settings;
   private static volatile boolean exporterWrapped;
   private static volatile SandboxMetrics metrics;
+  /** The outage buffer, when sampling runs on its own period; null otherwise. */
+  private static volatile SampleBuffer buffer;
+  /** The push exporters' interval as configured (the SDK's default: 60 s). */
+  private static volatile long exportIntervalMs = 60_000;
   private static final AtomicInteger openReaders = new AtomicInteger();
 
   private MicrosandboxAutoConfiguration() {}
@@ -47,7 +56,18 @@ final class MicrosandboxAutoConfiguration {
   static void customize(AutoConfigurationCustomizer customizer) {
     customizer.addPropertiesCustomizer(config -> {
       settings = guarded("reading the settings", () -> parse(config), null);
-      return Collections.emptyMap();
+      MicrosandboxSettings active = settings;
+      if (active != null && collectInterval(active) != null) {
+        buffer = new SampleBuffer(active.maxBuffered());
+      }
+      Duration configured = config.getDuration(EXPORT_INTERVAL);
+      exportIntervalMs = configured != null ? configured.toMillis()
+          : MODE == RunMode.SIDECAR ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS) : 60_000;
+      // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise; an
+      // application's export interval is the application's.
+      return active != null && MODE == RunMode.SIDECAR && config.getString(EXPORT_INTERVAL) == null
+          ? Collections.singletonMap(EXPORT_INTERVAL, SIDECAR_EXPORT_INTERVAL_MS)
+          : Collections.emptyMap();
     });
     customizer.addResourceCustomizer((resource, config) -> settings == null || MODE != RunMode.SIDECAR
         ? resource // an application's resource is the application's
@@ -58,7 +78,7 @@ final class MicrosandboxAutoConfiguration {
         return exporter;
       }
       exporterWrapped = true;
-      return new CountingMetricExporter(exporter, STATS, TimeSource.SYSTEM);
+      return new CountingMetricExporter(exporter, STATS, TimeSource.SYSTEM, buffer);
     });
     customizer.addMetricReaderCustomizer((reader, config) -> {
       if (settings == null) {
@@ -88,7 +108,7 @@ final class MicrosandboxAutoConfiguration {
     return started;
   }
 
-  /** The metrics for {@code settings} on {@code meterProvider}. */
+  /** The metrics for {@code settings} on {@code meterProvider}; sampling started where set. */
   static SandboxMetrics create(MeterProvider meterProvider, MicrosandboxSettings settings,
       ExportStats stats) {
     RegistryReader reader = new RegistryReader(settings.registry(), settings.readerOptions(),
@@ -96,8 +116,20 @@ final class MicrosandboxAutoConfiguration {
     LabelSource labels = settings.labelsEnabled()
         ? new CatalogLabels(settings.catalog(), settings.labelsExclude(), settings.labelsTimeout())
         : LabelSource.NONE;
-    return new SandboxMetrics(meterProvider, reader, labels,
-        new SandboxAttributes(settings.emitRunId(), settings.emitPid()), stats);
+    Duration interval = collectInterval(settings);
+    SandboxSampler sampler = new SandboxSampler(reader, labels,
+        new SandboxAttributes(settings.emitRunId(), settings.emitPid()),
+        interval == null ? null : buffer);
+    SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
+    if (interval != null) {
+      sampler.start(interval);
+    }
+    return created;
+  }
+
+  /** The sampling period in this mode, or null when sampling follows the collections. */
+  private static Duration collectInterval(MicrosandboxSettings active) {
+    return active.collectInterval(MODE == RunMode.SIDECAR ? SIDECAR_COLLECT_INTERVAL : null);
   }
 
   /** Start-up lines an operator can check a wrong home or a self-defeating setting against. */
@@ -105,13 +137,21 @@ final class MicrosandboxAutoConfiguration {
     boolean homeExists = Files.isDirectory(Path.of(active.home().isEmpty() ? "." : active.home()));
     String line = "microsandbox metrics on (" + MODE.name().toLowerCase(Locale.ROOT) + " mode,"
         + " extension " + ExtensionVersion.VERSION + ", " + active.reader().resolved().configValue()
-        + " reader): home " + active.home() + (homeExists ? "" : " (does not exist)")
+        + " reader, " + sampling(active) + "): home " + active.home() + (homeExists ? "" : " (does not exist)")
         + ", registry " + active.registry() + ", maximum sample age " + active.maxSampleAge();
     if (homeExists) {
       LOGGER.info(line);
     } else {
       LOGGER.warning(line + ". No sandbox can have run under a home that does not exist: set"
           + " MSB_HOME (or OTEL_MICROSANDBOX_HOME) to the home msb runs with");
+    }
+    Duration interval = collectInterval(active);
+    if (interval != null && (double) exportIntervalMs / interval.toMillis() > active.maxBuffered()) {
+      LOGGER.warning("microsandbox metrics: " + MicrosandboxSettings.envName(
+          MicrosandboxSettings.MAX_BUFFERED) + "=" + active.maxBuffered() + " holds less than one"
+          + " export interval (" + exportIntervalMs / interval.toMillis() + " collections at "
+          + interval.toMillis() + " ms per " + exportIntervalMs + " ms export): samples are dropped"
+          + " even while exports succeed. Raise it, or collect less often");
     }
     Duration age = active.maxSampleAge();
     if (!age.isZero() && age.compareTo(SHORTEST_SENSIBLE_SAMPLE_AGE) < 0) {
@@ -120,6 +160,13 @@ final class MicrosandboxAutoConfiguration {
           + " sampling period (about 1 s): most sandboxes will be skipped as sample_too_old."
           + " A bare number means milliseconds; write 30s for 30 seconds");
     }
+  }
+
+  private static String sampling(MicrosandboxSettings active) {
+    Duration interval = collectInterval(active);
+    return interval == null ? "sampling at each collection"
+        : "sampling every " + interval.toMillis() + " ms, buffering " + active.maxBuffered()
+            + " collections per exporter";
   }
 
   private static void readerShutDown() {

@@ -35,6 +35,11 @@ public final class MicrosandboxSettings {
   public static final String CATALOG = "otel.microsandbox.catalog";
   public static final String LABELS_TIMEOUT = "otel.microsandbox.labels.timeout";
   public static final String READER = "otel.microsandbox.reader";
+  public static final String COLLECT_INTERVAL = "otel.microsandbox.collect.interval";
+  public static final String MAX_BUFFERED = "otel.microsandbox.max.buffered";
+
+  /** Upstream's buffer: 60 collections per exporter. */
+  public static final int DEFAULT_MAX_BUFFERED = 60;
 
   /** Default longest wait for the catalog in one collection. */
   public static final Duration DEFAULT_LABELS_TIMEOUT = Duration.ofMillis(50);
@@ -51,6 +56,8 @@ public final class MicrosandboxSettings {
   private final Path catalog;
   private final Duration labelsTimeout;
   private final RegistryAccess reader;
+  private final Duration collectInterval; // null: the mode's default; zero: off
+  private final int maxBuffered;
 
   private MicrosandboxSettings(ConfigProperties config, Map<String, String> env) throws Invalid {
     enabled = bool(config, ENABLED, true);
@@ -70,6 +77,8 @@ public final class MicrosandboxSettings {
       throw new Invalid(LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT), "must be above zero");
     }
     reader = access(config);
+    collectInterval = collectInterval(config);
+    maxBuffered = positiveInt(config, MAX_BUFFERED, DEFAULT_MAX_BUFFERED);
   }
 
   /** A setting that cannot be used. */
@@ -150,6 +159,20 @@ public final class MicrosandboxSettings {
     return reader;
   }
 
+  /**
+   * The sampling period: {@code defaultInterval} when not set (the sidecar samples every second,
+   * an application at each export); null when sampling follows the metric reader's collections.
+   */
+  public Duration collectInterval(Duration defaultInterval) {
+    Duration interval = collectInterval == null ? defaultInterval : collectInterval;
+    return interval == null || interval.isZero() ? null : interval;
+  }
+
+  /** Collections buffered per push exporter while an interval is set. */
+  public int maxBuffered() {
+    return maxBuffered;
+  }
+
   /** The reader options these settings imply. */
   public RegistryReader.Options readerOptions() {
     return new RegistryReader.Options(maxSampleAge, ownerCheck, reader);
@@ -174,6 +197,39 @@ public final class MicrosandboxSettings {
       default:
         throw new Invalid(property, value, "expected true or false");
     }
+  }
+
+  private static Duration collectInterval(ConfigProperties config) throws Invalid {
+    String value = config.getString(COLLECT_INTERVAL);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    if (value.trim().equalsIgnoreCase("off")) {
+      return Duration.ZERO;
+    }
+    Duration interval = duration(config, COLLECT_INTERVAL, null);
+    if (interval.compareTo(Duration.ofMillis(10)) < 0) {
+      throw new Invalid(COLLECT_INTERVAL, value, "must be off or at least 10ms (msb samples about"
+          + " once a second)");
+    }
+    return interval;
+  }
+
+  private static int positiveInt(ConfigProperties config, String property, int fallback)
+      throws Invalid {
+    String value = config.getString(property);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(value.trim());
+      if (parsed >= 1 && parsed <= 100_000) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new Invalid(property, value, "expected a whole number from 1 to 100000");
   }
 
   private static Path path(ConfigProperties config, String property, Path fallback) {

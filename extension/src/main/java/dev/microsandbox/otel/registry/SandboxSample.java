@@ -157,7 +157,7 @@ public final class SandboxSample {
     return name;
   }
 
-  // Fluent setters, for writers (the simulator, tests).
+  // Fluent setters, for writers (the simulator, tests) and the sample buffer's decoder.
 
   /** Sets the identity the writer claims a slot with. */
   public SandboxSample identity(int sandboxId, int runId, int pid, String name) {

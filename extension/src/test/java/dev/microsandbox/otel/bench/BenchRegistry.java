@@ -11,16 +11,18 @@ import java.nio.file.Path;
  * A real registry under /dev/shm for benchmarks: 1024 slots, {@code active} live sandboxes owned by
  * this process, every optional flag set, names of realistic length.
  */
-final class BenchRegistry implements AutoCloseable {
+public final class BenchRegistry implements AutoCloseable {
 
   static final int CAPACITY = RegistryLayout.DEFAULT_CAPACITY;
 
-  final Path file;
+  /** The registry file. */
+  public final Path file;
   final RegistryWriter writer;
   final int[] slots;
   private final SandboxSample sample = new SandboxSample();
 
-  BenchRegistry(int active) throws IOException {
+  /** A registry with {@code active} sandboxes, freshly sampled. */
+  public BenchRegistry(int active) throws IOException {
     file = Files.createTempFile(Path.of("/dev/shm"), "msb-met-bench-", "-v3");
     Files.delete(file);
     writer = RegistryWriter.openOrCreate(file, CAPACITY);
@@ -36,8 +38,12 @@ final class BenchRegistry implements AutoCloseable {
   }
 
   /** Publishes a fresh sample in every slot (keeps them inside the maximum sample age). */
-  void refresh() {
-    long now = System.currentTimeMillis();
+  public void refresh() {
+    refresh(System.currentTimeMillis());
+  }
+
+  /** Publishes a sample taken at {@code now} in every slot. */
+  public void refresh(long now) {
     for (int i = 0; i < slots.length; i++) {
       sample.times(now - 60_000, now).flags(0x7f).cpu(12.5f + i % 100, i * 1_000_000L)
           .memory(1L << 30, (long) i << 20, 1L << 29, 1L << 28).io(i * 10L, i * 20L, i * 30L, i * 40L)
@@ -46,6 +52,7 @@ final class BenchRegistry implements AutoCloseable {
     }
   }
 
+  /** Removes the registry. */
   @Override
   public void close() throws IOException {
     writer.close();

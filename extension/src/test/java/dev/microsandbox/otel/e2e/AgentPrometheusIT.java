@@ -13,7 +13,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.microsandbox.otel.labels.CatalogWriter;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's own Prometheus exporter serves the sandbox series, scraped over HTTP. */
@@ -41,8 +42,10 @@ class AgentPrometheusIT {
     }
   }
 
-  @Test
-  void prometheusExporterServesMicrosandboxSeries() throws Exception {
+  /** The scrape is the same whether the registry is read at each scrape or sampled on a period. */
+  @ParameterizedTest(name = "collect interval {0}")
+  @ValueSource(strings = {"off", "200ms"})
+  void prometheusExporterServesMicrosandboxSeries(String collectInterval) throws Exception {
     int port = freePort();
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
@@ -53,6 +56,7 @@ class AgentPrometheusIT {
           "OTEL_METRICS_EXPORTER", "prometheus",
           "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
           "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(port),
+          "OTEL_MICROSANDBOX_COLLECT_INTERVAL", collectInterval,
           "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         AtomicReference<String> body = new AtomicReference<>("");

@@ -26,6 +26,8 @@ public final class LiveRegistry implements AutoCloseable {
   private final Thread refresher;
   private volatile RegistryWriter writer;
   private volatile boolean closed;
+  private volatile boolean timeDerived;
+  private volatile long refreshMs = 200;
 
   /** Creates the registry of {@code home} with {@code capacity} slots. */
   public LiveRegistry(Path home, int capacity) throws IOException {
@@ -61,6 +63,20 @@ public final class LiveRegistry implements AutoCloseable {
     slots.put(id, slot);
   }
 
+  /**
+   * From now on every refresh writes disk and network figures derived from the sample's own time
+   * (read = t, written = 2t, received = 3t, sent = 4t, with t its {@code sampled_at} in ms), so a
+   * test can tell each sample apart and check that its figures belong together.
+   */
+  public void timeDerivedFigures() {
+    timeDerived = true;
+  }
+
+  /** Sandboxes re-publish every {@code millis} ms from now on (200 by default). */
+  public void refreshEvery(long millis) {
+    refreshMs = millis;
+  }
+
   /** Stops a sandbox cleanly: its slot goes stale. */
   public synchronized void stop(int id) {
     sandboxes.remove(id);
@@ -86,11 +102,14 @@ public final class LiveRegistry implements AutoCloseable {
         long now = System.currentTimeMillis();
         sandboxes.forEach((id, s) -> {
           s.times(s.startedAtMs(), now);
+          if (timeDerived) {
+            s.io(now, 2 * now, 3 * now, 4 * now);
+          }
           writer.publish(slots.get(id), s);
         });
       }
       try {
-        Thread.sleep(200);
+        Thread.sleep(refreshMs);
       } catch (InterruptedException e) {
         return;
       }

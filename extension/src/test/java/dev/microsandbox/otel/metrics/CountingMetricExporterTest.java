@@ -2,6 +2,7 @@ package dev.microsandbox.otel.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyCollection;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
@@ -13,7 +14,24 @@ import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import dev.microsandbox.otel.registry.RegistryAccess;
+import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.RegistryWriter;
+import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.RecordingLog;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.resources.Resource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 class CountingMetricExporterTest {
@@ -55,5 +73,100 @@ class CountingMetricExporterTest {
     exporter.shutdown();
     verify(delegate).flush();
     verify(delegate).shutdown();
+  }
+
+  /** A buffer with one sandbox sampled at T0 + each of {@code offsets} ms, one pass each. */
+  static SampleBuffer bufferWith(Path dir, SampleBuffer buffer, long... offsets) throws Exception {
+    long t0 = 1_800_000_000_000L;
+    int pid = (int) ProcessHandle.current().pid();
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(dir.resolve("reg"), 4);
+        RegistryReader reader = new RegistryReader(dir.resolve("reg"), new RegistryReader.Options(
+            java.time.Duration.ZERO, false, RegistryAccess.AUTO), new MutableClock(t0), null,
+            new RecordingLog())) {
+      SandboxSample s = new SandboxSample().identity(1, 1, pid, "one").times(t0 - 1000, 0);
+      int slot = writer.claim(s);
+      writer.activate(slot, 1, pid);
+      SandboxAttributes attributes = new SandboxAttributes(false, false);
+      for (long offset : offsets) {
+        writer.publish(slot, s.times(t0 - 1000, t0 + offset).memory(1 << 20, offset, 0, 0));
+        RegistrySnapshot snapshot = reader.read(false);
+        buffer.append(snapshot, new Attributes[] {attributes.of(snapshot.get(0), Map.of())});
+      }
+    }
+    return buffer;
+  }
+
+  @TempDir Path dir;
+
+  @SuppressWarnings("unchecked")
+  static List<Long> memoryTimes(Collection<MetricData> batch) {
+    return batch.stream().filter(m -> m.getName().equals("microsandbox.memory.usage"))
+        .flatMap(m -> m.getData().getPoints().stream())
+        .map(p -> ((LongPointData) p).getValue()).collect(Collectors.toList());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aFailedExportsSamplesGoOutWithTheNextAndEachSampleOnce() throws Exception {
+    SampleBuffer buffer = new SampleBuffer(60);
+    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
+    List<Collection<MetricData>> sent = new ArrayList<>();
+    when(delegate.export(anyCollection())).thenAnswer(call -> {
+      sent.add(new ArrayList<>((Collection<MetricData>) call.getArgument(0)));
+      return sent.size() == 1 ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
+    });
+    bufferWith(dir, buffer, 100, 200);
+    buffering.export(List.of());
+    Files.delete(dir.resolve("reg"));
+    bufferWith(dir, buffer, 300);
+    buffering.export(List.of());
+    Files.delete(dir.resolve("reg"));
+    bufferWith(dir, buffer, 400);
+    buffering.export(List.of());
+    assertEquals(List.of(100L, 200L), memoryTimes(sent.get(0)));
+    assertEquals(List.of(100L, 200L, 300L), memoryTimes(sent.get(1)), "the failed ones again");
+    assertEquals(List.of(400L), memoryTimes(sent.get(2)), "nothing twice once sent");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void anOutageLongerThanTheBufferDropsTheOldestAndCountsThem() throws Exception {
+    SampleBuffer buffer = new SampleBuffer(3);
+    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
+    List<Collection<MetricData>> sent = new ArrayList<>();
+    when(delegate.export(anyCollection())).thenAnswer(call -> {
+      sent.add(new ArrayList<>((Collection<MetricData>) call.getArgument(0)));
+      return sent.size() == 1 ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
+    });
+    bufferWith(dir, buffer, 100, 200, 300, 400, 500);
+    buffering.export(List.of()); // fails: 300..500 stay buffered; 100 and 200 are gone for good
+    buffering.export(List.of());
+    assertEquals(List.of(300L, 400L, 500L), memoryTimes(sent.get(0)));
+    assertEquals(List.of(300L, 400L, 500L), memoryTimes(sent.get(1)));
+    Map<String, Long> dropped = new java.util.HashMap<>();
+    stats.forEachDropped(dropped::put);
+    assertEquals(Map.of(delegate.getClass().getSimpleName(), 2L), dropped, "counted once");
+  }
+
+  @Test
+  void theSdksOnePointSandboxGaugesAreReplacedOthersKept() throws Exception {
+    SampleBuffer buffer = new SampleBuffer(60);
+    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
+    List<Collection<MetricData>> sent = new ArrayList<>();
+    when(delegate.export(anyCollection())).thenAnswer(call -> {
+      sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
+      return CompletableResultCode.ofSuccess();
+    });
+    bufferWith(dir, buffer, 100);
+    MetricData observed = new BufferedMetricData(Resource.getDefault(), SandboxMetrics.SCOPE_INFO,
+        SandboxGauge.MEMORY_USAGE, List.of(new BufferedMetricData.LongPoint(0, 0,
+            Attributes.empty(), 999)));
+    MetricData health = mock(MetricData.class);
+    when(health.getInstrumentationScopeInfo()).thenReturn(SandboxMetrics.SCOPE_INFO);
+    when(health.getName()).thenReturn("microsandbox.collector.sandboxes");
+    when(health.getResource()).thenReturn(Resource.getDefault());
+    buffering.export(List.of(health, observed));
+    assertEquals(List.of(100L), memoryTimes(sent.get(0)), "the observed 999 is gone");
+    assertTrue(sent.get(0).contains(health));
   }
 }

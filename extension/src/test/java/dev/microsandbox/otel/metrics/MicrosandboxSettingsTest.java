@@ -10,6 +10,7 @@ import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -113,6 +114,32 @@ class MicrosandboxSettingsTest {
               Map.of("otel.microsandbox.reader", "ffm")), Map.of()));
       assertTrue(ffm.getMessage().startsWith("OTEL_MICROSANDBOX_READER (otel.microsandbox.reader)"
           + " = 'ffm': the FFM reader needs Java 22 or newer"), ffm.getMessage());
+    }
+  }
+
+  @Test
+  void theCollectIntervalDefaultsByModeAndCanBeSetOrSwitchedOff() throws Exception {
+    Duration sidecar = Duration.ofSeconds(1);
+    MicrosandboxSettings unset = MicrosandboxSettings.from(
+        DefaultConfigProperties.createFromMap(Map.of()), Map.of());
+    assertEquals(null, unset.collectInterval(null), "an application reads at each collection");
+    assertEquals(sidecar, unset.collectInterval(sidecar), "the sidecar samples every second");
+    assertEquals(60, unset.maxBuffered());
+    MicrosandboxSettings off = MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+        Map.of("otel.microsandbox.collect.interval", "off")), Map.of());
+    assertEquals(null, off.collectInterval(sidecar), "off wins over the sidecar's default");
+    MicrosandboxSettings set = MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+        Map.of("otel.microsandbox.collect.interval", "200ms",
+            "otel.microsandbox.max.buffered", "15")), Map.of());
+    assertEquals(Duration.ofMillis(200), set.collectInterval(null));
+    assertEquals(15, set.maxBuffered());
+    for (Map<String, String> bad : List.of(Map.of("otel.microsandbox.collect.interval", "5ms"),
+        Map.of("otel.microsandbox.collect.interval", "sometimes"),
+        Map.of("otel.microsandbox.max.buffered", "0"),
+        Map.of("otel.microsandbox.max.buffered", "many"))) {
+      MicrosandboxSettings.Invalid invalid = assertThrows(MicrosandboxSettings.Invalid.class,
+          () -> MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(bad), Map.of()));
+      assertTrue(invalid.getMessage().startsWith("OTEL_MICROSANDBOX_"), invalid.getMessage());
     }
   }
 }

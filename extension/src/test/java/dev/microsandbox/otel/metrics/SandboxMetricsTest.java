@@ -38,6 +38,7 @@ class SandboxMetricsTest {
   static final long NOW = 1_800_000_000_000L;
   static final int PID = (int) ProcessHandle.current().pid();
   static final Set<String> SANDBOX_METRICS = Set.of("microsandbox.cpu.utilization",
+      "microsandbox.cpu.time", "microsandbox.memory.available", "microsandbox.memory.host_resident",
       "microsandbox.memory.usage", "microsandbox.memory.limit", "microsandbox.disk.bytes_read",
       "microsandbox.disk.bytes_written", "microsandbox.network.bytes_received",
       "microsandbox.network.bytes_sent", "microsandbox.upper.used", "microsandbox.upper.free",
@@ -114,10 +115,10 @@ class SandboxMetricsTest {
       assertEquals(SandboxMetrics.SCOPE, m.getInstrumentationScopeInfo().getName());
       assertEquals(ExtensionVersion.VERSION, m.getInstrumentationScopeInfo().getVersion());
       assertFalse(m.getDescription().isEmpty(), name);
-      boolean isDouble = name.endsWith("cpu.utilization") || name.endsWith("uptime");
+      boolean seconds = name.endsWith("uptime") || name.endsWith("cpu.time");
+      boolean isDouble = name.endsWith("cpu.utilization") || seconds;
       assertEquals(isDouble ? MetricDataType.DOUBLE_GAUGE : MetricDataType.LONG_GAUGE, m.getType(), name);
-      assertEquals(name.endsWith("cpu.utilization") ? "1" : name.endsWith("uptime") ? "s" : "By",
-          m.getUnit(), name);
+      assertEquals(name.endsWith("cpu.utilization") ? "1" : seconds ? "s" : "By", m.getUnit(), name);
       assertEquals(1, points(m).size(), name);
     }
     assertEquals(1.5025, value(all.get("microsandbox.cpu.utilization"), "alpha"));
@@ -131,6 +132,9 @@ class SandboxMetricsTest {
     assertEquals(29_000, value(all.get("microsandbox.upper.free"), "alpha"));
     assertEquals(31_000, value(all.get("microsandbox.upper.host_allocated"), "alpha"));
     assertEquals(90.0, value(all.get("microsandbox.uptime"), "alpha"));
+    assertEquals(13_000 / 1e9, value(all.get("microsandbox.cpu.time"), "alpha"), 1e-15);
+    assertEquals(17_000, value(all.get("microsandbox.memory.available"), "alpha"));
+    assertEquals(19_000, value(all.get("microsandbox.memory.host_resident"), "alpha"));
     assertEquals(Attributes.of(SandboxAttributes.SANDBOX_NAME, "alpha", SandboxAttributes.SANDBOX_ID, 101L),
         point(all.get("microsandbox.memory.usage"), "alpha").getAttributes());
   }
@@ -152,6 +156,9 @@ class SandboxMetricsTest {
     assertNotNull(point(all.get("microsandbox.upper.used"), "charlie-upper-used"));
     assertFalse(all.containsKey("microsandbox.upper.free"), "no sandbox has flag 0x20");
     assertFalse(all.containsKey("microsandbox.upper.host_allocated"));
+    assertFalse(all.containsKey("microsandbox.cpu.time"), "vCPU time needs flag 0x01");
+    assertFalse(all.containsKey("microsandbox.memory.available"), "needs flag 0x04");
+    assertFalse(all.containsKey("microsandbox.memory.host_resident"), "needs flag 0x08");
   }
 
   @Test
@@ -230,7 +237,7 @@ class SandboxMetricsTest {
       }
     }
     java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(SandboxMetrics.class.getName());
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(SandboxSampler.class.getName());
     java.util.logging.Handler handler = new java.util.logging.Handler() {
       @Override
       public void publish(java.util.logging.LogRecord r) {

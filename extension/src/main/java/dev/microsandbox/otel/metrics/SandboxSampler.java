@@ -1,0 +1,174 @@
+package dev.microsandbox.otel.metrics;
+
+import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.registry.RegistryProblem;
+import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.SandboxSample;
+import io.opentelemetry.api.common.Attributes;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One registry pass: read the registry, refresh labels, resolve each sandbox's attributes, and,
+ * when an outage buffer is configured, append the new samples to it. The latest pass (what the
+ * observable instruments report) is the reader's own snapshot, valid until the next read: both
+ * happen under this object's lock, so nothing is copied. Runs on the metric reader's
+ * collection ({@link #pass()} from the callback) or on its own period, on a daemon thread
+ * ({@link #start}), independent of the export interval. Nothing it does throws.
+ */
+final class SandboxSampler implements AutoCloseable {
+
+  private static final Logger LOGGER = Logger.getLogger(SandboxSampler.class.getName());
+
+  /** What a caller does with each sandbox of the latest pass. */
+  interface LatestConsumer {
+    void accept(SandboxSample sample, Attributes attributes);
+  }
+
+  private final RegistryReader reader;
+  private final LabelSource labels;
+  private final SandboxAttributes attributes;
+  private final SampleBuffer buffer; // null: no outage buffer
+
+  // The latest pass: the reader's snapshot (refilled only by the next pass) and its attributes.
+  private RegistrySnapshot latest;
+  private Attributes[] latestAttributes = new Attributes[0];
+  private final long[] registryErrors = new long[RegistryProblem.Kind.values().length];
+
+  private ScheduledExecutorService schedule;
+  private boolean failureLogged;
+  private boolean allOwnersDeadLogged;
+  private boolean closed;
+
+  SandboxSampler(RegistryReader reader, LabelSource labels, SandboxAttributes attributes,
+      SampleBuffer buffer) {
+    this.reader = reader;
+    this.labels = labels;
+    this.attributes = attributes;
+    this.buffer = buffer;
+  }
+
+  /** Samples every {@code period} on a daemon thread from now on, instead of on collections. */
+  synchronized void start(Duration period) {
+    schedule = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "microsandbox-sampler");
+      thread.setDaemon(true);
+      return thread;
+    });
+    schedule.scheduleAtFixedRate(this::pass, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Whether passes run on their own period (else each collection runs one). */
+  synchronized boolean scheduled() {
+    return schedule != null;
+  }
+
+  /** One pass; never throws. */
+  synchronized void pass() {
+    if (closed) {
+      return; // racing shutdown: do not remap what close() released
+    }
+    try {
+      RegistrySnapshot snapshot = reader.read(false);
+      RegistryProblem problem = snapshot.problem();
+      if (problem != null) {
+        registryErrors[problem.kind().ordinal()]++;
+      }
+      latest = snapshot;
+      labels.refresh(snapshot);
+      int size = snapshot.size();
+      if (latestAttributes.length < size) {
+        latestAttributes = new Attributes[Math.max(size, latestAttributes.length * 2)];
+      }
+      for (int i = 0; i < size; i++) {
+        SandboxSample s = snapshot.get(i);
+        latestAttributes[i] = attributes.of(s, labels.labelsOf(s.sandboxId()));
+      }
+      explainIfEveryOwnerLooksDead(snapshot);
+      if (buffer != null) {
+        buffer.append(snapshot, latestAttributes);
+      }
+    } catch (RuntimeException | LinkageError | InternalError e) {
+      if (!failureLogged) {
+        failureLogged = true;
+        LOGGER.log(Level.WARNING, "microsandbox metrics: reading the registry failed; sandbox"
+            + " series are missing from this collection", e);
+      }
+    }
+  }
+
+  /** Hands every sandbox of the latest pass to {@code consumer}. */
+  synchronized void forEachLatest(LatestConsumer consumer) {
+    for (int i = 0; latest != null && i < latest.size(); i++) {
+      consumer.accept(latest.get(i), latestAttributes[i]);
+    }
+  }
+
+  /** Sandboxes in the latest pass. */
+  synchronized int latestCount() {
+    return latest == null ? 0 : latest.size();
+  }
+
+  /** Active slots the latest pass left out because their owner is gone. */
+  synchronized int skippedDeadOwner() {
+    return latest == null ? 0 : latest.skippedDeadOwner();
+  }
+
+  /** Active slots the latest pass left out because their sample was too old. */
+  synchronized int skippedTooOld() {
+    return latest == null ? 0 : latest.skippedTooOld();
+  }
+
+  /** Slots the latest pass left out because no coherent read succeeded. */
+  synchronized int skippedInconsistent() {
+    return latest == null ? 0 : latest.skippedInconsistent();
+  }
+
+  /** Passes so far that found the registry unreadable, by {@link RegistryProblem.Kind} ordinal. */
+  synchronized long registryErrors(int kindOrdinal) {
+    return registryErrors[kindOrdinal];
+  }
+
+  /** Stops sampling; releases the catalog and the registry mapping. */
+  @Override
+  public void close() {
+    ScheduledExecutorService running;
+    synchronized (this) {
+      closed = true;
+      running = schedule;
+    }
+    if (running != null) {
+      running.shutdownNow();
+      try {
+        running.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (this) {
+      labels.close();
+      reader.close();
+    }
+  }
+
+  /**
+   * Every active slot skipped as owner_dead is nearly always a JVM in another PID namespace (a
+   * container) that cannot see msb's pids, not a host full of dead runtimes: say so once.
+   */
+  private void explainIfEveryOwnerLooksDead(RegistrySnapshot snapshot) {
+    int dead = snapshot.skippedDeadOwner();
+    if (dead == 0 || snapshot.size() > 0 || snapshot.skippedTooOld() > 0 || allOwnersDeadLogged) {
+      return;
+    }
+    allOwnersDeadLogged = true;
+    LOGGER.warning("microsandbox metrics: every active sandbox (" + dead + ") is skipped because"
+        + " its owner pid does not exist in this JVM's view. If this JVM runs in another PID"
+        + " namespace than msb (a container), set OTEL_MICROSANDBOX_OWNER_CHECK=false; the"
+        + " maximum sample age still keeps frozen samples out");
+  }
+}
