@@ -159,15 +159,13 @@ class BundleIT {
       env.remove("OTEL_METRIC_EXPORT_INTERVAL");
       long started = System.nanoTime();
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs, SIDECAR)) {
-        E2e.await(Duration.ofSeconds(40), () -> exportsWithSandboxes(receiver) >= 2,
+        E2e.await(Duration.ofSeconds(40),
+            () -> E2e.requestsAbout(receiver, "upstream-defaults").size() >= 2,
             () -> stdout(jvm) + stderr(jvm));
         double seconds = (System.nanoTime() - started) / 1e9;
         assertTrue(seconds >= 19, "two exports take two 10 s intervals: " + seconds + " s");
-        OtlpReceiver.Received second = receiver.received().stream()
-            .filter(r -> !Otlp.points(List.of(r.request())).stream()
-                .filter(p -> p.attributes().containsKey("sandbox.name")).findAny().isEmpty())
-            .skip(1).findFirst().orElseThrow();
-        long samples = Otlp.points(List.of(second.request())).stream()
+        long samples = Otlp.points(List.of(E2e.requestsAbout(receiver, "upstream-defaults").get(1)))
+            .stream()
             .filter(p -> p.metric().getName().equals("microsandbox.disk.bytes_read")).count();
         assertTrue(samples >= 9 && samples <= 11, "ten 1 s samples per 10 s export: " + samples);
         assertTrue(stderr(jvm).contains("sampling every 1000 ms, buffering 60 collections"),
@@ -175,11 +173,6 @@ class BundleIT {
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
       }
     }
-  }
-
-  static long exportsWithSandboxes(OtlpReceiver receiver) {
-    return receiver.received().stream().filter(r -> Otlp.points(List.of(r.request())).stream()
-        .anyMatch(p -> p.attributes().containsKey("sandbox.name"))).count();
   }
 
   @Test

@@ -30,7 +30,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.sqlite.JDBC;
 import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteOpenMode;
 
@@ -52,7 +51,7 @@ public final class CatalogLabels implements LabelSource {
 
   private static final Logger LOGGER = Logger.getLogger(CatalogLabels.class.getName());
   /** How long close() waits for the worker, before and after interrupting its query. */
-  private static final long STOP_WAIT_MS = 500;
+  private static final long STOP_WAIT_MS = 200;
   private static final String QUERY =
       "SELECT id, COALESCE(active_config, config) FROM sandbox WHERE id IN (SELECT value FROM json_each(?))";
 
@@ -95,7 +94,8 @@ public final class CatalogLabels implements LabelSource {
 
   // Owned by the worker thread.
   private final Map<Integer, Entry> entries = new HashMap<>();
-  private volatile Connection connection; // closed by close() if the worker does not stop
+  private volatile Connection connection;
+  private volatile boolean closing;
   private long dataVersion = Long.MIN_VALUE;
   private boolean dirty;
 
@@ -177,17 +177,17 @@ public final class CatalogLabels implements LabelSource {
   }
 
   /**
-   * Stops the worker and closes the connection, in that order where the worker stops in time; a
-   * worker stuck in SQLite (a locked catalog's busy wait) has its statement interrupted, and the
-   * connection is closed whatever the worker does.
+   * Stops the worker and closes the connection without waiting out a slow worker: one that stops
+   * within {@link #STOP_WAIT_MS} is followed by the close here; one still inside SQLite (a locked
+   * catalog's busy wait, up to a second) closes the connection itself as its call returns.
    */
   @Override
   public void close() {
+    closing = true;
     worker.shutdownNow();
     try {
       if (!worker.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
-        interruptQuery();
-        worker.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS);
+        return; // the worker's finally block closes the connection
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -205,20 +205,19 @@ public final class CatalogLabels implements LabelSource {
     }
   }
 
-  private void interruptQuery() {
-    Connection open = connection;
-    try {
-      if (open != null) {
-        open.unwrap(SQLiteConnection.class).getDatabase().interrupt();
-      }
-    } catch (SQLException | RuntimeException e) {
-      LOGGER.log(Level.FINE, "interrupting the catalog query failed", e);
-    }
-  }
-
   // ---- worker thread ----
 
   private void update(int[] activeIds) {
+    try {
+      updateOrThrow(activeIds);
+    } finally {
+      if (closing) {
+        closeConnection(); // close() did not wait for this call to return
+      }
+    }
+  }
+
+  private void updateOrThrow(int[] activeIds) {
     try {
       if (connection == null && !open()) {
         forget();

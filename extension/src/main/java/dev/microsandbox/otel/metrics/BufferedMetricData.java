@@ -92,18 +92,16 @@ final class BufferedMetricData implements MetricData {
     }
   }
 
-  /** A long gauge point. */
-  static final class LongPoint implements LongPointData {
+  /** What every buffered point has: its sandbox's start, its sample's time, its attributes. */
+  abstract static class Point implements PointData {
     private final long startEpochNanos;
     private final long epochNanos;
     private final Attributes attributes;
-    private final long value;
 
-    LongPoint(long startEpochNanos, long epochNanos, Attributes attributes, long value) {
+    Point(long startEpochNanos, long epochNanos, Attributes attributes) {
       this.startEpochNanos = startEpochNanos;
       this.epochNanos = epochNanos;
       this.attributes = attributes;
-      this.value = value;
     }
 
     @Override
@@ -119,6 +117,16 @@ final class BufferedMetricData implements MetricData {
     @Override
     public Attributes getAttributes() {
       return attributes;
+    }
+  }
+
+  /** A long gauge point. */
+  static final class LongPoint extends Point implements LongPointData {
+    private final long value;
+
+    LongPoint(long startEpochNanos, long epochNanos, Attributes attributes, long value) {
+      super(startEpochNanos, epochNanos, attributes);
+      this.value = value;
     }
 
     @Override
@@ -133,32 +141,12 @@ final class BufferedMetricData implements MetricData {
   }
 
   /** A double gauge point. */
-  static final class DoublePoint implements DoublePointData {
-    private final long startEpochNanos;
-    private final long epochNanos;
-    private final Attributes attributes;
+  static final class DoublePoint extends Point implements DoublePointData {
     private final double value;
 
     DoublePoint(long startEpochNanos, long epochNanos, Attributes attributes, double value) {
-      this.startEpochNanos = startEpochNanos;
-      this.epochNanos = epochNanos;
-      this.attributes = attributes;
+      super(startEpochNanos, epochNanos, attributes);
       this.value = value;
-    }
-
-    @Override
-    public long getStartEpochNanos() {
-      return startEpochNanos;
-    }
-
-    @Override
-    public long getEpochNanos() {
-      return epochNanos;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return attributes;
     }
 
     @Override

@@ -185,8 +185,8 @@ public final class MicrosandboxSettings {
 
   private static boolean bool(ConfigProperties config, String property, boolean fallback)
       throws Invalid {
-    String value = config.getString(property);
-    if (value == null || value.isBlank()) {
+    String value = valueOf(config, property);
+    if (value == null) {
       return fallback;
     }
     switch (value.trim().toLowerCase(Locale.ROOT)) {
@@ -200,8 +200,8 @@ public final class MicrosandboxSettings {
   }
 
   private static Duration collectInterval(ConfigProperties config) throws Invalid {
-    String value = config.getString(COLLECT_INTERVAL);
-    if (value == null || value.isBlank()) {
+    String value = valueOf(config, COLLECT_INTERVAL);
+    if (value == null) {
       return null;
     }
     if (value.trim().equalsIgnoreCase("off")) {
@@ -217,8 +217,8 @@ public final class MicrosandboxSettings {
 
   private static int positiveInt(ConfigProperties config, String property, int fallback)
       throws Invalid {
-    String value = config.getString(property);
-    if (value == null || value.isBlank()) {
+    String value = valueOf(config, property);
+    if (value == null) {
       return fallback;
     }
     try {
@@ -232,14 +232,20 @@ public final class MicrosandboxSettings {
     throw new Invalid(property, value, "expected a whole number from 1 to 100000");
   }
 
+  /** The setting's text, or null when it is unset or blank (the default applies). */
+  private static String valueOf(ConfigProperties config, String property) {
+    String value = config.getString(property);
+    return value == null || value.isBlank() ? null : value;
+  }
+
   private static Path path(ConfigProperties config, String property, Path fallback) {
     String value = config.getString(property);
     return value == null || value.isEmpty() ? fallback : Path.of(value);
   }
 
   private static RegistryAccess access(ConfigProperties config) throws Invalid {
-    String value = config.getString(READER);
-    if (value == null || value.isBlank()) {
+    String value = valueOf(config, READER);
+    if (value == null) {
       return RegistryAccess.AUTO;
     }
     RegistryAccess access = RegistryAccess.parse(value);
@@ -256,8 +262,8 @@ public final class MicrosandboxSettings {
 
   private static Duration duration(ConfigProperties config, String property, Duration fallback)
       throws Invalid {
-    String value = config.getString(property);
-    if (value == null || value.isBlank()) {
+    String value = valueOf(config, property);
+    if (value == null) {
       return fallback;
     }
     try {

@@ -90,10 +90,7 @@ class AgentSamplingIT {
   }
 
   static List<ExportMetricsServiceRequest> withSamples(OtlpReceiver receiver, String sandbox) {
-    return receiver.received().stream().map(OtlpReceiver.Received::request)
-        .filter(r -> Otlp.points(List.of(r)).stream()
-            .anyMatch(p -> sandbox.equals(p.attributes().get("sandbox.name"))))
-        .collect(Collectors.toList());
+    return E2e.requestsAbout(receiver, sandbox);
   }
 
   /** Every sample time of {@code sandbox} received so far, in order, checking none came twice. */

@@ -56,6 +56,15 @@ public final class E2e {
     }
   }
 
+  /** The requests received so far that carry at least one point of sandbox {@code name}. */
+  public static java.util.List<io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest>
+      requestsAbout(OtlpReceiver receiver, String name) {
+    return receiver.received().stream().map(OtlpReceiver.Received::request)
+        .filter(r -> Otlp.points(java.util.List.of(r)).stream()
+            .anyMatch(p -> name.equals(p.attributes().get("sandbox.name"))))
+        .collect(java.util.stream.Collectors.toList());
+  }
+
   /** Waits up to {@code timeout} for {@code condition}; fails with {@code state} otherwise. */
   public static void await(Duration timeout, BooleanSupplier condition, Supplier<String> state) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -273,4 +273,25 @@ class CatalogLabelsTest {
       assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("readable again")).count());
     }
   }
+
+  @Test
+  void closingWhileTheWorkerWaitsOnALockedCatalogReturnsAtOnceAndTheConnectionStillCloses()
+      throws Exception {
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE")) {
+      CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT);
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      start(1);
+      awaitLabels(labels, 1, Map.of("tenant", "acme"));
+      catalog.execute("BEGIN EXCLUSIVE");
+      catalog.put(1, "one", labels("tenant", "changed"), null);
+      collectQuickly(labels, 1); // the worker is now in SQLite's 1 s busy wait
+      long started = System.nanoTime();
+      labels.close();
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(millis < 600, "close() does not sit out SQLite's busy wait: " + millis + " ms");
+      dev.microsandbox.otel.e2e.E2e.await(Duration.ofSeconds(3), labels::connectionClosed,
+          () -> "the worker closes the connection once its SQLite call returns");
+      catalog.execute("ROLLBACK");
+    }
+  }
 }
