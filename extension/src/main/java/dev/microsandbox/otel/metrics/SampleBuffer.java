@@ -57,6 +57,12 @@ final class SampleBuffer {
     }
   }
 
+  /**
+   * The most samples one export takes (280 000 points: about 30 MB while it is marshalled); a
+   * backlog beyond it goes out over the following exports, faster than new samples arrive.
+   */
+  static final int MAX_SAMPLES_PER_EXPORT = 20_000;
+
   /** Fields per sample, in the order {@link #encode} writes them. */
   private static final int FIELDS = 16;
   /**
@@ -119,19 +125,26 @@ final class SampleBuffer {
   }
 
   /**
-   * The passes from {@code from} to now as sandbox gauges with one point per buffered sample. Passes
-   * older than the buffer holds are counted as dropped. The lock is held while decoding, never
-   * while exporting.
+   * The passes from {@code from} on as sandbox gauges with one point per buffered sample: up to
+   * now, or fewer when they hold more than {@link #MAX_SAMPLES_PER_EXPORT} samples (at least one
+   * pass), so that an export after a long outage stays bounded in memory and the backlog goes out
+   * over the next exports instead. Passes older than the buffer holds are counted as dropped. The
+   * lock is held while decoding, never while exporting.
    */
   synchronized Drained drain(long from, Resource resource, InstrumentationScopeInfo scope) {
     long oldest = Math.max(0, head - entries.length);
     long start = Math.max(from, oldest);
+    long end = start;
+    for (int samples = 0; end < head && (end == start || samples + countAt(end)
+        <= MAX_SAMPLES_PER_EXPORT); end++) {
+      samples += countAt(end);
+    }
     SandboxGauge[] gauges = SandboxGauge.all();
     List<List<PointData>> points = new ArrayList<>(gauges.length);
     for (int g = 0; g < gauges.length; g++) {
       points.add(new ArrayList<>());
     }
-    for (long position = start; position < head; position++) {
+    for (long position = start; position < end; position++) {
       Entry entry = entries[(int) (position % entries.length)];
       int offset = 0;
       for (int i = 0; i < entry.count; i++) {
@@ -157,7 +170,11 @@ final class SampleBuffer {
         metrics.add(new BufferedMetricData(resource, scope, gauge, list));
       }
     }
-    return new Drained(head, start - from, metrics);
+    return new Drained(end, start - from, metrics);
+  }
+
+  private int countAt(long position) {
+    return entries[(int) (position % entries.length)].count;
   }
 
   /** Bytes held for buffered samples now (for the memory figure: bytes per buffered sample). */

@@ -165,6 +165,28 @@ class SampleBufferTest {
   }
 
   @Test
+  void aLongBacklogGoesOutOverSeveralExportsOfBoundedSize() {
+    for (int id = 1; id <= 100; id++) {
+      start(id, 0x7f);
+    }
+    SampleBuffer buffer = new SampleBuffer(600);
+    for (int pass = 1; pass <= 450; pass++) { // 45 000 samples: more than two exports' worth
+      publishAll(T0 + pass * 10L);
+      pass(buffer);
+    }
+    long position = 0;
+    List<Integer> perExport = new ArrayList<>();
+    while (position < buffer.head()) {
+      SampleBuffer.Drained drained = buffer.drain(position, Resource.getDefault(),
+          SandboxMetrics.SCOPE_INFO);
+      assertEquals(0, drained.dropped);
+      perExport.add(points(byName(drained).get("microsandbox.memory.usage")).size());
+      position = drained.end;
+    }
+    assertEquals(List.of(20_000, 20_000, 5_000), perExport, "every sample once, in bounded exports");
+  }
+
+  @Test
   void aBufferedSampleTakesAtMost96BytesForRealisticFigures() {
     for (int id = 1; id <= 200; id++) {
       start(id, id % 3 == 0 ? 0x7f : 0x07);

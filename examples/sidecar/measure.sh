@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# measure.sh [--sandboxes N] [--seconds S] [--warmup S] -- COMMAND...
+#
+# Prints the resident memory, CPU share and start-up time of a sidecar command line, the way the
+# README's Performance section reports them. It starts the simulator with N active sandboxes
+# (default 1000) under a temporary MSB_HOME and a local OTLP/HTTP receiver, then runs COMMAND with
+# MSB_HOME and OTEL_EXPORTER_OTLP_ENDPOINT pointing at them (and OTEL_METRIC_EXPORT_INTERVAL=10000
+# unless set). Start-up is JVM launch to the first export, less the export interval. Memory and
+# CPU are read from /proc after the warm-up (default 30 s) over S seconds (default 60).
+#
+# Example (from the project root, after mvn -DskipTests package):
+#   examples/sidecar/measure.sh -- java -Xmx64m -javaagent:agent-bundle/target/msb-otel-agent.jar \
+#       -jar agent-bundle/target/msb-otel-agent.jar sidecar
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+sandboxes=1000 seconds=60 warmup=30
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sandboxes) sandboxes=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [--sandboxes N] [--seconds S] [--warmup S] -- COMMAND..." >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--sandboxes N] [--seconds S] [--warmup S] -- COMMAND..." >&2; exit 2; }
+simulator="$root/examples/target/msb-otel-simulator.jar"
+[ -f "$simulator" ] || { echo "measure: build first (mvn -B -DskipTests package)" >&2; exit 2; }
+java_home=$("$root/examples/bin/find-jdk" 11) || { echo "measure: needs Java 11+" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/msb-measure.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  registry=$(grep -o '/dev/shm/msb-met-[0-9a-f]*-v3' "$work/simulator.log" 2>/dev/null | head -n 1)
+  [ -z "$registry" ] || rm -f "$registry"
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+"$java_home/bin/java" -jar "$simulator" --msb-home "$work/home" --sandboxes "$sandboxes" \
+  --capacity $((sandboxes + 24)) --no-catalog >"$work/simulator.log" 2>&1 &
+pids+=($!)
+
+# A receiver that answers every OTLP/HTTP export with 200 and notes when the first one came.
+python3 - "$work" >"$work/receiver.log" 2>&1 <<'PY' &
+import http.server, sys, time, os
+work = sys.argv[1]
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        first = os.path.join(work, "first-export")
+        if not os.path.exists(first):
+            with open(first, "w") as f:
+                f.write("%.3f" % time.time())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(os.path.join(work, "port"), "w") as f:
+    f.write(str(server.server_port))
+server.serve_forever()
+PY
+pids+=($!)
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+port=$(cat "$work/port")
+for _ in $(seq 100); do grep -q "sandboxes, period" "$work/simulator.log" 2>/dev/null && break; sleep 0.1; done
+
+interval=${OTEL_METRIC_EXPORT_INTERVAL:-10000}
+start=$(date +%s.%N)
+MSB_HOME="$work/home" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" \
+  OTEL_METRIC_EXPORT_INTERVAL="$interval" "$@" >"$work/command.log" 2>&1 &
+pid=$!
+pids+=($pid)
+for _ in $(seq $(( (interval / 1000 + 60) * 10 ))); do
+  [ -s "$work/first-export" ] && break
+  kill -0 "$pid" 2>/dev/null || { echo "measure: the command exited:" >&2; tail -n 20 "$work/command.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -s "$work/first-export" ] || { echo "measure: no export arrived" >&2; exit 1; }
+startup=$(python3 -c "print('%.2f' % ($(cat "$work/first-export") - $start - $interval / 1000.0))")
+
+sleep "$warmup"
+ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+t0=$(ticks); s0=$(date +%s.%N)
+sleep "$seconds"
+t1=$(ticks); s1=$(date +%s.%N)
+rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+hz=$(getconf CLK_TCK)
+cpu=$(python3 -c "print('%.2f' % (($t1 - $t0) / $hz / ($s1 - $s0) * 100))")
+echo "sandboxes=$sandboxes resident_MB=$((rss_kb / 1024)) cpu_percent_of_a_core=$cpu startup_s=$startup"
