@@ -96,8 +96,10 @@ final class BufferRegistryMemory implements RegistryMemory {
         ByteBuffer unused = (ByteBuffer) ABSOLUTE_BULK_GET.invokeExact((ByteBuffer) buffer, base,
             target, targetOffset, length);
         return;
+      } catch (RuntimeException | Error e) {
+        throw e; // an InternalError here is the SIGBUS of a file cut short: the reader handles it
       } catch (Throwable e) {
-        throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
+        throw new IllegalStateException(e); // get(int, byte[], int, int) throws nothing checked
       }
     }
     // Java 11-12 have no absolute bulk get, and a positioned one would need a duplicate (an

@@ -31,12 +31,14 @@ import java.util.logging.Logger;
 /**
  * Reads the registry: maps the file read-only and turns its slots into coherent samples, following
  * the v3 reading protocol. The protocol is written once, here; how the mapped bytes are loaded
- * (FFM on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's business. Never writes to the registry, never throws from {@link #read}: a missing
- * registry is an empty snapshot, a broken one an empty snapshot with a {@link RegistryProblem},
- * logged once per distinct problem.
+ * (FFM on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's business. Never
+ * writes to the registry, never throws from {@link #read}: a missing registry is an empty snapshot,
+ * a broken one an empty snapshot with a {@link RegistryProblem}, logged once per distinct problem.
  *
- * <p>The mapping is re-validated at most once per {@link #RECHECK_INTERVAL_MS} (one {@code stat}):
- * a registry that appears is attached, one that is recreated (new inode or size) is remapped. In
+ * <p>The mapping is re-validated at most once per {@link #RECHECK_INTERVAL_MS} of monotonic time
+ * (one {@code stat}): a registry that appears is attached, one that is recreated (new inode or
+ * size) is remapped. Every pass also compares the open file's size with the mapping (one
+ * {@code fstat}), so a file cut short is a problem, not a read past its end. In
  * steady state a pass allocates nothing: sample holders are reused and decoded names are cached per
  * slot until the name bytes change.
  *
