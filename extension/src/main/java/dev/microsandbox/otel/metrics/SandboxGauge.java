@@ -11,103 +11,33 @@ import dev.microsandbox.otel.registry.SandboxSample;
  */
 enum SandboxGauge {
   CPU_UTILIZATION("microsandbox.cpu.utilization", "1",
-      "CPU in use, in vCPUs: vCPU-seconds per wall-second (2.0 = two vCPUs busy)", true, 0) {
-    @Override
-    double doubleValue(SandboxSample s) {
-      return s.cpuPercent() / 100.0;
-    }
-  },
+      "CPU in use, in vCPUs: vCPU-seconds per wall-second (2.0 = two vCPUs busy)", true, 0),
   CPU_TIME("microsandbox.cpu.time", "s",
       "vCPU time across all vCPUs since the sandbox started (cumulative); rate() gives vCPUs busy",
-      true, RegistryLayout.FLAG_CPU) {
-    @Override
-    double doubleValue(SandboxSample s) {
-      return s.vcpuTimeNs() / 1e9;
-    }
-  },
-  MEMORY_USAGE("microsandbox.memory.usage", "Guest memory in use", 0) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.memoryBytes();
-    }
-  },
-  MEMORY_LIMIT("microsandbox.memory.limit", "Configured guest memory limit", 0) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.memoryLimitBytes();
-    }
-  },
+      true, RegistryLayout.FLAG_CPU),
+  MEMORY_USAGE("microsandbox.memory.usage", "Guest memory in use", 0),
+  MEMORY_LIMIT("microsandbox.memory.limit", "Configured guest memory limit", 0),
   MEMORY_AVAILABLE("microsandbox.memory.available",
       "Guest memory available for new allocations, as the guest reports it",
-      RegistryLayout.FLAG_MEMORY_AVAILABLE) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.memoryAvailableBytes();
-    }
-  },
+      RegistryLayout.FLAG_MEMORY_AVAILABLE),
   MEMORY_HOST_RESIDENT("microsandbox.memory.host_resident",
-      "Host memory resident for the sandbox's VM", RegistryLayout.FLAG_MEMORY_HOST_RESIDENT) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.memoryHostResidentBytes();
-    }
-  },
+      "Host memory resident for the sandbox's VM", RegistryLayout.FLAG_MEMORY_HOST_RESIDENT),
   DISK_READ("microsandbox.disk.bytes_read",
-      "Bytes read from disk by the sandbox since it started (cumulative)", 0) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.diskReadBytes();
-    }
-  },
+      "Bytes read from disk by the sandbox since it started (cumulative)", 0),
   DISK_WRITTEN("microsandbox.disk.bytes_written",
-      "Bytes written to disk by the sandbox since it started (cumulative)", 0) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.diskWriteBytes();
-    }
-  },
+      "Bytes written to disk by the sandbox since it started (cumulative)", 0),
   NETWORK_RECEIVED("microsandbox.network.bytes_received",
-      "Network bytes from the runtime to the guest since it started (cumulative)", 0) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.netRxBytes();
-    }
-  },
+      "Network bytes from the runtime to the guest since it started (cumulative)", 0),
   NETWORK_SENT("microsandbox.network.bytes_sent",
-      "Network bytes from the guest to the runtime since it started (cumulative)", 0) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.netTxBytes();
-    }
-  },
+      "Network bytes from the guest to the runtime since it started (cumulative)", 0),
   UPPER_USED("microsandbox.upper.used", "Bytes used in the sandbox's writable layer",
-      RegistryLayout.FLAG_UPPER_USED) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.upperUsedBytes();
-    }
-  },
+      RegistryLayout.FLAG_UPPER_USED),
   UPPER_FREE("microsandbox.upper.free", "Bytes free in the sandbox's writable layer",
-      RegistryLayout.FLAG_UPPER_FREE) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.upperFreeBytes();
-    }
-  },
+      RegistryLayout.FLAG_UPPER_FREE),
   UPPER_HOST_ALLOCATED("microsandbox.upper.host_allocated",
-      "Host bytes allocated to the sandbox's writable layer", RegistryLayout.FLAG_UPPER_HOST_ALLOCATED) {
-    @Override
-    long longValue(SandboxSample s) {
-      return s.upperHostAllocatedBytes();
-    }
-  },
+      "Host bytes allocated to the sandbox's writable layer", RegistryLayout.FLAG_UPPER_HOST_ALLOCATED),
   UPTIME("microsandbox.uptime", "s", "Time since the sandbox process started, at sample time",
-      true, 0) {
-    @Override
-    double doubleValue(SandboxSample s) {
-      return s.uptimeMs() / 1000.0;
-    }
-  };
+      true, 0);
 
   private static final SandboxGauge[] ALL = values();
   private static final java.util.Set<String> NAMES = java.util.Arrays.stream(ALL)
@@ -143,18 +73,55 @@ enum SandboxGauge {
     return NAMES.contains(name);
   }
 
-  /** Whether {@code s} has a value for this gauge. */
+  /** Whether {@code s} has a value for this gauge (a CPU percent that is not a number has none). */
   boolean presentIn(SandboxSample s) {
-    return s.has(flag) && (!isDouble || Double.isFinite(doubleValue(s)));
+    return s.has(flag) && (this != CPU_UTILIZATION || Float.isFinite(s.cpuPercent()));
   }
 
-  /** The value of a double gauge. */
+  /**
+   * The value of a double gauge. One switch rather than a method per constant: the call site stays
+   * monomorphic, so the JIT inlines it into the per-sandbox loops.
+   */
   double doubleValue(SandboxSample s) {
-    throw new UnsupportedOperationException(metricName + " is a long gauge");
+    switch (this) {
+      case CPU_UTILIZATION:
+        return s.cpuPercent() / 100.0;
+      case CPU_TIME:
+        return s.vcpuTimeNs() / 1e9;
+      case UPTIME:
+        return s.uptimeMs() / 1000.0;
+      default:
+        throw new UnsupportedOperationException(metricName + " is a long gauge");
+    }
   }
 
   /** The value of a long gauge. */
   long longValue(SandboxSample s) {
-    throw new UnsupportedOperationException(metricName + " is a double gauge");
+    switch (this) {
+      case MEMORY_USAGE:
+        return s.memoryBytes();
+      case MEMORY_LIMIT:
+        return s.memoryLimitBytes();
+      case MEMORY_AVAILABLE:
+        return s.memoryAvailableBytes();
+      case MEMORY_HOST_RESIDENT:
+        return s.memoryHostResidentBytes();
+      case DISK_READ:
+        return s.diskReadBytes();
+      case DISK_WRITTEN:
+        return s.diskWriteBytes();
+      case NETWORK_RECEIVED:
+        return s.netRxBytes();
+      case NETWORK_SENT:
+        return s.netTxBytes();
+      case UPPER_USED:
+        return s.upperUsedBytes();
+      case UPPER_FREE:
+        return s.upperFreeBytes();
+      case UPPER_HOST_ALLOCATED:
+        return s.upperHostAllocatedBytes();
+      default:
+        throw new UnsupportedOperationException(metricName + " is a double gauge");
+    }
   }
 }
