@@ -38,6 +38,7 @@ final class CountingMetricExporter implements MetricExporter {
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
+  private boolean drainFailureLogged;
 
   CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
     this(delegate, stats, clock, null);
@@ -103,10 +104,20 @@ final class CountingMetricExporter implements MetricExporter {
     return result;
   }
 
+  /** The buffered samples from {@code from}; null (export the collection as is) if that fails. */
   private SampleBuffer.Drained withBuffered(Collection<MetricData> metrics, long from) {
-    Resource resource = metrics.isEmpty() ? Resource.getDefault()
-        : metrics.iterator().next().getResource();
-    return buffer.drain(from, resource, SandboxMetrics.SCOPE_INFO);
+    try {
+      Resource resource = metrics.isEmpty() ? Resource.getDefault()
+          : metrics.iterator().next().getResource();
+      return buffer.drain(from, resource, SandboxMetrics.SCOPE_INFO);
+    } catch (RuntimeException | LinkageError e) {
+      if (!drainFailureLogged) {
+        drainFailureLogged = true;
+        LOGGER.log(Level.WARNING, "microsandbox metrics: reading the sample buffer failed; this"
+            + " export carries the latest samples only", e);
+      }
+      return null;
+    }
   }
 
   /** The collection without its one-point sandbox gauges, plus every buffered sample as points. */
