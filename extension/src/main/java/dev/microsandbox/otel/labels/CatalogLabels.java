@@ -50,7 +50,7 @@ import org.sqlite.SQLiteOpenMode;
 public final class CatalogLabels implements LabelSource {
 
   private static final Logger LOGGER = Logger.getLogger(CatalogLabels.class.getName());
-  /** How long close() waits for the worker, before and after interrupting its query. */
+  /** How long close() waits for the worker before leaving the connection's close to it. */
   private static final long STOP_WAIT_MS = 200;
   private static final String QUERY =
       "SELECT id, COALESCE(active_config, config) FROM sandbox WHERE id IN (SELECT value FROM json_each(?))";
@@ -209,7 +209,7 @@ public final class CatalogLabels implements LabelSource {
 
   private void update(int[] activeIds) {
     try {
-      updateOrThrow(activeIds);
+      lookUp(activeIds);
     } finally {
       if (closing) {
         closeConnection(); // close() did not wait for this call to return
@@ -217,7 +217,7 @@ public final class CatalogLabels implements LabelSource {
     }
   }
 
-  private void updateOrThrow(int[] activeIds) {
+  private void lookUp(int[] activeIds) {
     try {
       if (connection == null && !open()) {
         forget();

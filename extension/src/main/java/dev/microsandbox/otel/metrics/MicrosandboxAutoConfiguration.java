@@ -33,6 +33,8 @@ final class MicrosandboxAutoConfiguration {
   static final Duration SIDECAR_COLLECT_INTERVAL = Duration.ofSeconds(1);
   static final String SIDECAR_EXPORT_INTERVAL_MS = "10000";
   static final String EXPORT_INTERVAL = "otel.metric.export.interval";
+  /** The SDK's export interval when none is set. */
+  static final long SDK_EXPORT_INTERVAL_MS = 60_000;
 
   /** A maximum sample age below this cannot be met by any real sampling period (msb samples ~1 s). */
   static final Duration SHORTEST_SENSIBLE_SAMPLE_AGE = Duration.ofSeconds(1);
@@ -47,8 +49,8 @@ final class MicrosandboxAutoConfiguration {
   private static volatile SandboxMetrics metrics;
   /** The outage buffer, when sampling runs on its own period; null otherwise. */
   private static volatile SampleBuffer buffer;
-  /** The push exporters' interval as configured (the SDK's default: 60 s). */
-  private static volatile long exportIntervalMs = 60_000;
+  /** The push exporters' interval as configured, or the default of this mode. */
+  private static volatile long exportIntervalMs = SDK_EXPORT_INTERVAL_MS;
   private static final AtomicInteger openReaders = new AtomicInteger();
 
   private MicrosandboxAutoConfiguration() {}
@@ -57,12 +59,13 @@ final class MicrosandboxAutoConfiguration {
     customizer.addPropertiesCustomizer(config -> {
       settings = guarded("reading the settings", () -> parse(config), null);
       MicrosandboxSettings active = settings;
-      if (active != null && collectInterval(active) != null) {
-        buffer = new SampleBuffer(active.maxBuffered());
-      }
+      // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier one).
+      buffer = active != null && collectInterval(active) != null
+          ? new SampleBuffer(active.maxBuffered()) : null;
       Duration configured = config.getDuration(EXPORT_INTERVAL);
       exportIntervalMs = configured != null ? configured.toMillis()
-          : MODE == RunMode.SIDECAR ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS) : 60_000;
+          : MODE == RunMode.SIDECAR ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS)
+          : SDK_EXPORT_INTERVAL_MS;
       // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise; an
       // application's export interval is the application's.
       return active != null && MODE == RunMode.SIDECAR && config.getString(EXPORT_INTERVAL) == null
@@ -118,8 +121,7 @@ final class MicrosandboxAutoConfiguration {
         : LabelSource.NONE;
     Duration interval = collectInterval(settings);
     SandboxSampler sampler = new SandboxSampler(reader, labels,
-        new SandboxAttributes(settings.emitRunId(), settings.emitPid()),
-        interval == null ? null : buffer);
+        new SandboxAttributes(settings.emitRunId(), settings.emitPid()), buffer);
     SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
     if (interval != null) {
       sampler.start(interval);
