@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.examples;
 
+import dev.microsandbox.otel.labels.LabelKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -55,7 +56,7 @@ class SimulatorTest {
   void labelsEverySandboxInItsOwnCatalogThatTheExtensionReads() throws Exception {
     Path catalogFile = RegistryLocation.catalogFile(home.toString());
     try (Simulator simulator = simulator(0);
-        CatalogLabels labels = new CatalogLabels(catalogFile, Set.of(), Duration.ofSeconds(2));
+        CatalogLabels labels = new CatalogLabels(catalogFile, LabelKeys.ALL, Duration.ofSeconds(2));
         RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
             RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
       now.addAndGet(1000);

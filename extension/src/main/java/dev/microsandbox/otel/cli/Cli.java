@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.cli;
 
+import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryAccess;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The command line: {@code snapshot} prints what the reader sees, the equivalent of
@@ -77,7 +77,7 @@ public final class Cli {
     try (RegistryReader reader = new RegistryReader(options.registry, readerOptions,
             TimeSource.SYSTEM, null, LogSink.QUIET);
         LabelSource labels = options.catalog == null ? LabelSource.NONE
-            : new CatalogLabels(options.catalog, Set.of(), CATALOG_WAIT, LogSink.QUIET)) {
+            : new CatalogLabels(options.catalog, LabelKeys.ALL, CATALOG_WAIT, LogSink.QUIET)) {
       String lastError = null;
       for (long pass = 0; pass < passes; pass++) {
         RegistrySnapshot snapshot = reader.read(options.includeStale);

@@ -85,7 +85,7 @@ public final class CatalogLabels implements LabelSource {
   }
 
   private final Path catalog;
-  private final Set<String> excluded;
+  private final LabelKeys keys;
   private final long timeoutNanos;
   private final LogSink log;
   private final DistinctProblemLog problems;
@@ -105,17 +105,17 @@ public final class CatalogLabels implements LabelSource {
   private boolean slowLogged;
 
   /**
-   * Labels from {@code catalog}, without the {@code excluded} keys, waiting at most {@code timeout}
-   * per collection.
+   * Labels from {@code catalog} with the label keys {@code keys} keeps, waiting at most
+   * {@code timeout} per collection.
    */
-  public CatalogLabels(Path catalog, Set<String> excluded, Duration timeout) {
-    this(catalog, excluded, timeout, LogSink.of(LOGGER));
+  public CatalogLabels(Path catalog, LabelKeys keys, Duration timeout) {
+    this(catalog, keys, timeout, LogSink.of(LOGGER));
   }
 
-  /** As {@link #CatalogLabels(Path, Set, Duration)}, logging through {@code log}. */
-  public CatalogLabels(Path catalog, Set<String> excluded, Duration timeout, LogSink log) {
+  /** As {@link #CatalogLabels(Path, LabelKeys, Duration)}, logging through {@code log}. */
+  public CatalogLabels(Path catalog, LabelKeys keys, Duration timeout, LogSink log) {
     this.catalog = catalog;
-    this.excluded = Set.copyOf(excluded);
+    this.keys = keys;
     this.timeoutNanos = timeout.toNanos();
     this.log = log;
     this.problems = new DistinctProblemLog(log);
@@ -305,7 +305,7 @@ public final class CatalogLabels implements LabelSource {
       return Map.of(); // not in the catalog (or no config): no labels
     }
     try {
-      return LabelsJson.parse(config, excluded);
+      return LabelsJson.parse(config, keys);
     } catch (LabelsJson.Invalid e) {
       log.log(Level.WARNING, "microsandbox catalog: sandbox " + id + " gets no labels: "
           + e.getMessage());

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,13 +28,13 @@ final class LabelsJson {
   private LabelsJson() {}
 
   /**
-   * The labels of {@code config}, sorted by key, without {@code excluded} keys; empty when the
+   * The labels of {@code config}, sorted by key, with the keys {@code keys} keeps; empty when the
    * config has no {@code labels} key.
    *
    * @throws Invalid when the config is not a JSON object, {@code labels} is not an object, or a
    *     label value is not a string
    */
-  static Map<String, String> parse(String config, Set<String> excluded) throws Invalid {
+  static Map<String, String> parse(String config, LabelKeys keys) throws Invalid {
     try (JsonParser parser = JSON.createParser(config)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new Invalid("config is not a JSON object");
@@ -45,7 +44,7 @@ final class LabelsJson {
         String field = parser.currentName();
         JsonToken value = parser.nextToken();
         if (field.equals("labels")) {
-          labels = labels(parser, value, excluded);
+          labels = labels(parser, value, keys);
         } else {
           parser.skipChildren();
         }
@@ -61,7 +60,7 @@ final class LabelsJson {
     }
   }
 
-  private static Map<String, String> labels(JsonParser parser, JsonToken start, Set<String> excluded)
+  private static Map<String, String> labels(JsonParser parser, JsonToken start, LabelKeys keys)
       throws IOException, Invalid {
     if (start == JsonToken.VALUE_NULL) {
       return Map.of();
@@ -76,7 +75,7 @@ final class LabelsJson {
       if (value != JsonToken.VALUE_STRING) {
         throw new Invalid("label \"" + key + "\" is " + describe(value) + ", not a string");
       }
-      if (!excluded.contains(key)) {
+      if (keys.keep(key)) {
         labels.put(key, parser.getText());
       }
     }

@@ -120,12 +120,12 @@ final class CountingMetricExporter implements MetricExporter {
     }
   }
 
-  /** The collection without its one-point sandbox gauges, plus every buffered sample as points. */
+  /** The collection without its one-point sandbox series, plus every buffered sample as points. */
   private static Collection<MetricData> swapped(Collection<MetricData> metrics,
       SampleBuffer.Drained drained) {
     List<MetricData> batch = new ArrayList<>(metrics.size() + drained.metrics.size());
     for (MetricData metric : metrics) {
-      if (!isSandboxGauge(metric)) {
+      if (!isSandboxSeries(metric)) {
         batch.add(metric);
       }
     }
@@ -133,9 +133,9 @@ final class CountingMetricExporter implements MetricExporter {
     return batch;
   }
 
-  private static boolean isSandboxGauge(MetricData metric) {
+  private static boolean isSandboxSeries(MetricData metric) {
     return metric.getInstrumentationScopeInfo().getName().equals(SandboxMetrics.SCOPE)
-        && SandboxGauge.isGaugeName(metric.getName());
+        && SandboxSeries.isSeriesName(metric.getName());
   }
 
   private synchronized void forgetPending() {

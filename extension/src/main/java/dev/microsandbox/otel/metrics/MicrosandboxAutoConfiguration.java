@@ -22,8 +22,8 @@ import java.util.logging.Logger;
 /**
  * Wires the extension into the agent once the JVM is known to be new enough: settings from the
  * autoconfigured properties, the sidecar's resource defaults, the counting exporter wrapper, the
- * reader wrapper that releases everything at SDK shutdown, and, after the SDK is built, the
- * instruments. The agent creates the customizer and the listener as separate service instances, so
+ * producer of the sandbox counters, the reader wrapper that releases everything at SDK shutdown,
+ * and, after the SDK is built, the instruments. The agent creates the customizer and the listener as separate service instances, so
  * what one learns for the other is kept here. Nothing here lets an exception reach the agent: a
  * failure switches the extension off with one log line.
  */
@@ -61,7 +61,7 @@ final class MicrosandboxAutoConfiguration {
       MicrosandboxSettings active = settings;
       // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier one).
       buffer = active != null && collectInterval(active) != null
-          ? new SampleBuffer(active.maxBuffered()) : null;
+          ? new SampleBuffer(active.maxBuffered(), active.series().enabled()) : null;
       Duration configured = config.getDuration(EXPORT_INTERVAL);
       exportIntervalMs = configured != null ? configured.toMillis()
           : MODE == RunMode.SIDECAR ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS)
@@ -83,12 +83,14 @@ final class MicrosandboxAutoConfiguration {
       exporterWrapped = true;
       return new CountingMetricExporter(exporter, STATS, TimeSource.SYSTEM, buffer);
     });
+    customizer.addMeterProviderCustomizer((builder, config) -> settings == null ? builder
+        : builder.registerMetricProducer(new SandboxSumProducer(() -> metrics)));
     customizer.addMetricReaderCustomizer((reader, config) -> {
       if (settings == null) {
         return reader;
       }
       openReaders.incrementAndGet();
-      return new ReleasingMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
+      return new SandboxMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
     });
   }
 
@@ -117,11 +119,11 @@ final class MicrosandboxAutoConfiguration {
     RegistryReader reader = new RegistryReader(settings.registry(), settings.readerOptions(),
         TimeSource.SYSTEM);
     LabelSource labels = settings.labelsEnabled()
-        ? new CatalogLabels(settings.catalog(), settings.labelsExclude(), settings.labelsTimeout())
+        ? new CatalogLabels(settings.catalog(), settings.labelKeys(), settings.labelsTimeout())
         : LabelSource.NONE;
     Duration interval = collectInterval(settings);
-    SandboxSampler sampler = new SandboxSampler(reader, labels,
-        new SandboxAttributes(settings.emitRunId(), settings.emitPid()), buffer);
+    SandboxSampler sampler = new SandboxSampler(reader, labels, SandboxAttributes.from(settings),
+        buffer);
     SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
     if (interval != null) {
       sampler.start(interval);

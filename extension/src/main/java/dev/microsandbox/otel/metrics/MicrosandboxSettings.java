@@ -1,18 +1,24 @@
 package dev.microsandbox.otel.metrics;
 
+import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.Durations;
+import dev.microsandbox.otel.support.Globs;
 import dev.microsandbox.otel.support.JavaRuntime;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The extension's configuration, read once at start-up from the agent's {@link ConfigProperties}:
@@ -37,6 +43,12 @@ public final class MicrosandboxSettings {
   public static final String READER = "otel.microsandbox.reader";
   public static final String COLLECT_INTERVAL = "otel.microsandbox.collect.interval";
   public static final String MAX_BUFFERED = "otel.microsandbox.max.buffered";
+  public static final String INSTRUMENTS = "otel.microsandbox.instruments";
+  public static final String METRICS_EXCLUDE = "otel.microsandbox.metrics.exclude";
+  public static final String SANDBOXES_INCLUDE = "otel.microsandbox.sandboxes.include";
+  public static final String SANDBOXES_EXCLUDE = "otel.microsandbox.sandboxes.exclude";
+  public static final String LABELS_INCLUDE = "otel.microsandbox.labels.include";
+  public static final String LABELS_ON = "otel.microsandbox.labels.on";
 
   /** Upstream's buffer: 60 collections per exporter. */
   public static final int DEFAULT_MAX_BUFFERED = 60;
@@ -52,12 +64,14 @@ public final class MicrosandboxSettings {
   private final Duration maxSampleAge;
   private final boolean ownerCheck;
   private final boolean labelsEnabled;
-  private final Set<String> labelsExclude;
+  private final LabelKeys labelKeys;
   private final Path catalog;
   private final Duration labelsTimeout;
   private final RegistryAccess reader;
   private final Duration collectInterval; // null: the mode's default; zero: off
   private final int maxBuffered;
+  private final SeriesSelection series;
+  private final SandboxFilter sandboxFilter;
 
   private MicrosandboxSettings(ConfigProperties config, Map<String, String> env) throws Invalid {
     enabled = bool(config, ENABLED, true);
@@ -70,7 +84,7 @@ public final class MicrosandboxSettings {
     maxSampleAge = duration(config, MAX_SAMPLE_AGE, RegistryReader.Options.DEFAULTS.maxSampleAge());
     ownerCheck = bool(config, OWNER_CHECK, true);
     labelsEnabled = bool(config, LABELS_ENABLED, true);
-    labelsExclude = list(config, LABELS_EXCLUDE);
+    labelKeys = LabelKeys.of(list(config, LABELS_EXCLUDE), regex(config, LABELS_INCLUDE));
     catalog = path(config, CATALOG, RegistryLocation.catalogFile(home));
     labelsTimeout = duration(config, LABELS_TIMEOUT, DEFAULT_LABELS_TIMEOUT);
     if (labelsTimeout.isZero()) {
@@ -79,6 +93,9 @@ public final class MicrosandboxSettings {
     reader = access(config);
     collectInterval = collectInterval(config);
     maxBuffered = positiveInt(config, MAX_BUFFERED, DEFAULT_MAX_BUFFERED);
+    series = series(config);
+    sandboxFilter = SandboxFilter.parse(config.getString(SANDBOXES_INCLUDE),
+        config.getString(SANDBOXES_EXCLUDE));
   }
 
   /** A setting that cannot be used. */
@@ -139,9 +156,19 @@ public final class MicrosandboxSettings {
     return labelsEnabled;
   }
 
-  /** Label keys withheld from metrics. */
-  public Set<String> labelsExclude() {
-    return labelsExclude;
+  /** The label keys that become attributes. */
+  public LabelKeys labelKeys() {
+    return labelKeys;
+  }
+
+  /** The series reported, and where labels go. */
+  SeriesSelection series() {
+    return series;
+  }
+
+  /** The sandboxes reported. */
+  SandboxFilter sandboxFilter() {
+    return sandboxFilter;
   }
 
   /** The SQLite catalog labels are read from. */
@@ -213,6 +240,43 @@ public final class MicrosandboxSettings {
           + " once a second)");
     }
     return interval;
+  }
+
+  private static SeriesSelection series(ConfigProperties config) throws Invalid {
+    String value = valueOf(config, INSTRUMENTS);
+    InstrumentSet set = value == null ? InstrumentSet.MSB : InstrumentSet.parse(value);
+    if (set == null) {
+      throw new Invalid(INSTRUMENTS, value, "expected msb, semconv or both");
+    }
+    String on = valueOf(config, LABELS_ON);
+    boolean labelsOnInfo = on != null && on.trim().equalsIgnoreCase("info");
+    if (on != null && !labelsOnInfo && !on.trim().equalsIgnoreCase("points")) {
+      throw new Invalid(LABELS_ON, on, "expected points or info");
+    }
+    List<Pattern> excluded = new ArrayList<>();
+    for (String glob : list(config, METRICS_EXCLUDE)) {
+      excluded.add(Globs.compile(glob));
+      try {
+        new SeriesSelection(set, labelsOnInfo, List.of(excluded.get(excluded.size() - 1)));
+      } catch (IllegalArgumentException e) {
+        throw new Invalid(METRICS_EXCLUDE, config.getString(METRICS_EXCLUDE),
+            "'" + glob + "' " + e.getMessage());
+      }
+    }
+    return new SeriesSelection(set, labelsOnInfo, excluded);
+  }
+
+  private static Pattern regex(ConfigProperties config, String property) throws Invalid {
+    String value = valueOf(config, property);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Pattern.compile(value.trim());
+    } catch (PatternSyntaxException e) {
+      throw new Invalid(property, value, "not a regular expression: " + e.getDescription()
+          + " at index " + e.getIndex());
+    }
   }
 
   private static int positiveInt(ConfigProperties config, String property, int fallback)

@@ -3,10 +3,8 @@ package dev.microsandbox.otel.metrics;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -36,18 +34,18 @@ final class SampleBuffer {
   private static final class Entry {
     byte[] bytes = new byte[256];
     int length;
-    Attributes[] attributes = new Attributes[8];
+    SeriesAttributes[] attributes = new SeriesAttributes[8];
     int count;
     long baseMs;
   }
 
-  /** What an exporter gets: the buffered sandbox gauges, and how far it got. */
+  /** What an exporter gets: the buffered sandbox series, and how far it got. */
   static final class Drained {
     /** The position after the drained passes: the exporter's next start once this export succeeds. */
     final long end;
     /** Passes that were evicted before this exporter sent them. */
     final long dropped;
-    /** One metric per gauge with at least one point, in {@link SandboxGauge} order. */
+    /** One metric per reported metric with at least one point, in {@link SandboxSeries} order. */
     final List<MetricData> metrics;
 
     Drained(long end, long dropped, List<MetricData> metrics) {
@@ -74,6 +72,7 @@ final class SampleBuffer {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final Entry[] entries;
+  private final SandboxSeries[] series;
   private long head; // number of passes ever appended: the position of the next one
   private long[] seenGeneration = new long[0];
   private long[] seenSampledAt = new long[0];
@@ -81,8 +80,9 @@ final class SampleBuffer {
   private final long[] decodedFields = new long[FIELDS];
   private final long[] encodedFields = new long[FIELDS];
 
-  /** A buffer of the last {@code capacity} passes. */
-  SampleBuffer(int capacity) {
+  /** A buffer of the last {@code capacity} passes, exported as points of {@code series}. */
+  SampleBuffer(int capacity, SandboxSeries[] series) {
+    this.series = series;
     entries = new Entry[capacity];
     for (int i = 0; i < capacity; i++) {
       entries[i] = new Entry();
@@ -96,11 +96,12 @@ final class SampleBuffer {
 
   /**
    * Appends one pass: the samples of {@code snapshot} not buffered before, with their attributes
-   * ({@code attributes[i]} for {@code snapshot.get(i)}), evicting the oldest pass when full.
+   * ({@code attributes[i]} for {@code snapshot.get(i)}; null: filtered out, not buffered), evicting
+   * the oldest pass when full.
    *
    * @return how many samples were new
    */
-  synchronized int append(RegistrySnapshot snapshot, Attributes[] attributes) {
+  synchronized int append(RegistrySnapshot snapshot, SeriesAttributes[] attributes) {
     Entry entry = entries[(int) (head % entries.length)];
     entry.length = 0;
     entry.count = 0;
@@ -113,7 +114,8 @@ final class SampleBuffer {
     for (int i = 0; i < snapshot.size(); i++) {
       SandboxSample s = snapshot.get(i);
       int slot = s.slot();
-      if (seenGeneration[slot] == s.generation() && seenSampledAt[slot] == s.sampledAtMs()) {
+      if (attributes[i] == null
+          || seenGeneration[slot] == s.generation() && seenSampledAt[slot] == s.sampledAtMs()) {
         continue;
       }
       seenGeneration[slot] = s.generation();
@@ -125,7 +127,7 @@ final class SampleBuffer {
   }
 
   /**
-   * The passes from {@code from} on as sandbox gauges with one point per buffered sample: up to
+   * The passes from {@code from} on as sandbox series with one point per buffered sample: up to
    * now, or fewer when they hold more than {@link #MAX_SAMPLES_PER_EXPORT} samples (at least one
    * pass), so that an export after a long outage stays bounded in memory and the backlog goes out
    * over the next exports instead. Passes older than the buffer holds are counted as dropped. The
@@ -139,37 +141,17 @@ final class SampleBuffer {
         <= MAX_SAMPLES_PER_EXPORT); end++) {
       samples += countAt(end);
     }
-    SandboxGauge[] gauges = SandboxGauge.all();
-    List<List<PointData>> points = new ArrayList<>(gauges.length);
-    for (int g = 0; g < gauges.length; g++) {
-      points.add(new ArrayList<>());
-    }
+    SeriesPoints points = new SeriesPoints(series);
     for (long position = start; position < end; position++) {
       Entry entry = entries[(int) (position % entries.length)];
       int offset = 0;
       for (int i = 0; i < entry.count; i++) {
         offset = decode(entry, offset, decoded, decodedFields);
-        Attributes attributes = entry.attributes[i];
-        long epochNanos = decoded.sampledAtMs() * 1_000_000L;
-        long startNanos = Math.min(decoded.startedAtMs() * 1_000_000L, epochNanos);
-        for (SandboxGauge gauge : gauges) {
-          if (gauge.presentIn(decoded)) {
-            points.get(gauge.ordinal()).add(gauge.isDouble
-                ? new BufferedMetricData.DoublePoint(startNanos, epochNanos, attributes,
-                    gauge.doubleValue(decoded))
-                : new BufferedMetricData.LongPoint(startNanos, epochNanos, attributes,
-                    gauge.longValue(decoded)));
-          }
-        }
+        points.add(decoded, entry.attributes[i]);
       }
     }
     List<MetricData> metrics = new ArrayList<>();
-    for (SandboxGauge gauge : gauges) {
-      List<PointData> list = points.get(gauge.ordinal());
-      if (!list.isEmpty()) {
-        metrics.add(new BufferedMetricData(resource, scope, gauge, list));
-      }
-    }
+    points.addMetrics(resource, scope, metrics);
     return new Drained(end, start - from, metrics);
   }
 
@@ -197,7 +179,7 @@ final class SampleBuffer {
 
   // ---- encoding: a header of sixteen 4-bit byte lengths, then each field's significant bytes ----
 
-  private void encode(Entry entry, SandboxSample s, Attributes attributes) {
+  private void encode(Entry entry, SandboxSample s, SeriesAttributes attributes) {
     if (entry.count == entry.attributes.length) {
       entry.attributes = Arrays.copyOf(entry.attributes, entry.count * 2);
     }

@@ -7,15 +7,21 @@ import dev.microsandbox.otel.registry.SandboxSample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.semconv.incubating.ContainerIncubatingAttributes;
+import io.opentelemetry.semconv.incubating.DiskIncubatingAttributes;
+import io.opentelemetry.semconv.incubating.NetworkIncubatingAttributes;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * Datapoint attributes of a sandbox: identity ({@code sandbox.name}, {@code sandbox.id}, opt-in
- * {@code sandbox.run_id} and {@code sandbox.pid}) then its labels. Built once per sandbox identity
- * and cached per slot, so a steady collection builds none.
+ * Point attributes of each sandbox ({@link SeriesAttributes}): identity ({@code sandbox.name} and
+ * {@code sandbox.id}, or {@code container.name} and {@code container.id} for the semantic
+ * conventions; opt-in {@code sandbox.run_id} and {@code sandbox.pid}), then its labels, on every
+ * point or on the info gauge only. Built once per sandbox identity and labels, cached per slot, so
+ * a steady collection builds none; the sandbox filter is asked at the same moment, so a filtered
+ * sandbox costs no attribute work at all.
  */
 public final class SandboxAttributes {
 
@@ -27,25 +33,64 @@ public final class SandboxAttributes {
   public static final AttributeKey<Long> SANDBOX_RUN_ID = longKey("sandbox.run_id");
   /** Runtime pid; a new series per restart (opt-in). */
   public static final AttributeKey<Long> SANDBOX_PID = longKey("sandbox.pid");
+  /** The sandbox name, in the container semantic conventions. */
+  public static final AttributeKey<String> CONTAINER_NAME = ContainerIncubatingAttributes.CONTAINER_NAME;
+  /** The catalog id as a string, in the container semantic conventions. */
+  public static final AttributeKey<String> CONTAINER_ID = ContainerIncubatingAttributes.CONTAINER_ID;
   /** Keys a label can never override. */
   public static final Set<String> IDENTITY_KEYS = Set.of(SANDBOX_NAME.getKey(), SANDBOX_ID.getKey(),
-      SANDBOX_RUN_ID.getKey(), SANDBOX_PID.getKey());
+      SANDBOX_RUN_ID.getKey(), SANDBOX_PID.getKey(), CONTAINER_NAME.getKey(), CONTAINER_ID.getKey(),
+      NetworkIncubatingAttributes.NETWORK_IO_DIRECTION.getKey(),
+      DiskIncubatingAttributes.DISK_IO_DIRECTION.getKey());
 
   private final boolean emitRunId;
   private final boolean emitPid;
+  private final SeriesSelection selection;
+  private final SandboxFilter filter;
+  private final int[] setOfSeries = new int[SandboxSeries.all().length];
+  private final boolean[] directionUsed = new boolean[SandboxSeries.Direction.values().length];
   private Entry[] bySlot = new Entry[0];
 
-  /** Attributes with the given opt-ins. */
+  /** {@code msb-metrics}' gauges for every sandbox, labels on every point, with the given opt-ins. */
   public SandboxAttributes(boolean emitRunId, boolean emitPid) {
+    this(emitRunId, emitPid, SeriesSelection.DEFAULT, SandboxFilter.ALL);
+  }
+
+  /** Attributes for the series of {@code selection}, for the sandboxes {@code filter} admits. */
+  SandboxAttributes(boolean emitRunId, boolean emitPid, SeriesSelection selection,
+      SandboxFilter filter) {
     this.emitRunId = emitRunId;
     this.emitPid = emitPid;
+    this.selection = selection;
+    this.filter = filter;
+    for (SandboxSeries series : SandboxSeries.all()) {
+      SandboxSeries.Direction direction = series.direction;
+      setOfSeries[series.ordinal()] = direction != SandboxSeries.Direction.NONE
+          ? SeriesAttributes.FIRST_DIRECTION + direction.ordinal() - 1
+          : selection.semconvIdentity(series) ? SeriesAttributes.SEMCONV : SeriesAttributes.MSB;
+    }
+    for (SandboxSeries series : selection.enabled()) {
+      directionUsed[series.direction.ordinal()] = true;
+    }
+  }
+
+  /** The attributes and filter {@code settings} configure. */
+  public static SandboxAttributes from(MicrosandboxSettings settings) {
+    return new SandboxAttributes(settings.emitRunId(), settings.emitPid(), settings.series(),
+        settings.sandboxFilter());
+  }
+
+  /** The series these attributes are built for. */
+  SeriesSelection selection() {
+    return selection;
   }
 
   /**
-   * The attributes of {@code sample} with {@code labels} appended (label keys that collide with an
-   * identity key are dropped). Returns the cached instance while identity and labels are unchanged.
+   * The attributes of {@code sample}, whose labels are {@code labels} (label keys that collide with
+   * an identity key are dropped); null when the filter leaves the sandbox out. Returns the cached
+   * instance while identity and labels are unchanged.
    */
-  public Attributes of(SandboxSample sample, Map<String, String> labels) {
+  SeriesAttributes of(SandboxSample sample, Map<String, String> labels) {
     int slot = sample.slot();
     if (slot >= bySlot.length) {
       bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));
@@ -54,24 +99,89 @@ public final class SandboxAttributes {
     if (entry != null && entry.matches(sample, labels)) {
       return entry.attributes;
     }
-    AttributesBuilder builder = Attributes.builder()
-        .put(SANDBOX_NAME, sample.name())
-        .put(SANDBOX_ID, sample.sandboxId());
+    SeriesAttributes attributes = filter.admits(sample.name(), labels) ? build(sample, labels) : null;
+    bySlot[slot] = new Entry(sample.generation(), sample.sandboxId(), sample.runId(), sample.pid(),
+        sample.name(), labels, attributes);
+    return attributes;
+  }
+
+  private SeriesAttributes build(SandboxSample sample, Map<String, String> labels) {
+    Attributes[] sets = new Attributes[SeriesAttributes.COUNT];
+    boolean labelsOnPoints = !selection.labelsOnInfo();
+    if (selection.usesMsbIdentity()) {
+      sets[SeriesAttributes.MSB] = withLabels(msbIdentity(sample, Attributes.builder()),
+          labelsOnPoints ? labels : Map.of());
+    }
+    if (selection.usesSemconvIdentity()) {
+      Attributes semconv = withLabels(semconvIdentity(sample, Attributes.builder()),
+          labelsOnPoints ? labels : Map.of());
+      sets[SeriesAttributes.SEMCONV] = semconv;
+      for (SandboxSeries.Direction direction : SandboxSeries.Direction.values()) {
+        if (direction != SandboxSeries.Direction.NONE && directionUsed[direction.ordinal()]) {
+          sets[SeriesAttributes.FIRST_DIRECTION + direction.ordinal() - 1] =
+              withDirection(semconv.toBuilder(), direction);
+        }
+      }
+    }
+    if (selection.reportsInfo()) {
+      AttributesBuilder info = Attributes.builder();
+      if (sets[SeriesAttributes.MSB] != null) {
+        msbIdentity(sample, info);
+      }
+      if (sets[SeriesAttributes.SEMCONV] != null) {
+        semconvIdentity(sample, info);
+      }
+      sets[SeriesAttributes.INFO] = withLabels(info, labels);
+    }
+    return new SeriesAttributes(sets, setOfSeries);
+  }
+
+  private AttributesBuilder msbIdentity(SandboxSample sample, AttributesBuilder builder) {
+    return optIns(sample, builder.put(SANDBOX_NAME, sample.name()).put(SANDBOX_ID, sample.sandboxId()));
+  }
+
+  private AttributesBuilder semconvIdentity(SandboxSample sample, AttributesBuilder builder) {
+    return optIns(sample, builder.put(CONTAINER_NAME, sample.name())
+        .put(CONTAINER_ID, Integer.toString(sample.sandboxId())));
+  }
+
+  private AttributesBuilder optIns(SandboxSample sample, AttributesBuilder builder) {
     if (emitRunId) {
       builder.put(SANDBOX_RUN_ID, sample.runId());
     }
     if (emitPid) {
       builder.put(SANDBOX_PID, sample.pid());
     }
+    return builder;
+  }
+
+  private static Attributes withLabels(AttributesBuilder builder, Map<String, String> labels) {
     labels.forEach((key, value) -> {
       if (!IDENTITY_KEYS.contains(key)) {
         builder.put(key, value);
       }
     });
-    Attributes attributes = builder.build();
-    bySlot[slot] = new Entry(sample.generation(), sample.sandboxId(), sample.runId(), sample.pid(),
-        sample.name(), labels, attributes);
-    return attributes;
+    return builder.build();
+  }
+
+  private static Attributes withDirection(AttributesBuilder builder,
+      SandboxSeries.Direction direction) {
+    switch (direction) {
+      case RECEIVE:
+        return builder.put(NetworkIncubatingAttributes.NETWORK_IO_DIRECTION,
+            NetworkIncubatingAttributes.NetworkIoDirectionIncubatingValues.RECEIVE).build();
+      case TRANSMIT:
+        return builder.put(NetworkIncubatingAttributes.NETWORK_IO_DIRECTION,
+            NetworkIncubatingAttributes.NetworkIoDirectionIncubatingValues.TRANSMIT).build();
+      case READ:
+        return builder.put(DiskIncubatingAttributes.DISK_IO_DIRECTION,
+            DiskIncubatingAttributes.DiskIoDirectionIncubatingValues.READ).build();
+      case WRITE:
+        return builder.put(DiskIncubatingAttributes.DISK_IO_DIRECTION,
+            DiskIncubatingAttributes.DiskIoDirectionIncubatingValues.WRITE).build();
+      default:
+        throw new IllegalArgumentException("no direction: " + direction);
+    }
   }
 
   /** The identity and labels one slot's attributes were built from. */
@@ -82,10 +192,10 @@ public final class SandboxAttributes {
     final int pid;
     final String name;
     final Map<String, String> labels;
-    final Attributes attributes;
+    final SeriesAttributes attributes; // null: filtered out
 
     Entry(long generation, int sandboxId, int runId, int pid, String name,
-        Map<String, String> labels, Attributes attributes) {
+        Map<String, String> labels, SeriesAttributes attributes) {
       this.generation = generation;
       this.sandboxId = sandboxId;
       this.runId = runId;

@@ -14,19 +14,25 @@ import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.opentelemetry.api.metrics.ObservableMeasurement;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The sandbox gauges ({@link SandboxGauge}) and the collector's own health, as observable
- * instruments on the agent's meter provider. One batch callback reports the latest pass of the
- * {@link SandboxSampler} for every instrument: it runs the pass itself when sampling follows the
- * collections, and reads the sampler's latest copy when the sampler runs on its own period (then
- * push exporters get every buffered sample instead, see {@link CountingMetricExporter}). Nothing it
- * does can throw into the SDK.
+ * The sandbox series ({@link SandboxSeries}) and the collector's own health. Gauges are observable
+ * instruments on the agent's meter provider: one batch callback reports the latest pass of the
+ * {@link SandboxSampler} for every instrument. The pass runs once per collection when sampling
+ * follows the collections (in the {@link SandboxSumProducer}, which the SDK asks first, or else in
+ * the callback), and the callback reads the sampler's latest copy when the sampler runs on its own
+ * period (then push exporters get every buffered sample instead, see
+ * {@link CountingMetricExporter}). Counters and up-down counters, whose points must start with
+ * their sandbox's run, come from the same pass through the producer. Nothing it does can throw
+ * into the SDK.
  */
 public final class SandboxMetrics implements AutoCloseable {
 
@@ -44,17 +50,25 @@ public final class SandboxMetrics implements AutoCloseable {
   private static final Attributes INCONSISTENT = Attributes.of(REASON, "inconsistent");
   private static final Logger LOGGER = Logger.getLogger(SandboxMetrics.class.getName());
 
+  /** What the info gauge says. */
+  static final String INFO_DESCRIPTION = "1 for every reported sandbox, with its identity and its"
+      + " labels: join the other series on the identity to get the labels";
+
   private final SandboxSampler sampler;
+  private final SeriesSelection selection;
   private final List<AutoCloseable> registrations = new ArrayList<>();
   private final Attributes[] errorAttributes = new Attributes[RegistryProblem.Kind.values().length];
   private final ObservableDoubleMeasurement[] doubleGauges =
-      new ObservableDoubleMeasurement[SandboxGauge.all().length];
+      new ObservableDoubleMeasurement[SandboxSeries.all().length];
   private final ObservableLongMeasurement[] longGauges =
-      new ObservableLongMeasurement[SandboxGauge.all().length];
+      new ObservableLongMeasurement[SandboxSeries.all().length];
+  private final ObservableLongMeasurement info; // null: labels are on every point
   private final ObservableLongMeasurement sandboxes;
   private final ObservableLongMeasurement skipped;
   private final ObservableLongMeasurement errors;
   private boolean callbackFailureLogged;
+  /** Set once a {@link SandboxSumProducer} runs the passes: then the callback only reports. */
+  private volatile boolean producerRunsPasses;
 
   /**
    * Instruments that read the registry at each collection of the meter provider's readers.
@@ -76,13 +90,14 @@ public final class SandboxMetrics implements AutoCloseable {
    */
   SandboxMetrics(MeterProvider meterProvider, SandboxSampler sampler, ExportStats stats) {
     this.sampler = sampler;
+    this.selection = sampler.selection();
     for (RegistryProblem.Kind kind : RegistryProblem.Kind.values()) {
       errorAttributes[kind.ordinal()] = Attributes.of(ERROR_TYPE, kind.name().toLowerCase(Locale.ROOT));
     }
     Meter meter = meterProvider.meterBuilder(SCOPE).setInstrumentationVersion(ExtensionVersion.VERSION)
         .build();
     List<ObservableMeasurement> observed = new ArrayList<>();
-    for (SandboxGauge gauge : SandboxGauge.all()) {
+    for (SandboxSeries gauge : selection.gauges()) {
       if (gauge.isDouble) {
         doubleGauges[gauge.ordinal()] = meter.gaugeBuilder(gauge.metricName).setUnit(gauge.unit)
             .setDescription(gauge.description).buildObserver();
@@ -92,6 +107,11 @@ public final class SandboxMetrics implements AutoCloseable {
             .setUnit(gauge.unit).setDescription(gauge.description).buildObserver();
         observed.add(longGauges[gauge.ordinal()]);
       }
+    }
+    info = selection.reportsInfo() ? meter.gaugeBuilder(SeriesSelection.INFO_METRIC).ofLongs()
+        .setUnit("1").setDescription(INFO_DESCRIPTION).buildObserver() : null;
+    if (info != null) {
+      observed.add(info);
     }
     sandboxes = meter.gaugeBuilder("microsandbox.collector.sandboxes").ofLongs().setUnit("{sandbox}")
         .setDescription("Sandboxes exported by the last collection").buildObserver();
@@ -130,7 +150,7 @@ public final class SandboxMetrics implements AutoCloseable {
   /** The batch callback: the latest pass, every sandbox instrument, the collector's health. */
   private void collect() {
     try {
-      if (!sampler.scheduled()) {
+      if (!sampler.scheduled() && !producerRunsPasses) {
         sampler.pass();
       }
       sampler.forEachLatest(this::record);
@@ -153,17 +173,54 @@ public final class SandboxMetrics implements AutoCloseable {
     }
   }
 
-  private void record(SandboxSample s, Attributes a) {
-    for (SandboxGauge gauge : SandboxGauge.all()) {
+  private void record(SandboxSample s, SeriesAttributes a) {
+    for (SandboxSeries gauge : selection.gauges()) {
       if (!gauge.presentIn(s)) {
         continue;
       }
       if (gauge.isDouble) {
-        doubleGauges[gauge.ordinal()].record(gauge.doubleValue(s), a);
+        doubleGauges[gauge.ordinal()].record(gauge.doubleValue(s), a.of(gauge));
       } else {
-        longGauges[gauge.ordinal()].record(gauge.longValue(s), a);
+        longGauges[gauge.ordinal()].record(gauge.longValue(s), a.of(gauge));
       }
     }
+    if (info != null) {
+      info.record(1, a.info());
+    }
+  }
+
+  /** Whether this configuration reports counters or up-down counters ({@link #addSums}). */
+  boolean reportsSums() {
+    return selection.sums().length > 0;
+  }
+
+  /** Points for {@link #addSums}, to be reused by one reader in the reusable-data memory mode. */
+  SeriesPoints newSumPoints() {
+    return new SeriesPoints(selection.sums());
+  }
+
+  /**
+   * What a {@link SandboxSumProducer} adds to a collection, before the SDK's callbacks run: the
+   * collection's registry pass (unless the sampler runs on its own period), then the counters and
+   * up-down counters of the latest pass, one point per reported sandbox and series, starting at the
+   * sandbox's start, at its sample's time.
+   *
+   * @param reused points to clear and refill (a reader's own), or null for new ones
+   */
+  Collection<MetricData> produce(Resource resource, SeriesPoints reused) {
+    producerRunsPasses = true;
+    if (!sampler.scheduled()) {
+      sampler.pass();
+    }
+    if (!reportsSums()) {
+      return List.of();
+    }
+    SeriesPoints points = reused != null ? reused : newSumPoints();
+    points.clear();
+    sampler.forEachLatest(points::add);
+    List<MetricData> produced = new ArrayList<>();
+    points.addMetrics(resource, SCOPE_INFO, produced);
+    return produced;
   }
 
   /** Unregisters every instrument, stops the sampler, releases the registry mapping and the catalog. */

@@ -5,7 +5,6 @@ import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
-import io.opentelemetry.api.common.Attributes;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,7 +13,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One registry pass: read the registry, refresh labels, resolve each sandbox's attributes, and,
+ * One registry pass: read the registry, refresh labels, resolve each sandbox's attributes (and with
+ * them whether the sandbox filter reports it), and,
  * when an outage buffer is configured, append the new samples to it. The latest pass (what the
  * observable instruments report) is the reader's own snapshot, valid until the next read: both
  * happen under this object's lock, so nothing is copied. Runs on the metric reader's
@@ -27,7 +27,7 @@ final class SandboxSampler implements AutoCloseable {
 
   /** What a caller does with each sandbox of the latest pass. */
   interface LatestConsumer {
-    void accept(SandboxSample sample, Attributes attributes);
+    void accept(SandboxSample sample, SeriesAttributes attributes);
   }
 
   private final RegistryReader reader;
@@ -37,7 +37,8 @@ final class SandboxSampler implements AutoCloseable {
 
   // The latest pass: the reader's snapshot (refilled only by the next pass) and its attributes.
   private RegistrySnapshot latest;
-  private Attributes[] latestAttributes = new Attributes[0];
+  private SeriesAttributes[] latestAttributes = new SeriesAttributes[0]; // null: filtered out
+  private int latestReported;
   private final long[] registryErrors = new long[RegistryProblem.Kind.values().length];
 
   private ScheduledExecutorService schedule;
@@ -51,6 +52,11 @@ final class SandboxSampler implements AutoCloseable {
     this.labels = labels;
     this.attributes = attributes;
     this.buffer = buffer;
+  }
+
+  /** The series this sampler's attributes are built for. */
+  SeriesSelection selection() {
+    return attributes.selection();
   }
 
   /** Samples every {@code period} on a daemon thread from now on, instead of on collections. */
@@ -83,12 +89,15 @@ final class SandboxSampler implements AutoCloseable {
       labels.refresh(snapshot);
       int size = snapshot.size();
       if (latestAttributes.length < size) {
-        latestAttributes = new Attributes[Math.max(size, latestAttributes.length * 2)];
+        latestAttributes = new SeriesAttributes[Math.max(size, latestAttributes.length * 2)];
       }
+      int reported = 0;
       for (int i = 0; i < size; i++) {
         SandboxSample s = snapshot.get(i);
         latestAttributes[i] = attributes.of(s, labels.labelsOf(s.sandboxId()));
+        reported += latestAttributes[i] == null ? 0 : 1;
       }
+      latestReported = reported;
       explainIfEveryOwnerLooksDead(snapshot);
       if (buffer != null) {
         buffer.append(snapshot, latestAttributes);
@@ -102,16 +111,18 @@ final class SandboxSampler implements AutoCloseable {
     }
   }
 
-  /** Hands every sandbox of the latest pass to {@code consumer}. */
+  /** Hands every reported sandbox of the latest pass to {@code consumer}. */
   synchronized void forEachLatest(LatestConsumer consumer) {
     for (int i = 0; latest != null && i < latest.size(); i++) {
-      consumer.accept(latest.get(i), latestAttributes[i]);
+      if (latestAttributes[i] != null) {
+        consumer.accept(latest.get(i), latestAttributes[i]);
+      }
     }
   }
 
-  /** Sandboxes in the latest pass. */
+  /** Sandboxes the latest pass reports (the filters' choice). */
   synchronized int latestCount() {
-    return latest == null ? 0 : latest.size();
+    return latest == null ? 0 : latestReported;
   }
 
   /** Active slots the latest pass left out because their owner is gone. */

@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.bench;
 
+import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.labels.CatalogWriter;
@@ -32,7 +33,7 @@ public class LabeledCollectionBenchmark extends CollectionBenchmark {
     } catch (Exception e) {
       throw new IOException(e);
     }
-    return new CatalogLabels(file, Set.of(), Duration.ofMillis(50));
+    return new CatalogLabels(file, LabelKeys.ALL, Duration.ofMillis(50));
   }
 
   @Override

@@ -99,7 +99,7 @@ class CatalogLabelsTest {
   @Test
   void labelsAppearChangeWithTheConfigAndVanishWithTheSandbox() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "env", "prod"), null);
       catalog.put(2, "two", labels("tenant", "old"), labels("tenant", "acme"));
       start(1);
@@ -126,7 +126,7 @@ class CatalogLabelsTest {
   @Test
   void excludedKeysNeverAppear() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of("user.id"), PATIENT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.of(Set.of("user.id"), null), PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "tenant", "acme"), null);
       start(1);
       labels.refresh(snapshot());
@@ -137,7 +137,7 @@ class CatalogLabelsTest {
   @Test
   void missingCatalogThenCreatedSwitchesLabelsOnWithoutRestart() throws Exception {
     start(1);
-    try (CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
+    try (CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       for (int i = 0; i < 5; i++) {
         labels.refresh(snapshot());
         assertEquals(Map.of(), labels.labelsOf(1));
@@ -155,7 +155,7 @@ class CatalogLabelsTest {
   void unmigratedCatalogMeansNoLabelsUntilTheTableExists() throws Exception {
     start(1);
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.execute("DROP TABLE sandbox");
       for (int i = 0; i < 3; i++) {
         labels.refresh(snapshot());
@@ -172,7 +172,7 @@ class CatalogLabelsTest {
   @Test
   void aBrokenConfigCostsOnlyThatSandboxItsLabels() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), PATIENT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.put(1, "malformed", "{\"labels\": {\"a\": ", null);
       catalog.put(2, "number", "{\"labels\": {\"a\": 5}}", null);
       catalog.put(3, "array", "{\"labels\": [\"a\"]}", null);
@@ -215,7 +215,7 @@ class CatalogLabelsTest {
   @Test
   void aLongWriteTransactionDelaysNothingAndStaysInvisibleUntilCommitted() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
       awaitLabels(labels, 1, Map.of("tenant", "acme"));
@@ -231,7 +231,7 @@ class CatalogLabelsTest {
   @Test
   void anExclusivelyLockedCatalogCostsLabelsNotTime() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
       awaitLabels(labels, 1, Map.of("tenant", "acme"));
@@ -254,7 +254,7 @@ class CatalogLabelsTest {
   @Test
   void aLockOutlastingSqlitesBusyTimeoutIsOneWarningAndKnownLabelsStay() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
-        CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT)) {
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
       awaitLabels(labels, 1, Map.of("tenant", "acme"));
@@ -278,7 +278,7 @@ class CatalogLabelsTest {
   void closingWhileTheWorkerWaitsOnALockedCatalogReturnsAtOnceAndTheConnectionStillCloses()
       throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE")) {
-      CatalogLabels labels = new CatalogLabels(catalogFile(), Set.of(), TIMEOUT);
+      CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT);
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
       awaitLabels(labels, 1, Map.of("tenant", "acme"));

@@ -90,7 +90,7 @@ class CountingMetricExporterTest {
       for (long offset : offsets) {
         writer.publish(slot, s.times(t0 - 1000, t0 + offset).memory(1 << 20, offset, 0, 0));
         RegistrySnapshot snapshot = reader.read(false);
-        buffer.append(snapshot, new Attributes[] {attributes.of(snapshot.get(0), Map.of())});
+        buffer.append(snapshot, new SeriesAttributes[] {attributes.of(snapshot.get(0), Map.of())});
       }
     }
     return buffer;
@@ -108,7 +108,7 @@ class CountingMetricExporterTest {
   @Test
   @SuppressWarnings("unchecked")
   void aFailedExportsSamplesGoOutWithTheNextAndEachSampleOnce() throws Exception {
-    SampleBuffer buffer = new SampleBuffer(60);
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
     List<Collection<MetricData>> sent = new ArrayList<>();
     when(delegate.export(anyCollection())).thenAnswer(call -> {
@@ -131,7 +131,7 @@ class CountingMetricExporterTest {
   @Test
   @SuppressWarnings("unchecked")
   void anOutageLongerThanTheBufferDropsTheOldestAndCountsThem() throws Exception {
-    SampleBuffer buffer = new SampleBuffer(3);
+    SampleBuffer buffer = new SampleBuffer(3, SeriesSelection.DEFAULT.enabled());
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
     List<Collection<MetricData>> sent = new ArrayList<>();
     when(delegate.export(anyCollection())).thenAnswer(call -> {
@@ -150,7 +150,7 @@ class CountingMetricExporterTest {
 
   @Test
   void theSdksOnePointSandboxGaugesAreReplacedOthersKept() throws Exception {
-    SampleBuffer buffer = new SampleBuffer(60);
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
     List<Collection<MetricData>> sent = new ArrayList<>();
     when(delegate.export(anyCollection())).thenAnswer(call -> {
@@ -158,9 +158,11 @@ class CountingMetricExporterTest {
       return CompletableResultCode.ofSuccess();
     });
     bufferWith(dir, buffer, 100);
-    MetricData observed = new BufferedMetricData(Resource.getDefault(), SandboxMetrics.SCOPE_INFO,
-        SandboxGauge.MEMORY_USAGE, List.of(new BufferedMetricData.LongPoint(0, 0,
-            Attributes.empty(), 999)));
+    SandboxMetricData.LongPoint point = new SandboxMetricData.LongPoint();
+    point.set(0, 0, Attributes.empty(), SandboxSeries.MEMORY_USAGE,
+        new SandboxSample().memory(0, 999, 0, 0));
+    MetricData observed = new SandboxMetricData(Resource.getDefault(), SandboxMetrics.SCOPE_INFO,
+        SandboxSeries.MEMORY_USAGE, List.of(point));
     MetricData health = mock(MetricData.class);
     when(health.getInstrumentationScopeInfo()).thenReturn(SandboxMetrics.SCOPE_INFO);
     when(health.getName()).thenReturn("microsandbox.collector.sandboxes");

@@ -29,7 +29,7 @@ class MicrosandboxSettingsTest {
     assertEquals(Duration.ofSeconds(30), s.maxSampleAge());
     assertTrue(s.ownerCheck());
     assertTrue(s.labelsEnabled());
-    assertEquals(Set.of(), s.labelsExclude());
+    assertTrue(s.labelKeys().keep("user.id") && s.labelKeys().keep("tenant"));
     assertEquals(Path.of("/home/msb/.microsandbox/db/msb.db"), s.catalog());
     assertEquals(Duration.ofMillis(50), s.labelsTimeout());
   }
@@ -53,7 +53,8 @@ class MicrosandboxSettingsTest {
     assertTrue(s.emitRunId() && s.emitPid());
     assertEquals(Duration.ZERO, s.maxSampleAge());
     assertFalse(s.ownerCheck() || s.labelsEnabled());
-    assertEquals(Set.of("user.id", "tenant"), s.labelsExclude());
+    assertFalse(s.labelKeys().keep("user.id") || s.labelKeys().keep("tenant"));
+    assertTrue(s.labelKeys().keep("team"));
     assertEquals(Duration.ofMillis(20), s.labelsTimeout());
   }
 

@@ -79,7 +79,7 @@ class SampleBufferTest {
 
   int pass(SampleBuffer buffer) {
     RegistrySnapshot snapshot = reader.read(false);
-    Attributes[] perSample = new Attributes[snapshot.size()];
+    SeriesAttributes[] perSample = new SeriesAttributes[snapshot.size()];
     for (int i = 0; i < snapshot.size(); i++) {
       perSample[i] = attributes.of(snapshot.get(i), Map.of());
     }
@@ -98,7 +98,7 @@ class SampleBufferTest {
   void everyFieldComesBackWithItsSampleTimeAndASampleIsBufferedOnce() {
     start(1, 0x7f);
     start(2, 0); // no optional fields
-    SampleBuffer buffer = new SampleBuffer(60);
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     publishAll(T0 + 1000);
     assertEquals(2, pass(buffer));
     assertEquals(0, pass(buffer), "the same samples again are not new");
@@ -148,7 +148,7 @@ class SampleBufferTest {
   @Test
   void passesPastTheCapacityAreDroppedOldestFirstAndCounted() {
     start(1, 0x7f);
-    SampleBuffer buffer = new SampleBuffer(3);
+    SampleBuffer buffer = new SampleBuffer(3, SeriesSelection.DEFAULT.enabled());
     for (int i = 1; i <= 5; i++) {
       publishAll(T0 + i * 100);
       pass(buffer);
@@ -169,7 +169,7 @@ class SampleBufferTest {
     for (int id = 1; id <= 100; id++) {
       start(id, 0x7f);
     }
-    SampleBuffer buffer = new SampleBuffer(600);
+    SampleBuffer buffer = new SampleBuffer(600, SeriesSelection.DEFAULT.enabled());
     for (int pass = 1; pass <= 450; pass++) { // 45 000 samples: more than two exports' worth
       publishAll(T0 + pass * 10L);
       pass(buffer);
@@ -191,7 +191,7 @@ class SampleBufferTest {
     for (int id = 1; id <= 200; id++) {
       start(id, id % 3 == 0 ? 0x7f : 0x07);
     }
-    SampleBuffer buffer = new SampleBuffer(60);
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     for (int pass = 1; pass <= 60; pass++) {
       long t = T0 + pass * 1000L;
       for (int i = 0; i < sandboxes.size(); i++) { // the orders of magnitude msb reports
@@ -214,7 +214,7 @@ class SampleBufferTest {
   @Test
   void theSamplerFeedsTheBufferOnItsOwnPeriod() throws Exception {
     start(1, 0x7f);
-    SampleBuffer buffer = new SampleBuffer(60);
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     SandboxSampler sampler = new SandboxSampler(reader, LabelSource.NONE, attributes, buffer);
     try {
       sampler.start(Duration.ofMillis(20));

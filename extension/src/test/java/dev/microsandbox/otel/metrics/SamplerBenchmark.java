@@ -48,11 +48,11 @@ public class SamplerBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     registry = new BenchRegistry(1000);
-    buffer = new SampleBuffer(60);
+    buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     sampler = sampler(buffer);
     reader = new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM);
     sampledAt = System.currentTimeMillis();
-    tenCollections = new SampleBuffer(10);
+    tenCollections = new SampleBuffer(10, SeriesSelection.DEFAULT.enabled());
     try (SandboxSampler filler = sampler(tenCollections)) {
       for (int i = 0; i < 10; i++) {
         registry.refresh(++sampledAt);

@@ -1,0 +1,209 @@
+package dev.microsandbox.otel.metrics;
+
+import dev.microsandbox.otel.registry.SandboxSample;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.Data;
+import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.GaugeData;
+import io.opentelemetry.sdk.metrics.data.LongExemplarData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One sandbox metric built here rather than by the SDK's aggregation, with points that carry their
+ * own times: every buffered sample of a gauge (each stamped with its sample time), or the counters
+ * and up-down counters of the semantic conventions, whose points start when their sandbox's run
+ * started ({@code started_at}), which the SDK's asynchronous instruments cannot express. Plain
+ * implementations of the SDK's public data interfaces, so every exporter (OTLP in both memory
+ * modes, Prometheus, console) handles them as the SDK's own. Sums are cumulative.
+ */
+final class SandboxMetricData implements MetricData {
+
+  private final Resource resource;
+  private final InstrumentationScopeInfo scope;
+  private final SandboxSeries series;
+  private final Data<?> data;
+
+  /**
+   * @param series the (first) series of the metric: its name, kind, unit and description
+   * @param points the points, not copied
+   */
+  SandboxMetricData(Resource resource, InstrumentationScopeInfo scope, SandboxSeries series,
+      Collection<? extends PointData> points) {
+    this.resource = resource;
+    this.scope = scope;
+    this.series = series;
+    this.data = series.isSum()
+        ? new Sum<>(points, series.kind == SandboxSeries.Kind.COUNTER) : new Gauge<>(points);
+  }
+
+  @Override
+  public Resource getResource() {
+    return resource;
+  }
+
+  @Override
+  public InstrumentationScopeInfo getInstrumentationScopeInfo() {
+    return scope;
+  }
+
+  @Override
+  public String getName() {
+    return series.metricName;
+  }
+
+  @Override
+  public String getDescription() {
+    return series.description;
+  }
+
+  @Override
+  public String getUnit() {
+    return series.unit;
+  }
+
+  @Override
+  public MetricDataType getType() {
+    if (series.isSum()) {
+      return series.isDouble ? MetricDataType.DOUBLE_SUM : MetricDataType.LONG_SUM;
+    }
+    return series.isDouble ? MetricDataType.DOUBLE_GAUGE : MetricDataType.LONG_GAUGE;
+  }
+
+  @Override
+  public Data<?> getData() {
+    return data;
+  }
+
+  @Override
+  public String toString() {
+    return "SandboxMetricData{" + series.metricName + ", " + data.getPoints().size() + " points}";
+  }
+
+  /** Gauge data over a fixed collection of points. */
+  private static final class Gauge<T extends PointData> implements GaugeData<T> {
+    private final Collection<T> points;
+
+    @SuppressWarnings("unchecked")
+    Gauge(Collection<? extends PointData> points) {
+      this.points = (Collection<T>) Collections.unmodifiableCollection(points);
+    }
+
+    @Override
+    public Collection<T> getPoints() {
+      return points;
+    }
+  }
+
+  /** Cumulative sum data over a fixed collection of points. */
+  private static final class Sum<T extends PointData> implements SumData<T> {
+    private final Collection<T> points;
+    private final boolean monotonic;
+
+    @SuppressWarnings("unchecked")
+    Sum(Collection<? extends PointData> points, boolean monotonic) {
+      this.points = (Collection<T>) Collections.unmodifiableCollection(points);
+      this.monotonic = monotonic;
+    }
+
+    @Override
+    public Collection<T> getPoints() {
+      return points;
+    }
+
+    @Override
+    public boolean isMonotonic() {
+      return monotonic;
+    }
+
+    @Override
+    public AggregationTemporality getAggregationTemporality() {
+      return AggregationTemporality.CUMULATIVE;
+    }
+  }
+
+  /**
+   * What every point has: its sandbox's start, its sample's time, its attributes. Set again in
+   * place when {@link SeriesPoints} reuses it for a reader in the reusable-data memory mode.
+   */
+  abstract static class Point implements PointData {
+    private long startEpochNanos;
+    private long epochNanos;
+    private Attributes attributes;
+
+    final void set(long startEpochNanos, long epochNanos, Attributes attributes,
+        SandboxSeries series, SandboxSample sample) {
+      this.startEpochNanos = startEpochNanos;
+      this.epochNanos = epochNanos;
+      this.attributes = attributes;
+      setValue(series, sample);
+    }
+
+    abstract void setValue(SandboxSeries series, SandboxSample sample);
+
+    @Override
+    public long getStartEpochNanos() {
+      return startEpochNanos;
+    }
+
+    @Override
+    public long getEpochNanos() {
+      return epochNanos;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return attributes;
+    }
+  }
+
+  /** A long point. */
+  static final class LongPoint extends Point implements LongPointData {
+    private long value;
+
+    @Override
+    void setValue(SandboxSeries series, SandboxSample sample) {
+      value = series.longValue(sample);
+    }
+
+    @Override
+    public long getValue() {
+      return value;
+    }
+
+    @Override
+    public List<LongExemplarData> getExemplars() {
+      return Collections.emptyList();
+    }
+  }
+
+  /** A double point. */
+  static final class DoublePoint extends Point implements DoublePointData {
+    private double value;
+
+    @Override
+    void setValue(SandboxSeries series, SandboxSample sample) {
+      value = series.doubleValue(sample);
+    }
+
+    @Override
+    public double getValue() {
+      return value;
+    }
+
+    @Override
+    public List<DoubleExemplarData> getExemplars() {
+      return Collections.emptyList();
+    }
+  }
+}

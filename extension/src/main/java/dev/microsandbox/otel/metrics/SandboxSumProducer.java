@@ -1,0 +1,99 @@
+package dev.microsandbox.otel.metrics;
+
+import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.CollectionRegistration;
+import io.opentelemetry.sdk.metrics.export.MetricProducer;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The sandbox counters and up-down counters, as the SDK's {@link MetricProducer}: their points must
+ * start when their sandbox's run started, which the SDK's asynchronous instruments cannot express.
+ * The SDK asks registered producers before its own instruments, so the producer runs the
+ * collection's registry pass ({@link SandboxMetrics#produce}) and the gauge callback that follows
+ * reports the same pass.
+ *
+ * <p>Every reader gets new points, except a reader wrapped by {@link SandboxMetricReader} in the
+ * reusable-data memory mode: it exports one collection before it collects the next, so its points
+ * are set again in place, as the SDK reuses its own ({@link #reusingPointsOf}).
+ */
+public final class SandboxSumProducer implements MetricProducer {
+
+  private static final Logger LOGGER = Logger.getLogger(SandboxSumProducer.class.getName());
+  /** The points of the reader collecting on this thread, while a wrapped reader collects. */
+  private static final ThreadLocal<ReaderPoints> COLLECTING = new ThreadLocal<>();
+
+  private final Supplier<SandboxMetrics> metrics;
+  private volatile boolean failureLogged;
+
+  /**
+   * A producer for the SDK's meter provider builder.
+   *
+   * @param metrics the instruments once registered (null before, and after shutdown)
+   */
+  public SandboxSumProducer(Supplier<SandboxMetrics> metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Collection<MetricData> produce(Resource resource) {
+    SandboxMetrics current = metrics.get();
+    if (current == null) {
+      return List.of();
+    }
+    try {
+      ReaderPoints reader = COLLECTING.get();
+      return current.produce(resource,
+          reader == null || !current.reportsSums() ? null : reader.pointsFor(current));
+    } catch (RuntimeException | LinkageError e) {
+      if (!failureLogged) {
+        failureLogged = true;
+        LOGGER.log(Level.WARNING, "microsandbox metrics: producing the sandbox counters failed;"
+            + " they are missing from this collection", e);
+      }
+      return List.of();
+    }
+  }
+
+  /**
+   * {@code registration} as a reader in {@code mode} should see it: in the reusable-data mode, its
+   * collections reuse one set of points; otherwise unchanged.
+   */
+  static CollectionRegistration reusingPointsOf(CollectionRegistration registration,
+      MemoryMode mode) {
+    if (mode != MemoryMode.REUSABLE_DATA) {
+      return registration;
+    }
+    ReaderPoints points = new ReaderPoints();
+    return new CollectionRegistration() {
+      @Override
+      public Collection<MetricData> collectAllMetrics() {
+        COLLECTING.set(points);
+        try {
+          return registration.collectAllMetrics();
+        } finally {
+          COLLECTING.remove();
+        }
+      }
+    };
+  }
+
+  /** One reader's points, kept across its collections. */
+  private static final class ReaderPoints {
+    private SandboxMetrics owner;
+    private SeriesPoints points;
+
+    SeriesPoints pointsFor(SandboxMetrics metrics) {
+      if (owner != metrics) {
+        owner = metrics;
+        points = metrics.newSumPoints();
+      }
+      return points;
+    }
+  }
+}

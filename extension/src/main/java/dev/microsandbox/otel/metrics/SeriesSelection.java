@@ -1,0 +1,117 @@
+package dev.microsandbox.otel.metrics;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The series this configuration reports: the instrument set's, minus the excluded metric names,
+ * and whether labels go on a separate {@code microsandbox.sandbox.info} gauge. Decides each series'
+ * identity attributes: {@code container.*} for the semantic conventions (and for everything in the
+ * {@code semconv} set), {@code sandbox.*} otherwise. Immutable.
+ */
+final class SeriesSelection {
+
+  /** The gauge that carries the labels when they are not on every point. */
+  static final String INFO_METRIC = "microsandbox.sandbox.info";
+
+  /** {@code msb-metrics}' gauges with labels on every point: today's default. */
+  static final SeriesSelection DEFAULT = new SeriesSelection(InstrumentSet.MSB, false, List.of());
+
+  private final InstrumentSet set;
+  private final boolean labelsOnInfo;
+  private final SandboxSeries[] enabled;
+  private final SandboxSeries[] gauges;
+  private final SandboxSeries[] sums;
+  private final boolean infoExcluded;
+
+  /**
+   * @param excluded patterns on metric names; each must match at least one name of the set
+   * @throws IllegalArgumentException naming the first pattern that matches nothing
+   */
+  SeriesSelection(InstrumentSet set, boolean labelsOnInfo, Collection<Pattern> excluded) {
+    this.set = set;
+    this.labelsOnInfo = labelsOnInfo;
+    Set<String> names = metricNames(set, labelsOnInfo);
+    for (Pattern pattern : excluded) {
+      if (names.stream().noneMatch(name -> pattern.matcher(name).matches())) {
+        throw new IllegalArgumentException("matches none of the metric names of this instrument"
+            + " set (" + set.name().toLowerCase(Locale.ROOT) + "): "
+            + String.join(", ", names));
+      }
+    }
+    List<SandboxSeries> kept = new ArrayList<>();
+    for (SandboxSeries series : SandboxSeries.all()) {
+      if (set.includes(series.family) && !matchesAny(excluded, series.metricName)) {
+        kept.add(series);
+      }
+    }
+    enabled = kept.toArray(new SandboxSeries[0]);
+    gauges = kept.stream().filter(s -> !s.isSum()).toArray(SandboxSeries[]::new);
+    sums = kept.stream().filter(SandboxSeries::isSum).toArray(SandboxSeries[]::new);
+    infoExcluded = matchesAny(excluded, INFO_METRIC);
+  }
+
+  /** Every metric name {@code set} can report, in series order, the info gauge last. */
+  static Set<String> metricNames(InstrumentSet set, boolean labelsOnInfo) {
+    Set<String> names = new LinkedHashSet<>();
+    Arrays.stream(SandboxSeries.all()).filter(s -> set.includes(s.family))
+        .forEach(s -> names.add(s.metricName));
+    if (labelsOnInfo) {
+      names.add(INFO_METRIC);
+    }
+    return names;
+  }
+
+  private static boolean matchesAny(Collection<Pattern> patterns, String name) {
+    return patterns.stream().anyMatch(p -> p.matcher(name).matches());
+  }
+
+  /** The reported series, in {@link SandboxSeries} order (shared; do not modify). */
+  SandboxSeries[] enabled() {
+    return enabled;
+  }
+
+  /** The reported gauges: observable instruments. */
+  SandboxSeries[] gauges() {
+    return gauges;
+  }
+
+  /** The reported counters and up-down counters: points that start with the sandbox's run. */
+  SandboxSeries[] sums() {
+    return sums;
+  }
+
+  /** Whether labels go on the info gauge only. */
+  boolean labelsOnInfo() {
+    return labelsOnInfo;
+  }
+
+  /** Whether the info gauge is reported. */
+  boolean reportsInfo() {
+    return labelsOnInfo && !infoExcluded;
+  }
+
+  /** Whether points of {@code series} carry the {@code container.*} identity. */
+  boolean semconvIdentity(SandboxSeries series) {
+    return series.family == SandboxSeries.Family.SEMCONV
+        || (series.family == SandboxSeries.Family.EVERY_SET && set == InstrumentSet.SEMCONV);
+  }
+
+  /** Whether any reported series carries the {@code sandbox.*} identity. */
+  boolean usesMsbIdentity() {
+    return Arrays.stream(enabled).anyMatch(s -> !semconvIdentity(s))
+        || (reportsInfo() && set != InstrumentSet.SEMCONV);
+  }
+
+  /** Whether any reported series carries the {@code container.*} identity. */
+  boolean usesSemconvIdentity() {
+    return Arrays.stream(enabled).anyMatch(this::semconvIdentity)
+        || (reportsInfo() && set != InstrumentSet.MSB);
+  }
+}
