@@ -109,7 +109,7 @@ public final class SandboxMetrics implements AutoCloseable {
       }
     }
     info = selection.reportsInfo() ? meter.gaugeBuilder(SeriesSelection.INFO_METRIC).ofLongs()
-        .setUnit("1").setDescription(INFO_DESCRIPTION).buildObserver() : null;
+        .setUnit("{sandbox}").setDescription(INFO_DESCRIPTION).buildObserver() : null;
     if (info != null) {
       observed.add(info);
     }

@@ -1,9 +1,8 @@
-package dev.microsandbox.otel.bench;
+package dev.microsandbox.otel.metrics;
 
 import dev.microsandbox.otel.labels.LabelSource;
-import dev.microsandbox.otel.metrics.ExportStats;
-import dev.microsandbox.otel.metrics.SandboxAttributes;
-import dev.microsandbox.otel.metrics.SandboxMetrics;
+import dev.microsandbox.otel.bench.BenchRegistry;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import dev.microsandbox.otel.registry.RegistryReader;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
@@ -12,6 +11,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.io.IOException;
 import dev.microsandbox.otel.support.TimeSource;
 import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,9 +28,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One whole collection through the real SDK: registry pass plus every observable callback for 1000
- * active sandboxes (11 gauges each), read by an in-memory reader in the memory mode the agent's OTLP
- * exporter uses. Target: at most 2 ms and 64 KiB allocated per collection.
+ * One whole collection through the real SDK, wired as the agent wires it (the counter producer
+ * registered, the reader wrapped): registry pass, every observable callback and the counters for
+ * 1000 active sandboxes, read by an in-memory reader in the memory mode the agent's OTLP exporter
+ * uses, for each instrument set. Target: at most 2 ms and 64 KiB allocated per collection.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,19 +41,27 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class CollectionBenchmark {
 
+  /** OTEL_MICROSANDBOX_INSTRUMENTS. */
+  @Param({"msb", "semconv", "both"})
+  public String instruments;
+
   private BenchRegistry registry;
   private SdkMeterProvider provider;
   private InMemoryMetricReader metricReader;
   private SandboxMetrics metrics;
 
   @Setup(Level.Trial)
-  public void setUp() throws IOException {
+  public void setUp() throws IOException, MicrosandboxSettings.Invalid {
     registry = new BenchRegistry(1000);
+    MicrosandboxSettings settings = MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
+        Map.of(MicrosandboxSettings.INSTRUMENTS, instruments)), Map.of());
     metricReader = InMemoryMetricReader.builder().setMemoryMode(MemoryMode.REUSABLE_DATA).build();
-    provider = SdkMeterProvider.builder().registerMetricReader(metricReader).build();
+    provider = SdkMeterProvider.builder()
+        .registerMetricReader(new SandboxMetricReader(metricReader, () -> { }))
+        .registerMetricProducer(new SandboxSumProducer(() -> metrics)).build();
     metrics = new SandboxMetrics(provider,
         new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
-        labels(), new SandboxAttributes(false, false), new ExportStats());
+        labels(), SandboxAttributes.from(settings), new ExportStats());
   }
 
   /** The label source under test; {@link LabeledCollectionBenchmark} swaps in the catalog. */
@@ -72,10 +82,16 @@ public class CollectionBenchmark {
       Thread.sleep(100); // labels: the catalog's first answer may come after the first collection
     }
     var usage = metricReader.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("microsandbox.memory.usage")).findFirst().orElseThrow();
+        .filter(m -> m.getName().equals("microsandbox.memory.limit")).findFirst().orElseThrow();
     if (usage.getData().getPoints().size() != 1000) {
       throw new IllegalStateException("expected 1000 sandboxes per collection, got "
           + usage.getData().getPoints().size());
+    }
+    long counterPoints = metricReader.collectAllMetrics().stream()
+        .filter(m -> m.getName().equals("container.network.io"))
+        .mapToLong(m -> m.getData().getPoints().size()).sum();
+    if (counterPoints != (instruments.equals("msb") ? 0 : 2000)) {
+      throw new IllegalStateException("expected the counters of every sandbox, got " + counterPoints);
     }
     int attributes = usage.getData().getPoints().iterator().next().getAttributes().size();
     if (attributes != expectedAttributes()) {
@@ -85,7 +101,7 @@ public class CollectionBenchmark {
 
   private int attributesOfFirstPoint() {
     return metricReader.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("microsandbox.memory.usage")).findFirst()
+        .filter(m -> m.getName().equals("microsandbox.memory.limit")).findFirst()
         .map(m -> m.getData().getPoints().iterator().next().getAttributes().size()).orElse(0);
   }
 
