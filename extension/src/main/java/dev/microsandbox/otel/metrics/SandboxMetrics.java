@@ -6,6 +6,7 @@ import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.userevents.UserEventsStats;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
@@ -144,6 +145,18 @@ public final class SandboxMetrics implements AutoCloseable {
           .setDescription("Buffered collections evicted before this exporter sent them")
           .buildWithCallback(m -> stats.forEachDropped((exporter, dropped) ->
               m.record(dropped, Attributes.of(EXPORTER, exporter)))));
+    }
+    if (UserEventsStats.inUse()) {
+      registrations.add(meter.counterBuilder("microsandbox.collector.user_events.events")
+          .setUnit("{event}").setDescription("user_events events written since start")
+          .buildWithCallback(m -> m.record(UserEventsStats.events())));
+      registrations.add(meter.counterBuilder("microsandbox.collector.user_events.points.dropped")
+          .setUnit("{point}")
+          .setDescription("Points too large for one user_events event (over 65,360 bytes)")
+          .buildWithCallback(m -> m.record(UserEventsStats.droppedPoints())));
+      registrations.add(meter.counterBuilder("microsandbox.collector.user_events.write_errors")
+          .setUnit("{event}").setDescription("user_events writes the kernel refused")
+          .buildWithCallback(m -> m.record(UserEventsStats.writeErrors())));
     }
   }
 

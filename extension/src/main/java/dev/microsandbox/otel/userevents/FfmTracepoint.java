@@ -1,0 +1,173 @@
+package dev.microsandbox.otel.userevents;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A {@code user_events} tracepoint through the kernel's ABI ({@code include/uapi/linux/user_events.h}),
+ * with FFM downcalls to libc: {@code open} the tracefs file {@code user_events_data},
+ * {@code ioctl(DIAG_IOCSREG)} with a {@code struct user_reg} that names the event and the enable
+ * word, {@code writev} per event, {@code ioctl(DIAG_IOCSUNREG)} and {@code close} at the end. The
+ * kernel sets bit 0 of the enable word while a tracer is attached. Compiled for Java 22; loaded by
+ * name only there.
+ *
+ * <pre>
+ * struct user_reg (packed, 28 bytes)          event as written (one writev, two iovecs)
+ *   0 u32 size = 28                             0 u32 write_index   (from DIAG_IOCSREG)
+ *   4 u8  enable_bit = 0                        4 u32 protocol = 0  (protobuf)
+ *   5 u8  enable_size = 4                       8 char[8] version = "v0.19.00"
+ *   6 u16 flags = 0                            16 u32 rel_loc = size &lt;&lt; 16 | 0 (data follows)
+ *   8 u64 enable_addr                          20 u8[size] buffer  (OTLP request)
+ *  16 u64 name_args (C string)
+ *  24 u32 write_index (out)
+ * </pre>
+ */
+final class FfmTracepoint implements Tracepoint {
+
+  /** {@code _IOWR('*', 0, struct user_reg *)}. */
+  static final long DIAG_IOCSREG = 0xC0082A00L;
+  /** {@code _IOW('*', 2, struct user_unreg *)}. */
+  static final long DIAG_IOCSUNREG = 0x40082A02L;
+  private static final int O_WRONLY = 1;
+  private static final int O_CLOEXEC = 0x80000;
+  private static final int HEADER_BYTES = 20;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final StructLayout ERRNO = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO_VALUE =
+      ERRNO.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final MethodHandle OPEN = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+      ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.captureCallState("errno"));
+  private static final MethodHandle IOCTL = libc("ioctl", FunctionDescriptor.of(
+      ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+      Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+  private static final MethodHandle WRITEV = libc("writev", FunctionDescriptor.of(
+      ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+      Linker.Option.captureCallState("errno"));
+  private static final MethodHandle CLOSE = libc("close",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+  private static final VarHandle ENABLE_WORD = ValueLayout.JAVA_INT.varHandle();
+
+  private final Arena arena;
+  private final int fd;
+  private final MemorySegment enable;
+  private final MemorySegment header;
+  private final MemorySegment payload;
+  private final MemorySegment iov;
+  private final MemorySegment errno;
+  private boolean closed;
+
+  private FfmTracepoint(Arena arena, int fd, MemorySegment enable, int writeIndex, int maxPayload) {
+    this.arena = arena;
+    this.fd = fd;
+    this.enable = enable;
+    this.errno = arena.allocate(ERRNO);
+    header = arena.allocate(HEADER_BYTES, 8);
+    header.set(ValueLayout.JAVA_INT_UNALIGNED, 0, writeIndex);
+    header.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0);
+    MemorySegment.copy("v0.19.00".getBytes(StandardCharsets.US_ASCII), 0, header,
+        ValueLayout.JAVA_BYTE, 8, 8);
+    payload = arena.allocate(maxPayload, 8);
+    iov = arena.allocate(32, 8);
+    iov.set(ValueLayout.ADDRESS, 0, header);
+    iov.set(ValueLayout.JAVA_LONG, 8, HEADER_BYTES);
+    iov.set(ValueLayout.ADDRESS, 16, payload);
+  }
+
+  /**
+   * Registers {@code command} (the event name and fields) on {@code dataFile}.
+   *
+   * @throws UserEventsUnavailable naming the failing step and errno
+   */
+  static Tracepoint register(String dataFile, String command, int maxPayload)
+      throws UserEventsUnavailable {
+    Arena arena = Arena.ofShared();
+    try {
+      MemorySegment errno = arena.allocate(ERRNO);
+      int fd = (int) OPEN.invokeExact(errno, arena.allocateFrom(dataFile), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        throw new UserEventsUnavailable("open " + dataFile, errnoOf(errno));
+      }
+      MemorySegment enable = arena.allocate(ValueLayout.JAVA_INT);
+      MemorySegment reg = arena.allocate(28, 8);
+      reg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 28);
+      reg.set(ValueLayout.JAVA_BYTE, 4, (byte) 0);
+      reg.set(ValueLayout.JAVA_BYTE, 5, (byte) 4);
+      reg.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) 0);
+      reg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, enable.address());
+      reg.set(ValueLayout.JAVA_LONG_UNALIGNED, 16, arena.allocateFrom(command).address());
+      int result = (int) IOCTL.invokeExact(errno, fd, DIAG_IOCSREG, reg);
+      if (result < 0) {
+        int error = errnoOf(errno);
+        int ignored = (int) CLOSE.invokeExact(fd);
+        throw new UserEventsUnavailable("ioctl(DIAG_IOCSREG) on " + dataFile, error);
+      }
+      return new FfmTracepoint(arena, fd, enable, reg.get(ValueLayout.JAVA_INT_UNALIGNED, 24),
+          maxPayload);
+    } catch (UserEventsUnavailable e) {
+      arena.close();
+      throw e;
+    } catch (Throwable e) {
+      arena.close();
+      throw new UserEventsUnavailable("calling libc failed: " + e, 0);
+    }
+  }
+
+  @Override
+  public boolean listening() {
+    return ((int) ENABLE_WORD.getVolatile(enable, 0L) & 1) != 0;
+  }
+
+  @Override
+  public synchronized String write(byte[] data, int length) {
+    if (closed) {
+      return "closed";
+    }
+    header.set(ValueLayout.JAVA_INT_UNALIGNED, 16, length << 16);
+    MemorySegment.copy(data, 0, payload, ValueLayout.JAVA_BYTE, 0, length);
+    iov.set(ValueLayout.JAVA_LONG, 24, length);
+    try {
+      long written = (long) WRITEV.invokeExact(errno, fd, iov, 2);
+      return written < 0 ? UserEventsUnavailable.describe(errnoOf(errno)) : null;
+    } catch (Throwable e) {
+      return e.toString();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      MemorySegment unreg = arena.allocate(16, 8);
+      unreg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 16);
+      unreg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, enable.address());
+      int unregistered = (int) IOCTL.invokeExact(errno, fd, DIAG_IOCSUNREG, unreg);
+      int ignored = (int) CLOSE.invokeExact(fd);
+    } catch (Throwable e) {
+      // nothing more to release than the memory below
+    } finally {
+      arena.close(); // the enable word only after the kernel stopped writing it
+    }
+  }
+
+  private static int errnoOf(MemorySegment state) {
+    return (int) ERRNO_VALUE.get(state, 0L);
+  }
+
+  private static MethodHandle libc(String name, FunctionDescriptor descriptor,
+      Linker.Option... options) {
+    return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
+        options);
+  }
+}

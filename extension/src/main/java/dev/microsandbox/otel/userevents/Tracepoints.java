@@ -1,0 +1,96 @@
+package dev.microsandbox.otel.userevents;
+
+import dev.microsandbox.otel.support.JavaRuntime;
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Finds tracefs and registers the {@code otlp_metrics} event there. */
+final class Tracepoints {
+
+  /** The event's name and fields, as the Rust exporter registers it. */
+  static final String EVENT = "otlp_metrics u32 protocol;char[8] version;__rel_loc u8[] buffer";
+  /** The Java feature version that has the FFM API. */
+  static final int FFM_FEATURE = 22;
+  private static final String FFM_TRACEPOINT = "dev.microsandbox.otel.userevents.FfmTracepoint";
+
+  private Tracepoints() {}
+
+  /**
+   * Registers the event.
+   *
+   * @param mounts the lines of {@code /proc/mounts}
+   * @throws UserEventsUnavailable saying what is missing and how to fix it
+   */
+  static Tracepoint register(List<String> mounts, int maxPayload) throws UserEventsUnavailable {
+    if (JavaRuntime.feature() < FFM_FEATURE) {
+      throw new UserEventsUnavailable("the user_events exporter needs Java " + FFM_FEATURE
+          + " or newer (the FFM API) and this JVM is Java " + JavaRuntime.feature()
+          + "; run the application (or the msb-otel sidecar) on Java 22+", 0);
+    }
+    Path tracefs = tracefs(mounts);
+    if (tracefs == null) {
+      throw new UserEventsUnavailable("tracefs is not mounted; mount it with"
+          + " `mount -t tracefs nodev /sys/kernel/tracing`", 0);
+    }
+    Path data = tracefs.resolve("user_events_data");
+    if (!Files.exists(data)) {
+      throw new UserEventsUnavailable(data + " does not exist: this kernel ("
+          + System.getProperty("os.version") + ") was built without CONFIG_USER_EVENTS", 0);
+    }
+    try {
+      return (Tracepoint) Ffm.REGISTER.invokeExact(data.toString(), EVENT, maxPayload);
+    } catch (UserEventsUnavailable e) {
+      if (e.errno() == 13 || e.errno() == 1) {
+        throw new UserEventsUnavailable(e.getMessage() + ": this user may not write " + data
+            + "; run as root, or give the user write access to it (for example a group that"
+            + " owns it, chgrp + chmod g+w, reapplied at boot)", 0);
+      }
+      throw e;
+    } catch (Throwable e) {
+      throw new UserEventsUnavailable("loading the FFM tracepoint failed: " + e, 0);
+    }
+  }
+
+  /** /proc/mounts as this process sees it. */
+  static List<String> mounts() {
+    try {
+      return Files.readAllLines(Path.of("/proc/mounts"));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Where tracefs is mounted: the first tracefs mount, else debugfs' tracing directory. */
+  static Path tracefs(List<String> mounts) {
+    Path debugfs = null;
+    for (String line : mounts) {
+      String[] fields = line.split(" ");
+      if (fields.length >= 3 && fields[2].equals("tracefs")) {
+        return Path.of(fields[1]);
+      }
+      if (fields.length >= 3 && fields[2].equals("debugfs") && debugfs == null) {
+        debugfs = Path.of(fields[1], "tracing");
+      }
+    }
+    return debugfs != null && Files.isDirectory(debugfs) ? debugfs : null;
+  }
+
+  /** Looks the Java 22 class up only when first used, so an older JVM never loads it. */
+  private static final class Ffm {
+    static final MethodHandle REGISTER = find();
+
+    private static MethodHandle find() {
+      try {
+        return MethodHandles.lookup().findStatic(Class.forName(FFM_TRACEPOINT), "register",
+            MethodType.methodType(Tracepoint.class, String.class, String.class, int.class));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("the FFM tracepoint is missing from this jar", e);
+      }
+    }
+  }
+}

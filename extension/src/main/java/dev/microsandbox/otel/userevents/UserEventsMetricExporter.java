@@ -1,0 +1,143 @@
+package dev.microsandbox.otel.userevents;
+
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import java.util.Collection;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Metrics as Linux {@code user_events}: every export becomes {@code otlp_metrics} events, each an
+ * OTLP request with one metric and as many of its points as fit ({@link EventBatcher}),
+ * byte-compatible with OpenTelemetry's Rust exporter. Writes only while a tracer listens (the
+ * kernel's enable bit, checked per export); otherwise an export succeeds without encoding
+ * anything. Delta temporality for counters and histograms, as the Rust exporter. When the kernel,
+ * tracefs, the permissions or the JVM do not allow it, one WARN says why and how to fix it, and
+ * the exporter does nothing.
+ */
+public final class UserEventsMetricExporter implements MetricExporter {
+
+  /** The exporter's name in {@code OTEL_METRICS_EXPORTER}. */
+  public static final String NAME = "user_events";
+  /** {@code OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES}. */
+  public static final String MAX_EVENT_BYTES = "otel.exporter.user_events.max.event.bytes";
+  /** The default payload limit: every standard consumer (perf, ftrace's 4 KiB pages) takes it. */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 4000;
+
+  private static final Logger LOGGER = Logger.getLogger(UserEventsMetricExporter.class.getName());
+  private static final AggregationTemporalitySelector TEMPORALITY =
+      AggregationTemporalitySelector.deltaPreferred();
+
+  private final Tracepoint tracepoint; // null: unavailable, nothing is written
+  private final EventBatcher batcher;
+  private Boolean wasListening;
+  private boolean writeFailureLogged;
+
+  UserEventsMetricExporter(Tracepoint tracepoint, int maxEventBytes) {
+    this.tracepoint = tracepoint;
+    this.batcher = new EventBatcher(maxEventBytes);
+    UserEventsStats.configured();
+  }
+
+  /** The exporter {@code config} describes; never throws. */
+  public static MetricExporter create(ConfigProperties config) {
+    int limit = maxEventBytes(config);
+    Tracepoint tracepoint = null;
+    try {
+      tracepoint = Tracepoints.register(Tracepoints.mounts(), limit);
+      LOGGER.info("user_events exporter: registered user_events:otlp_metrics (at most " + limit
+          + " bytes of OTLP per event); events are written while a tracer listens");
+    } catch (UserEventsUnavailable e) {
+      LOGGER.warning("user_events exporter does nothing: " + e.getMessage()
+          + ". The application and the other exporters are unaffected");
+    } catch (RuntimeException | LinkageError e) {
+      LOGGER.log(Level.WARNING, "user_events exporter does nothing: registering the event failed",
+          e);
+    }
+    return new UserEventsMetricExporter(tracepoint, limit);
+  }
+
+  static int maxEventBytes(ConfigProperties config) {
+    String value = config.getString(MAX_EVENT_BYTES);
+    if (value == null || value.isBlank()) {
+      return DEFAULT_MAX_EVENT_BYTES;
+    }
+    try {
+      int parsed = Integer.parseInt(value.trim());
+      if (parsed >= 256 && parsed <= EventBatcher.HARD_LIMIT) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    LOGGER.warning("OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES = '" + value + "' is not a whole"
+        + " number from 256 to " + EventBatcher.HARD_LIMIT + "; using " + DEFAULT_MAX_EVENT_BYTES);
+    return DEFAULT_MAX_EVENT_BYTES;
+  }
+
+  @Override
+  public CompletableResultCode export(Collection<MetricData> metrics) {
+    if (tracepoint == null) {
+      return CompletableResultCode.ofSuccess();
+    }
+    try {
+      boolean listening = tracepoint.listening();
+      logListenerChange(listening);
+      if (!listening) {
+        return CompletableResultCode.ofSuccess();
+      }
+      EventBatcher.Outcome outcome = batcher.write(metrics, (payload, length) -> {
+        String error = tracepoint.write(payload, length);
+        if (error != null && !writeFailureLogged) {
+          writeFailureLogged = true;
+          LOGGER.warning("user_events exporter: writing an event failed (" + error + "); counted"
+              + " in microsandbox.collector.user_events.write_errors, logged once");
+        }
+        return error == null;
+      });
+      UserEventsStats.add(outcome);
+      return outcome.failedWrites == 0 ? CompletableResultCode.ofSuccess()
+          : CompletableResultCode.ofFailure();
+    } catch (java.io.IOException | RuntimeException e) {
+      LOGGER.log(Level.FINE, "user_events export failed", e);
+      return CompletableResultCode.ofFailure();
+    }
+  }
+
+  private void logListenerChange(boolean listening) {
+    if (wasListening == null ? listening : wasListening != listening) {
+      LOGGER.info(listening ? "user_events exporter: a tracer attached to"
+          + " user_events:otlp_metrics; writing events" : "user_events exporter: no tracer listens"
+          + " any more; not writing until one attaches");
+    }
+    wasListening = listening;
+  }
+
+  @Override
+  public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
+    return TEMPORALITY.getAggregationTemporality(instrumentType);
+  }
+
+  @Override
+  public CompletableResultCode flush() {
+    return CompletableResultCode.ofSuccess();
+  }
+
+  @Override
+  public CompletableResultCode shutdown() {
+    if (tracepoint != null) {
+      tracepoint.close();
+    }
+    return CompletableResultCode.ofSuccess();
+  }
+
+  @Override
+  public String toString() {
+    return "UserEventsMetricExporter{" + (tracepoint == null ? "unavailable" : "registered") + '}';
+  }
+}
