@@ -1,0 +1,209 @@
+package dev.microsandbox.otel.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.microsandbox.otel.e2e.AgentJvm;
+import dev.microsandbox.otel.e2e.E2e;
+import dev.microsandbox.otel.e2e.Otlp;
+import dev.microsandbox.otel.e2e.TrivialApp;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The user_events exporter against the real kernel interface and the real consumer, in one guest
+ * start (../shared/kvm): the bundle on an application JVM with the simulator's 50 sandboxes, then
+ * the bundle's sidecar, each captured by {@code perf record -e user_events:otlp_metrics} and printed
+ * by {@code perf script -s otlp_events.py}; every buffer decoded here with the official proto
+ * classes.
+ */
+class UserEventsVmIT {
+
+  static final Path RUN_IN_VM = Path.of(System.getProperty("msb.kvm.dir", "../../shared/kvm"))
+      .resolve("run-in-vm").toAbsolutePath().normalize();
+  static final Pattern EVENTS_COUNTER = Pattern.compile(
+      "name=microsandbox\\.collector\\.user_events\\.events.*?value=(\\d+)");
+
+  @TempDir Path work;
+
+  /** One decoded event. */
+  record Event(int pid, int protocol, String version, int size, ExportMetricsServiceRequest request) {
+    Metric metric() {
+      return request.getResourceMetrics(0).getScopeMetrics(0).getMetrics(0);
+    }
+  }
+
+  @Test
+  void applicationAndSidecarEventsAsPerfReceivesThem() throws Exception {
+    boolean available = Files.isExecutable(RUN_IN_VM) && PrometheusExampleIT.onPath(
+        "qemu-system-x86_64").isPresent() && PrometheusExampleIT.onPath("perf").isPresent();
+    assumeTrue(available || System.getenv("CI") != null, "needs the user_events guest: "
+        + RUN_IN_VM + " (../shared/kvm, or -Dmsb.kvm.dir; MSB_TEST_KERNEL for another kernel),"
+        + " qemu-system-x86 and linux-perf; .ci/run installs them");
+    assertTrue(available, "CI must have " + RUN_IN_VM + ", qemu-system-x86_64 and perf");
+    Path javaBin = E2e.JAVA_HOME.resolve("bin/java");
+    // On this machine's kernel first, for real: one WARN naming the cause, the application runs.
+    String hostWarning = hostWarning();
+    if (E2e.feature(E2e.JAVA_HOME) < 22) {
+      assertTrue(hostWarning.contains("needs Java 22 or newer (the FFM API) and this JVM is Java "
+          + E2e.feature(E2e.JAVA_HOME)), hostWarning);
+      return; // the guest run needs the FFM API: it is the Java 22+ run's
+    }
+    assertTrue(hostWarning.contains("tracefs is not mounted")
+        || hostWarning.contains("was built without CONFIG_USER_EVENTS"), hostWarning);
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("JAVA", javaBin.toString());
+    env.put("BUNDLE", PrometheusExampleIT.BUNDLE.toAbsolutePath().toString());
+    env.put("SIMULATOR", PrometheusExampleIT.SIMULATOR.toAbsolutePath().toString());
+    env.put("APP_CP", AgentJvm.codeSource(TrivialApp.class).toString());
+    env.put("APP_MAIN", TrivialApp.class.getName());
+    env.put("OTLP_EVENTS", RUN_IN_VM.resolveSibling("otlp_events.py").toString());
+    env.put("WORK", work.toString());
+    Path script = Path.of(UserEventsVmIT.class.getResource("/user-events-guest.sh").toURI());
+    ProcessBuilder builder = new ProcessBuilder(RUN_IN_VM.toString(), "--timeout", "780", "--",
+        "bash", script.toString()).redirectErrorStream(true)
+        .redirectOutput(work.resolve("guest.log").toFile());
+    builder.environment().putAll(env);
+    Process guest = builder.start();
+    assertTrue(guest.waitFor(800, TimeUnit.SECONDS), "the guest did not finish");
+    assertEquals(0, guest.exitValue(), () -> read("guest.log") + read("app.log").lines()
+        .filter(l -> !l.contains("LoggingMetricExporter")).reduce("", (a, b) -> a + "\n" + b));
+    assertFalse(read("dmesg.txt").contains("perf buffer not large enough"));
+
+    // The application: 50 sandboxes, the JVM's metrics, nothing before perf, nothing after.
+    int appPid = Integer.parseInt(read("app.pid").trim());
+    List<Event> app = events("app-events.txt");
+    assertTrue(app.size() > 20, "events: " + app.size());
+    Set<String> names = new TreeSet<>();
+    Map<String, Integer> sandboxPoints = new HashMap<>();
+    Set<String> seriesAtTime = new java.util.HashSet<>();
+    boolean histogram = false;
+    for (Event e : app) {
+      assertEquals(appPid, e.pid());
+      assertEquals(0, e.protocol());
+      assertEquals("v0.19.00", e.version());
+      assertTrue(e.size() <= 4000, "event of " + e.size() + " bytes");
+      Map<String, String> resource = Otlp.attributes(
+          e.request().getResourceMetrics(0).getResource().getAttributesList());
+      assertEquals(Integer.toString(appPid), resource.get("process.pid"));
+      assertEquals("unknown_service:java", resource.get("service.name"), "the app's resource");
+      assertEquals("java", resource.get("telemetry.sdk.language"));
+      String name = e.metric().getName();
+      names.add(name);
+      assertTrue(name.startsWith("microsandbox.") || name.startsWith("jvm."), name);
+      histogram |= e.metric().hasHistogram() && e.metric().getHistogram().getDataPointsCount() > 0;
+      for (Otlp.Point p : Otlp.points(List.of(e.request()))) {
+        if (p.attributes().containsKey("sandbox.name")) {
+          String series = name + p.attributes() + "@" + p.point().getTimeUnixNano();
+          assertTrue(seriesAtTime.add(series), "captured twice: " + series);
+          sandboxPoints.merge(name, 1, Integer::sum);
+        }
+      }
+    }
+    assertTrue(histogram, "a histogram (jvm.gc.duration) among " + names);
+    assertTrue(names.containsAll(E2e.SANDBOX_METRICS), names.toString());
+    long exports = seriesAtTime.stream().filter(s -> s.startsWith("microsandbox.memory.usage"))
+        .map(s -> s.substring(s.indexOf('@'))).distinct().count();
+    assertTrue(exports >= 2, "exports captured: " + exports);
+    for (String metric : List.of("microsandbox.memory.usage", "microsandbox.memory.limit",
+        "microsandbox.uptime")) {
+      assertEquals(50 * exports, (long) sandboxPoints.get(metric), metric + ": every sandbox in every export");
+    }
+    assertEquals(List.of(0L), counterValues("app-before.log").stream().distinct()
+        .collect(java.util.stream.Collectors.toList()), "nothing written before perf attached");
+    List<Long> during = counterValues("app-during.log");
+    List<Long> after = counterValues("app.log");
+    long atDetach = during.get(during.size() - 1);
+    assertTrue(atDetach > 0);
+    assertTrue(after.get(after.size() - 1) - atDetach <= app.size(),
+        "after perf detached the count stays where perf left it: " + after);
+    String appLog = read("app.log");
+    assertTrue(appLog.contains("a tracer attached") && appLog.contains("no tracer listens"));
+
+    // The sidecar: its own resource, every gauge for every sandbox.
+    List<Event> sidecar = events("sidecar-events.txt");
+    assertFalse(sidecar.isEmpty(), read("sidecar.log"));
+    Map<String, Set<String>> sandboxesByMetric = new HashMap<>();
+    for (Event e : sidecar) {
+      assertTrue(e.size() <= 4000);
+      assertEquals("microsandbox", Otlp.attributes(e.request().getResourceMetrics(0).getResource()
+          .getAttributesList()).get("service.name"));
+      for (Otlp.Point p : Otlp.points(List.of(e.request()))) {
+        if (p.attributes().containsKey("sandbox.name")) {
+          sandboxesByMetric.computeIfAbsent(e.metric().getName(), k -> new TreeSet<>())
+              .add(p.attributes().get("sandbox.name"));
+        }
+      }
+    }
+    assertEquals(new TreeSet<>(E2e.SANDBOX_METRICS), new TreeSet<>(sandboxesByMetric.keySet()));
+    for (String metric : List.of("microsandbox.memory.usage", "microsandbox.memory.limit",
+        "microsandbox.uptime", "microsandbox.disk.bytes_read", "microsandbox.network.bytes_sent")) {
+      assertEquals(50, sandboxesByMetric.get(metric).size(), metric);
+    }
+  }
+
+  /** What an application JVM on this machine logs about the exporter. */
+  String hostWarning() throws Exception {
+    Path home = Files.createDirectories(work.resolve("host-home"));
+    try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, PrometheusExampleIT.BUNDLE, E2e.with(
+        E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:1"),
+        "OTEL_METRICS_EXPORTER", "user_events"), work.resolve("host"))) {
+      String[] line = {""};
+      E2e.await(java.time.Duration.ofSeconds(60), () -> {
+        try {
+          line[0] = jvm.stderr().lines().filter(l -> l.contains("user_events exporter does nothing"))
+              .findFirst().orElse("");
+        } catch (java.io.IOException e) {
+          return false;
+        }
+        return !line[0].isEmpty();
+      }, () -> "no user_events warning");
+      assertEquals(0, jvm.stop(java.time.Duration.ofSeconds(30)), "the application runs normally");
+      return line[0];
+    }
+  }
+
+  List<Event> events(String file) throws Exception {
+    List<Event> events = new ArrayList<>();
+    for (String line : Files.readAllLines(work.resolve(file))) {
+      String[] f = line.split(" ");
+      byte[] buffer = HexFormat.of().parseHex(f[3]);
+      events.add(new Event(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], buffer.length,
+          ExportMetricsServiceRequest.parseFrom(buffer)));
+    }
+    return events;
+  }
+
+  List<Long> counterValues(String file) {
+    List<Long> values = new ArrayList<>();
+    Matcher m = EVENTS_COUNTER.matcher(read(file));
+    while (m.find()) {
+      values.add(Long.parseLong(m.group(1)));
+    }
+    return values;
+  }
+
+  String read(String file) {
+    try {
+      return Files.readString(work.resolve(file));
+    } catch (java.io.IOException e) {
+      return file + ": " + e;
+    }
+  }
+}
