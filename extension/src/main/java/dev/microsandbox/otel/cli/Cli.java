@@ -284,7 +284,7 @@ public final class Cli {
         throw new IllegalArgumentException("--reader takes auto, ffm or buffer, not '" + text + "'");
       }
       if (!access.availableOnThisJvm()) {
-        throw new IllegalArgumentException("--reader ffm needs Java " + RegistryAccess.FFM_FEATURE
+        throw new IllegalArgumentException("--reader ffm needs Java " + JavaRuntime.FFM_FEATURE
             + " or newer; this JVM is Java " + JavaRuntime.feature());
       }
       return access;

@@ -7,6 +7,7 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.Durations;
 import dev.microsandbox.otel.support.Globs;
 import dev.microsandbox.otel.support.JavaRuntime;
+import dev.microsandbox.otel.support.WholeNumbers;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -253,15 +254,16 @@ public final class MicrosandboxSettings {
     if (on != null && !labelsOnInfo && !on.trim().equalsIgnoreCase("points")) {
       throw new Invalid(LABELS_ON, on, "expected points or info");
     }
+    Set<String> names = SeriesSelection.metricNames(set, labelsOnInfo);
     List<Pattern> excluded = new ArrayList<>();
     for (String glob : list(config, METRICS_EXCLUDE)) {
-      excluded.add(Globs.compile(glob));
-      try {
-        new SeriesSelection(set, labelsOnInfo, List.of(excluded.get(excluded.size() - 1)));
-      } catch (IllegalArgumentException e) {
-        throw new Invalid(METRICS_EXCLUDE, config.getString(METRICS_EXCLUDE),
-            "'" + glob + "' " + e.getMessage());
+      Pattern pattern = Globs.compile(glob);
+      if (names.stream().noneMatch(name -> pattern.matcher(name).matches())) {
+        throw new Invalid(METRICS_EXCLUDE, config.getString(METRICS_EXCLUDE), "'" + glob
+            + "' matches none of the metric names of this instrument set ("
+            + set.name().toLowerCase(Locale.ROOT) + "): " + String.join(", ", names));
       }
+      excluded.add(pattern);
     }
     return new SeriesSelection(set, labelsOnInfo, excluded);
   }
@@ -285,15 +287,11 @@ public final class MicrosandboxSettings {
     if (value == null) {
       return fallback;
     }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed >= 1 && parsed <= 100_000) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+    Integer parsed = WholeNumbers.parse(value, 1, 100_000);
+    if (parsed == null) {
+      throw new Invalid(property, value, "expected a whole number from 1 to 100000");
     }
-    throw new Invalid(property, value, "expected a whole number from 1 to 100000");
+    return parsed;
   }
 
   /** The setting's text, or null when it is unset or blank (the default applies). */
@@ -317,7 +315,7 @@ public final class MicrosandboxSettings {
       throw new Invalid(READER, value, "expected auto, ffm or buffer");
     }
     if (!access.availableOnThisJvm()) {
-      throw new Invalid(READER, value, "the FFM reader needs Java " + RegistryAccess.FFM_FEATURE
+      throw new Invalid(READER, value, "the FFM reader needs Java " + JavaRuntime.FFM_FEATURE
           + " or newer and this JVM is Java " + JavaRuntime.feature()
           + "; use auto or buffer");
     }

@@ -48,8 +48,7 @@ public final class SandboxSumProducer implements MetricProducer {
     }
     try {
       ReaderPoints reader = COLLECTING.get();
-      return current.produce(resource,
-          reader == null || !current.reportsSums() ? null : reader.pointsFor(current));
+      return current.produce(resource, reader == null ? null : reader.pointsFor(current));
     } catch (RuntimeException | LinkageError e) {
       if (!failureLogged) {
         failureLogged = true;

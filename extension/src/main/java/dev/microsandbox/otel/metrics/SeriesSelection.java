@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -31,20 +30,12 @@ final class SeriesSelection {
   private final boolean infoExcluded;
 
   /**
-   * @param excluded patterns on metric names; each must match at least one name of the set
-   * @throws IllegalArgumentException naming the first pattern that matches nothing
+   * @param excluded patterns on metric names (the settings check that each matches a name of
+   *     {@link #metricNames})
    */
   SeriesSelection(InstrumentSet set, boolean labelsOnInfo, Collection<Pattern> excluded) {
     this.set = set;
     this.labelsOnInfo = labelsOnInfo;
-    Set<String> names = metricNames(set, labelsOnInfo);
-    for (Pattern pattern : excluded) {
-      if (names.stream().noneMatch(name -> pattern.matcher(name).matches())) {
-        throw new IllegalArgumentException("matches none of the metric names of this instrument"
-            + " set (" + set.name().toLowerCase(Locale.ROOT) + "): "
-            + String.join(", ", names));
-      }
-    }
     List<SandboxSeries> kept = new ArrayList<>();
     for (SandboxSeries series : SandboxSeries.all()) {
       if (set.includes(series.family) && !matchesAny(excluded, series.metricName)) {

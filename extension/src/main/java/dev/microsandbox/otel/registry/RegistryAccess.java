@@ -21,9 +21,6 @@ public enum RegistryAccess {
   /** A {@code MappedByteBuffer} with {@code VarHandle} acquire loads (Java 11+). */
   BUFFER;
 
-  /** First Java release with the final FFM API. */
-  public static final int FFM_FEATURE = 22;
-
   private static final String SEGMENT_MEMORY = "dev.microsandbox.otel.registry.SegmentRegistryMemory";
 
   /** The value as configured: {@code auto}, {@code ffm} or {@code buffer}. */
@@ -43,7 +40,7 @@ public enum RegistryAccess {
 
   /** Whether this JVM can map the registry this way. */
   public boolean availableOnThisJvm() {
-    return this != FFM || JavaRuntime.feature() >= FFM_FEATURE;
+    return this != FFM || JavaRuntime.feature() >= JavaRuntime.FFM_FEATURE;
   }
 
   /** {@link #FFM} or {@link #BUFFER}: what {@link #AUTO} means on this JVM, else this. */

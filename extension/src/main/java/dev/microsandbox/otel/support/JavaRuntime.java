@@ -8,6 +8,8 @@ public final class JavaRuntime {
 
   /** First Java release the extension runs on (the mapped-buffer registry reader). */
   public static final int REQUIRED_FEATURE = 11;
+  /** First Java release with the Foreign Function &amp; Memory API (FFM registry reader, user_events). */
+  public static final int FFM_FEATURE = 22;
 
   private static final int FEATURE = parse(System.getProperty("java.specification.version", "0"));
 

@@ -69,9 +69,11 @@ final class EventBatcher {
           count = Math.max(1, Math.min(count - 1, (int) ((long) count * limit / size)));
           size = size(metric, points, start, count);
         }
-        while (start + count < n && count > 0 && size <= limit) { // fill what the estimate left
+        boolean holdsCount = true; // whether the marshaler holds exactly the points to write
+        while (start + count < n && size <= limit) { // fill what the estimate left
           int bigger = size(metric, points, start, count + 1);
           if (bigger > limit) {
+            holdsCount = false;
             break;
           }
           count++;
@@ -80,7 +82,9 @@ final class EventBatcher {
         if (size > HARD_LIMIT) {
           outcome.droppedPoints++;
         } else {
-          size(metric, points, start, count);
+          if (!holdsCount) {
+            size(metric, points, start, count);
+          }
           buffer.reset();
           marshaler.writeBinaryTo(buffer);
           marshaler.reset();

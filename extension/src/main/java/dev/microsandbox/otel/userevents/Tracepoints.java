@@ -14,8 +14,6 @@ final class Tracepoints {
 
   /** The event's name and fields, as the Rust exporter registers it. */
   static final String EVENT = "otlp_metrics u32 protocol;char[8] version;__rel_loc u8[] buffer";
-  /** The Java feature version that has the FFM API. */
-  static final int FFM_FEATURE = 22;
   private static final String FFM_TRACEPOINT = "dev.microsandbox.otel.userevents.FfmTracepoint";
 
   private Tracepoints() {}
@@ -27,8 +25,8 @@ final class Tracepoints {
    * @throws UserEventsUnavailable saying what is missing and how to fix it
    */
   static Tracepoint register(List<String> mounts, int maxPayload) throws UserEventsUnavailable {
-    if (JavaRuntime.feature() < FFM_FEATURE) {
-      throw new UserEventsUnavailable("the user_events exporter needs Java " + FFM_FEATURE
+    if (JavaRuntime.feature() < JavaRuntime.FFM_FEATURE) {
+      throw new UserEventsUnavailable("the user_events exporter needs Java " + JavaRuntime.FFM_FEATURE
           + " or newer (the FFM API) and this JVM is Java " + JavaRuntime.feature()
           + "; run the application (or the msb-otel sidecar) on Java 22+", 0);
     }

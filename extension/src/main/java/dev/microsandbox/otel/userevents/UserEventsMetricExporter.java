@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.userevents;
 
+import dev.microsandbox.otel.support.WholeNumbers;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -67,13 +68,9 @@ public final class UserEventsMetricExporter implements MetricExporter {
     if (value == null || value.isBlank()) {
       return DEFAULT_MAX_EVENT_BYTES;
     }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed >= 256 && parsed <= EventBatcher.HARD_LIMIT) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+    Integer parsed = WholeNumbers.parse(value, 256, EventBatcher.HARD_LIMIT);
+    if (parsed != null) {
+      return parsed;
     }
     LOGGER.warning("OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES = '" + value + "' is not a whole"
         + " number from 256 to " + EventBatcher.HARD_LIMIT + "; using " + DEFAULT_MAX_EVENT_BYTES);
