@@ -12,7 +12,6 @@ import dev.microsandbox.otel.e2e.OtlpReceiver;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -51,23 +50,39 @@ class PrometheusExampleIT {
         .map(dir -> Path.of(dir, binary)).filter(Files::isExecutable).findFirst();
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /** Debian's Prometheus server; a test without one is skipped, except in CI, where it fails. */
+  static Path prometheusBinary() {
+    Optional<Path> prometheus = onPath("prometheus");
+    assumeTrue(prometheus.isPresent() || System.getenv("CI") != null,
+        "no prometheus binary on PATH (apt-get install prometheus, as .ci/run does)");
+    return prometheus.orElseThrow(() -> new AssertionError("CI must have prometheus on PATH"));
+  }
+
+  /** Starts {@code binary} with {@code work}/prometheus.yml, its data in {@code work}/data. */
+  static Process startPrometheus(Path binary, Path work, int port) throws IOException {
+    return new ProcessBuilder(binary.toString(),
+        "--config.file=" + work.resolve("prometheus.yml"),
+        "--storage.tsdb.path=" + work.resolve("data"),
+        "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+  }
+
+  /** Stops a server started by {@link #startPrometheus}, if it was started. */
+  static void stop(Process server) throws InterruptedException {
+    if (server != null) {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
     }
   }
 
   @Test
   void prometheusScrapesTheSidecarAndTheRecommendedQueriesAnswer() throws Exception {
-    Optional<Path> prometheus = onPath("prometheus");
-    assumeTrue(prometheus.isPresent() || System.getenv("CI") != null,
-        "no prometheus binary on PATH (apt-get install prometheus, as .ci/run does)");
-    Path binary = prometheus.orElseThrow(() -> new AssertionError("CI must have prometheus on PATH"));
+    Path binary = prometheusBinary();
     onPath("promtool").ifPresent(promtool -> assertEquals(0, run(promtool.toString(), "check",
         "rules", EXAMPLES.resolve("prometheus/rules.yml").toString()), "promtool check rules"));
 
-    int agentPort = freePort();
-    int prometheusPort = freePort();
+    int agentPort = E2e.freePort();
+    int prometheusPort = E2e.freePort();
     String config = Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
         .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
         .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s");
@@ -86,11 +101,7 @@ class PrometheusExampleIT {
             "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(agentPort),
             "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false"), work.resolve("sidecar"),
             List.of("-jar", BUNDLE.toString(), "sidecar"))) {
-      server = new ProcessBuilder(binary.toString(),
-          "--config.file=" + work.resolve("prometheus.yml"),
-          "--storage.tsdb.path=" + work.resolve("data"),
-          "--web.listen-address=127.0.0.1:" + prometheusPort)
-          .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+      server = startPrometheus(binary, work, prometheusPort);
       String api = "http://127.0.0.1:" + prometheusPort;
 
       E2e.await(Duration.ofSeconds(90), () -> sandboxNames(query(api,
@@ -116,10 +127,7 @@ class PrometheusExampleIT {
           () -> query(api, "microsandbox:cpu_time:rate5m") + " / "
               + query(api, "microsandbox:memory_available:ratio"));
     } finally {
-      if (server != null) {
-        server.destroy();
-        server.waitFor(10, TimeUnit.SECONDS);
-      }
+      stop(server);
       simulator.destroy();
       simulator.waitFor(10, TimeUnit.SECONDS);
       Files.deleteIfExists(RegistryLocation.registryFile(home.toString()));

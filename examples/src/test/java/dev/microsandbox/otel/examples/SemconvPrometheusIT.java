@@ -1,12 +1,9 @@
 package dev.microsandbox.otel.examples;
 
-import static dev.microsandbox.otel.examples.PrometheusExampleIT.freePort;
-import static dev.microsandbox.otel.examples.PrometheusExampleIT.onPath;
 import static dev.microsandbox.otel.examples.PrometheusExampleIT.query;
 import static dev.microsandbox.otel.examples.PrometheusExampleIT.queryBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.microsandbox.otel.e2e.AgentJvm;
@@ -26,10 +23,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,12 +42,9 @@ class SemconvPrometheusIT {
 
   @Test
   void bothSetsWithLabelsOnInfoThroughPrometheusAndOtlpAcrossARestart() throws Exception {
-    Optional<Path> prometheus = onPath("prometheus");
-    assumeTrue(prometheus.isPresent() || System.getenv("CI") != null,
-        "no prometheus binary on PATH (apt-get install prometheus, as .ci/run does)");
-    Path binary = prometheus.orElseThrow(() -> new AssertionError("CI must have prometheus on PATH"));
-    int agentPort = freePort();
-    int prometheusPort = freePort();
+    Path binary = PrometheusExampleIT.prometheusBinary();
+    int agentPort = E2e.freePort();
+    int prometheusPort = E2e.freePort();
     Files.writeString(work.resolve("prometheus.yml"), "global:\n  scrape_interval: 1s\n"
         + "scrape_configs:\n  - job_name: msb\n    static_configs:\n"
         + "      - targets: ['127.0.0.1:" + agentPort + "']\n");
@@ -76,17 +68,13 @@ class SemconvPrometheusIT {
               "OTEL_MICROSANDBOX_LABELS_ON", "info",
               "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false"), work.resolve("sidecar"),
           List.of("-jar", PrometheusExampleIT.BUNDLE.toString(), "sidecar"))) {
-        server = new ProcessBuilder(binary.toString(),
-            "--config.file=" + work.resolve("prometheus.yml"),
-            "--storage.tsdb.path=" + work.resolve("data"),
-            "--web.listen-address=127.0.0.1:" + prometheusPort)
-            .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+        server = PrometheusExampleIT.startPrometheus(binary, work, prometheusPort);
         String api = "http://127.0.0.1:" + prometheusPort;
 
         // The exposition: counters end in _total, up-down counters are gauges, units as suffixes.
         // (The Prometheus client reserves the _info suffix, so the info gauge is microsandbox_sandbox.)
         String[] text = {""};
-        E2e.await(Duration.ofSeconds(60), () -> (text[0] = scrape(agentPort))
+        E2e.await(Duration.ofSeconds(60), () -> (text[0] = E2e.scrape(agentPort))
             .contains("container_network_io_bytes_total{"), () -> text[0]);
         for (String line : List.of("# TYPE container_cpu_time_seconds_total counter",
             "# TYPE container_network_io_bytes_total counter",
@@ -119,8 +107,10 @@ class SemconvPrometheusIT {
         E2e.await(Duration.ofSeconds(30), () -> networkReceived(receiver, "sb-1").stream()
             .anyMatch(p -> p.point().getStartTimeUnixNano() == secondStart),
             () -> "no point of the new run");
-        E2e.await(Duration.ofSeconds(60), () -> value(query(api, "resets(container_network_io_bytes_total{container_name=\"sb-1\",network_io_direction=\"receive\"}[2m])")) >= 1,
-            () -> "Prometheus saw no reset");
+        String resets = "resets(container_network_io_bytes_total{container_name=\"sb-1\","
+            + "network_io_direction=\"receive\"}[2m])";
+        E2e.await(Duration.ofSeconds(60),
+            () -> PrometheusExampleIT.value(query(api, resets)) >= 1, () -> "Prometheus saw no reset");
         E2e.await(Duration.ofSeconds(30), () -> rangeValues(api,
             "container_network_io_bytes_total{container_name=\"sb-1\"}", 60).stream()
             .filter(v -> v[0] > restartedAt + 2).count() >= 3, () -> "too few samples after the restart");
@@ -140,10 +130,7 @@ class SemconvPrometheusIT {
         }
       }
     } finally {
-      if (server != null) {
-        server.destroy();
-        server.waitFor(10, TimeUnit.SECONDS);
-      }
+      PrometheusExampleIT.stop(server);
     }
   }
 
@@ -162,10 +149,6 @@ class SemconvPrometheusIT {
         series.path("metric").path("sandbox_name").asText()) + "="
         + series.path("metric").path("team").asText()));
     return teams;
-  }
-
-  static double value(JsonNode result) {
-    return PrometheusExampleIT.value(result);
   }
 
   /** (time, value) of every series of {@code promql} over the last {@code seconds}, step 1 s. */
@@ -189,18 +172,5 @@ class SemconvPrometheusIT {
       Thread.currentThread().interrupt();
     }
     return values;
-  }
-
-  static String scrape(int port) {
-    try {
-      return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (java.io.IOException e) {
-      return e.toString();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
-    }
   }
 }

@@ -33,7 +33,7 @@ class AgentFaultsIT {
 
   @Test
   void receiverDownThenBackExportsRecoverAndTheAppNeverNotices() throws Exception {
-    int port = AgentPrometheusIT.freePort();
+    int port = E2e.freePort();
     try (LiveRegistry registry = new LiveRegistry(home, 8)) {
       registry.start(401, 4010, "outage");
       Map<String, String> env = E2e.with(E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf",

@@ -3,11 +3,6 @@ package dev.microsandbox.otel.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -23,30 +18,11 @@ class AgentPrometheusIT {
   @TempDir Path home;
   @TempDir Path logs;
 
-  static int freePort() throws java.io.IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  static String scrape(int port) {
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (java.io.IOException e) {
-      return "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "";
-    }
-  }
-
   /** The scrape is the same whether the registry is read at each scrape or sampled on a period. */
   @ParameterizedTest(name = "collect interval {0}")
   @ValueSource(strings = {"off", "200ms"})
   void prometheusExporterServesMicrosandboxSeries(String collectInterval) throws Exception {
-    int port = freePort();
+    int port = E2e.freePort();
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
       catalog.put(301, "prom-sandbox", CatalogWriter.labels("user.id", "alice"), null);
@@ -64,7 +40,7 @@ class AgentPrometheusIT {
         String usage = "(?s).*\\nmicrosandbox_memory_usage_bytes\\{[^}]*sandbox_id=\"301\""
             + "[^}]*sandbox_name=\"prom-sandbox\"[^}]*user_id=\"alice\"[^}]*} 301000(\\.0)?\\n.*";
         E2e.await(Duration.ofSeconds(60), () -> {
-          body.set(scrape(port));
+          body.set(E2e.scrape(port));
           return body.get().matches(usage);
         }, body::get);
         String text = body.get();

@@ -115,7 +115,7 @@ class AgentSamplingIT {
   void anOutageLosesNothingTheBufferHoldsAndCountsWhatItCannot() throws Exception {
     // 15 holds one 2 s export's 10 collections, so nothing is dropped while exports succeed.
     for (String maxBuffered : new String[] {"60", "15"}) {
-      int port = AgentPrometheusIT.freePort();
+      int port = E2e.freePort();
       try (LiveRegistry registry = new LiveRegistry(home, 8)) {
         registry.timeDerivedFigures();
         registry.refreshEvery(50);

@@ -28,7 +28,7 @@ class AgentSemconvIT {
 
   @Test
   void semconvSetWithFiltersToOtlpAndPrometheus() throws Exception {
-    int port = AgentPrometheusIT.freePort();
+    int port = E2e.freePort();
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.start(401, 1, "api-1");
@@ -64,7 +64,7 @@ class AgentSemconvIT {
 
         AtomicReference<String> body = new AtomicReference<>("");
         E2e.await(Duration.ofSeconds(30), () -> {
-          body.set(AgentPrometheusIT.scrape(port));
+          body.set(E2e.scrape(port));
           return body.get().contains("container_cpu_time_seconds_total{");
         }, body::get);
         assertTrue(body.get().contains("# TYPE container_memory_usage_bytes gauge"), body.get());

@@ -1,5 +1,11 @@
 package dev.microsandbox.otel.e2e;
 
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -51,7 +57,7 @@ public final class E2e {
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(?:1\\.)?(\\d+)")
           .matcher(java.nio.file.Files.readString(javaHome.resolve("release")));
       return m.find() ? Integer.parseInt(m.group(1)) : -1;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return -1;
     }
   }
@@ -88,5 +94,30 @@ public final class E2e {
       copy.put(more[i], more[i + 1]);
     }
     return copy;
+  }
+
+  /** A TCP port nobody listens on right now. */
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * The agent's Prometheus endpoint on {@code port}, as text; empty when it does not answer.
+   * HTTP/1.1: the JDK client's default HTTP/2 upgrade attempt sometimes got an empty body from the
+   * exporter's server on a reused connection.
+   */
+  public static String scrape(int port) {
+    try {
+      return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+              .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
   }
 }

@@ -57,6 +57,11 @@ public final class LiveRegistry implements AutoCloseable {
     SandboxSample s = new SandboxSample().identity(id, runId, PID, name).times(now - 60_000, now)
         .flags(0x7f).cpu(150.25f, id * 1_000L).memory(512L << 20, id * 1000L, 1L << 20, 1L << 21)
         .io(id * 10L, id * 20L, id * 30L, id * 40L).upper(id * 100L, id * 200L, id * 300L);
+    claimAndPublish(id, runId, s);
+  }
+
+  /** Claims a slot for sandbox {@code id}'s run, activates it and publishes {@code s} there. */
+  private void claimAndPublish(int id, int runId, SandboxSample s) {
     int slot = writer.claim(s);
     writer.activate(slot, runId, PID);
     writer.publish(slot, s);
@@ -93,11 +98,7 @@ public final class LiveRegistry implements AutoCloseable {
             old.memoryAvailableBytes(), old.memoryHostResidentBytes())
         .io(0, 0, 0, 0).upper(old.upperUsedBytes(), old.upperFreeBytes(),
             old.upperHostAllocatedBytes());
-    int slot = writer.claim(s);
-    writer.activate(slot, runId, PID);
-    writer.publish(slot, s);
-    sandboxes.put(id, s);
-    slots.put(id, slot);
+    claimAndPublish(id, runId, s);
   }
 
   /** The sample last written for sandbox {@code id}. */

@@ -105,16 +105,22 @@ class CountingMetricExporterTest {
         .map(p -> ((LongPointData) p).getValue()).collect(Collectors.toList());
   }
 
+  /** What the delegate is given, export by export; the first export fails if {@code firstFails}. */
+  List<Collection<MetricData>> recordExports(boolean firstFails) {
+    List<Collection<MetricData>> sent = new ArrayList<>();
+    when(delegate.export(anyCollection())).thenAnswer(call -> {
+      sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
+      return firstFails && sent.size() == 1 ? CompletableResultCode.ofFailure()
+          : CompletableResultCode.ofSuccess();
+    });
+    return sent;
+  }
+
   @Test
-  @SuppressWarnings("unchecked")
   void aFailedExportsSamplesGoOutWithTheNextAndEachSampleOnce() throws Exception {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
-    List<Collection<MetricData>> sent = new ArrayList<>();
-    when(delegate.export(anyCollection())).thenAnswer(call -> {
-      sent.add(new ArrayList<>((Collection<MetricData>) call.getArgument(0)));
-      return sent.size() == 1 ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
-    });
+    List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200);
     buffering.export(List.of());
     Files.delete(dir.resolve("reg"));
@@ -129,15 +135,10 @@ class CountingMetricExporterTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void anOutageLongerThanTheBufferDropsTheOldestAndCountsThem() throws Exception {
     SampleBuffer buffer = new SampleBuffer(3, SeriesSelection.DEFAULT.enabled());
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
-    List<Collection<MetricData>> sent = new ArrayList<>();
-    when(delegate.export(anyCollection())).thenAnswer(call -> {
-      sent.add(new ArrayList<>((Collection<MetricData>) call.getArgument(0)));
-      return sent.size() == 1 ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
-    });
+    List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200, 300, 400, 500);
     buffering.export(List.of()); // fails: 300..500 stay buffered; 100 and 200 are gone for good
     buffering.export(List.of());
@@ -152,11 +153,7 @@ class CountingMetricExporterTest {
   void theSdksOnePointSandboxGaugesAreReplacedOthersKept() throws Exception {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
-    List<Collection<MetricData>> sent = new ArrayList<>();
-    when(delegate.export(anyCollection())).thenAnswer(call -> {
-      sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
-      return CompletableResultCode.ofSuccess();
-    });
+    List<Collection<MetricData>> sent = recordExports(false);
     bufferWith(dir, buffer, 100);
     SandboxMetricData.LongPoint point = new SandboxMetricData.LongPoint();
     point.set(0, 0, Attributes.empty(), SandboxSeries.MEMORY_USAGE,

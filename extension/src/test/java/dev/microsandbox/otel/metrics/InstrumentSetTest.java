@@ -13,9 +13,9 @@ import dev.microsandbox.otel.registry.SandboxSample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,21 +99,19 @@ class InstrumentSetTest {
   }
 
   void sdk(InMemoryMetricReader reader, String... settings) {
-    Map<String, String> all = new HashMap<>(Map.of("otel.metrics.exporter", "none",
-        "otel.traces.exporter", "none", "otel.logs.exporter", "none",
+    sdk(builder -> builder.registerMetricReader(reader), settings);
+  }
+
+  /** The SDK reading this test's registry and catalog, with {@code settings} as key, value, .... */
+  void sdk(UnaryOperator<SdkMeterProviderBuilder> readers, String... settings) {
+    Map<String, String> all = new HashMap<>(Map.of(
         "otel.microsandbox.registry", dir.resolve("reg").toString(),
         "otel.microsandbox.catalog", dir.resolve("msb.db").toString(),
         "otel.microsandbox.labels.timeout", "5s"));
     for (int i = 0; i < settings.length; i += 2) {
       all.put(settings[i], settings[i + 1]);
     }
-    AutoConfiguredOpenTelemetrySdk autoConfigured = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> all)
-        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(reader))
-        .disableShutdownHook()
-        .build();
-    new MicrosandboxAgentListener().afterAgent(autoConfigured);
-    sdk = autoConfigured.getOpenTelemetrySdk();
+    sdk = AutoconfiguredSdk.start(all, readers);
   }
 
   static Map<String, MetricData> sandboxMetrics(Collection<MetricData> collected) {
@@ -242,18 +241,9 @@ class InstrumentSetTest {
     InMemoryMetricReader inner = InMemoryMetricReader.builder()
         .setMemoryMode(MemoryMode.REUSABLE_DATA).build();
     InMemoryMetricReader plain = InMemoryMetricReader.create();
-    Map<String, String> all = new HashMap<>(Map.of("otel.metrics.exporter", "none",
-        "otel.traces.exporter", "none", "otel.logs.exporter", "none",
-        "otel.microsandbox.registry", dir.resolve("reg").toString(),
-        "otel.microsandbox.labels.enabled", "false", "otel.microsandbox.instruments", "semconv"));
-    AutoConfiguredOpenTelemetrySdk autoConfigured = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> all)
-        .addMeterProviderCustomizer((builder, config) -> builder
-            .registerMetricReader(new SandboxMetricReader(inner, () -> { }))
-            .registerMetricReader(plain))
-        .disableShutdownHook().build();
-    new MicrosandboxAgentListener().afterAgent(autoConfigured);
-    sdk = autoConfigured.getOpenTelemetrySdk();
+    sdk(builder -> builder.registerMetricReader(new SandboxMetricReader(inner, () -> { }))
+        .registerMetricReader(plain), "otel.microsandbox.labels.enabled", "false",
+        "otel.microsandbox.instruments", "semconv");
     PointData first = point(sandboxMetrics(inner.collectAllMetrics()).get("container.disk.io"),
         SandboxAttributes.CONTAINER_NAME, "web-2", Attributes.of(DISK_DIRECTION, "read"));
     long firstValue = ((LongPointData) first).getValue();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.nio.file.Path;
@@ -41,16 +40,7 @@ class MicrosandboxAutoConfigurationTest {
   }
 
   OpenTelemetrySdk sdk(Map<String, String> properties, InMemoryMetricReader reader) {
-    Map<String, String> all = new HashMap<>(Map.of("otel.metrics.exporter", "none",
-        "otel.traces.exporter", "none", "otel.logs.exporter", "none"));
-    all.putAll(properties);
-    AutoConfiguredOpenTelemetrySdk autoConfigured = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> all)
-        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(reader))
-        .disableShutdownHook()
-        .build();
-    new MicrosandboxAgentListener().afterAgent(autoConfigured);
-    return autoConfigured.getOpenTelemetrySdk();
+    return AutoconfiguredSdk.start(properties, builder -> builder.registerMetricReader(reader));
   }
 
   @Test
