@@ -80,9 +80,15 @@ class UserEventsVmIT {
         "bash", script.toString()).redirectErrorStream(true)
         .redirectOutput(work.resolve("guest.log").toFile());
     builder.environment().putAll(env);
-    Process guest = builder.start();
-    assertTrue(guest.waitFor(800, TimeUnit.SECONDS), "the guest did not finish");
-    assertEquals(0, guest.exitValue(), () -> read("guest.log") + read("app.log").lines()
+    int status = runGuest(builder);
+    if (status == GUEST_LOST && read("guest.log").contains(GUEST_LOST_MESSAGE)) {
+      // Seen once in CI: the emulated guest powered off before running the script (no output,
+      // no status), and not reproduced since. The harness's fault, not the exporter's: one more boot.
+      System.err.println("UserEventsVmIT: the guest was lost before the script ran; booting again: "
+          + read("guest.log"));
+      status = runGuest(builder);
+    }
+    assertEquals(0, status, () -> read("guest.log") + read("app.log").lines()
         .filter(l -> !l.contains("LoggingMetricExporter")).reduce("", (a, b) -> a + "\n" + b));
     assertFalse(read("dmesg.txt").contains("perf buffer not large enough"));
 
@@ -177,6 +183,16 @@ class UserEventsVmIT {
       assertEquals(0, jvm.stop(java.time.Duration.ofSeconds(30)), "the application runs normally");
       return line[0];
     }
+  }
+
+  /** run-in-vm's status when the guest stopped without reporting the command's. */
+  static final int GUEST_LOST = 125;
+  static final String GUEST_LOST_MESSAGE = "the guest stopped without reporting an exit status";
+
+  static int runGuest(ProcessBuilder builder) throws Exception {
+    Process guest = builder.start();
+    assertTrue(guest.waitFor(800, TimeUnit.SECONDS), "the guest did not finish");
+    return guest.exitValue();
   }
 
   List<Event> events(String file) throws Exception {
