@@ -14,6 +14,8 @@ await() { # waits up to 300 s until file $1 has at least $3 lines matching $2
   done
   note "gave up waiting for $3 x '$2' in $1"; return 1
 }
+# msb-metrics emits 11 of our 14 gauges; these are the other three.
+MSB_EXTRA=microsandbox.cpu.time,microsandbox.memory.available,microsandbox.memory.host_resident
 EXPORTED='name=microsandbox.collector.user_events.events'
 record() { # perf record for $2 seconds into $1
   perf record -q -e user_events:otlp_metrics -a -o "$1" -- sleep "$2" > "$1.log" 2>&1
@@ -58,4 +60,36 @@ perf script -i sidecar.data -s "$OTLP_EVENTS" > sidecar-events.txt 2> sidecar-sc
 
 kill "$sim"; wait "$sim"
 dmesg > dmesg.txt
+
+# 3. writev calls per export: 1000 sandboxes x the 11 gauges of msb-metrics, one sidecar at the
+# default limit and one at the hard limit, side by side, each reading the registry once per export
+# (the sidecar's default 1 s sampling would put five samples of every series in an export). The
+# kernel counts the events: an ftrace histogram per writing thread, read every half second. perf
+# cannot take an event over 8 KiB, nor ftrace over its sub-buffer: 64 KiB here.
+"$JAVA" -XX:TieredStopAtLevel=1 -Xmx128m -jar "$SIMULATOR" --msb-home "$WORK/home1000" \
+  --sandboxes 1000 --period 1s --no-catalog > simulator1000.log 2>&1 &
+sim=$!
+for limit in 4000 65360; do
+  env MSB_HOME="$WORK/home1000" OTEL_METRICS_EXPORTER=user_events OTEL_METRIC_EXPORT_INTERVAL=5000 \
+    OTEL_MICROSANDBOX_COLLECT_INTERVAL=off OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES=$limit \
+    OTEL_MICROSANDBOX_METRICS_EXCLUDE=$MSB_EXTRA \
+    "$JAVA" $JOPTS -Xmx128m -javaagent:"$BUNDLE" -jar "$BUNDLE" sidecar > "sidecar-$limit.log" 2>&1 &
+  echo $! > "sidecar-$limit.pid"
+done
+await simulator1000.log 'simulator: 1000 sandboxes' 1 || exit 5
+await sidecar-4000.log 'msb-otel sidecar running' 1 || exit 5
+await sidecar-65360.log 'msb-otel sidecar running' 1 || exit 5
+sleep 10
+E="$T/events/user_events/otlp_metrics"
+echo 64 > "$T/buffer_subbuf_size_kb"; echo 16384 > "$T/buffer_size_kb"
+echo 1 > "$T/options/raw"; echo > "$T/trace"
+echo 1 > "$E/enable"
+sleep 32
+echo 0 > "$E/enable"
+cp "$T/trace" writes.txt
+for limit in 4000 65360; do
+  ls "/proc/$(cat "sidecar-$limit.pid")/task" > "threads-$limit.txt"
+  kill "$(cat "sidecar-$limit.pid")"
+done
+kill "$sim"; wait
 note done

@@ -14,6 +14,7 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * start (../shared/kvm): the bundle on an application JVM with the simulator's 50 sandboxes, then
  * the bundle's sidecar, each captured by {@code perf record -e user_events:otlp_metrics} and printed
  * by {@code perf script -s otlp_events.py}; every buffer decoded here with the official proto
- * classes.
+ * classes. Last, the writes per export of 1000 sandboxes at the default and the hard limit, as
+ * ftrace counts them.
  */
 class UserEventsVmIT {
 
@@ -162,6 +164,55 @@ class UserEventsVmIT {
         "microsandbox.uptime", "microsandbox.disk.bytes_read", "microsandbox.network.bytes_sent")) {
       assertEquals(50, sandboxesByMetric.get(metric).size(), metric);
     }
+
+    // writev calls per export for 1000 sandboxes × the 11 gauges of msb-metrics (plus the
+    // sidecar's own metrics, one event each), as the kernel recorded them: every one kept.
+    String trace = read("writes.txt");
+    Matcher entries = Pattern.compile("entries-in-buffer/entries-written: (\\d+)/(\\d+)")
+        .matcher(trace);
+    assertTrue(entries.find(), trace.lines().limit(5).toList().toString());
+    assertEquals(entries.group(2), entries.group(1), "ftrace kept every event");
+    assertEquals(Integer.parseInt(entries.group(1)), WRITE.matcher(trace).results().count());
+    List<Integer> atDefault = writesPerExport(trace, read("threads-4000.txt"));
+    List<Integer> atHardLimit = writesPerExport(trace, read("threads-65360.txt"));
+    System.out.println("UserEventsVmIT: writev calls per export of 11 000 sandbox points: "
+        + atDefault + " at 4000 bytes, " + atHardLimit + " at 65 360 bytes");
+    assertTrue(atDefault.size() >= 2, "exports seen at 4000: " + atDefault);
+    assertTrue(atHardLimit.size() >= 2, "exports seen at 65 360: " + atHardLimit);
+    int fourK = atDefault.stream().mapToInt(Integer::intValue).max().getAsInt();
+    int hard = atHardLimit.stream().mapToInt(Integer::intValue).max().getAsInt();
+    assertTrue(fourK - atDefault.stream().mapToInt(Integer::intValue).min().getAsInt() <= 2,
+        "about the same packing every export: " + atDefault);
+    assertTrue(fourK >= 11_000 * 60 / 4000 && fourK <= 11_000 / 20, "at 4000: " + fourK);
+    assertTrue(hard >= 11 && hard * 8 <= fourK, "at 65 360: " + hard + ", at 4000: " + fourK);
+  }
+
+  /** One event in ftrace's raw listing: thread, CPU, nanoseconds, event type. */
+  static final Pattern WRITE =
+      Pattern.compile("(?m)^\\s*(\\d+)\\s+\\d+\\s+(\\d+) type: \\d+$");
+
+  /**
+   * Events per export of one process in ftrace's raw listing: its threads' events, grouped where
+   * more than 1.5 s pass between two (exports are 5 s apart). The first and the last group, which
+   * the listening window may have cut, are left out.
+   */
+  static List<Integer> writesPerExport(String trace, String threadsOfProcess) {
+    Set<String> threads = Set.copyOf(threadsOfProcess.lines().map(String::trim).toList());
+    List<Long> nanos = new ArrayList<>();
+    WRITE.matcher(trace).results().filter(r -> threads.contains(r.group(1)))
+        .forEach(r -> nanos.add(Long.parseLong(r.group(2))));
+    Collections.sort(nanos);
+    List<Integer> exports = new ArrayList<>();
+    int count = 0;
+    for (int i = 0; i < nanos.size(); i++) {
+      if (i > 0 && nanos.get(i) - nanos.get(i - 1) > 1_500_000_000L) {
+        exports.add(count);
+        count = 0;
+      }
+      count++;
+    }
+    exports.add(count);
+    return exports.size() > 2 ? exports.subList(1, exports.size() - 1) : List.of();
   }
 
   /** What an application JVM on this machine logs about the exporter. */

@@ -1,10 +1,12 @@
 package dev.microsandbox.otel.userevents;
 
 import io.opentelemetry.exporter.internal.otlp.metrics.LowAllocationMetricsRequestMarshaler;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.Data;
 import io.opentelemetry.sdk.metrics.data.ExponentialHistogramData;
 import io.opentelemetry.sdk.metrics.data.HistogramData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableExponentialHistogramData;
@@ -12,9 +14,11 @@ import io.opentelemetry.sdk.metrics.internal.data.ImmutableGaugeData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableHistogramData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableSumData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableSummaryData;
+import io.opentelemetry.sdk.resources.Resource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -44,10 +48,17 @@ final class EventBatcher {
   }
 
   private final int limit;
+  /** Holds the request of the event being packed. */
   private final LowAllocationMetricsRequestMarshaler marshaler =
+      new LowAllocationMetricsRequestMarshaler();
+  /** Sizes headers and single points, leaving {@link #marshaler}'s request alone. */
+  private final LowAllocationMetricsRequestMarshaler probe =
       new LowAllocationMetricsRequestMarshaler();
   private final Buffer buffer = new Buffer();
   private final List<MetricData> one = new ArrayList<>(1);
+  /** Points in the last event sized, and the bytes they took beyond the request's header. */
+  private int lastPoints;
+  private int lastBytes;
 
   /** @param limit the most bytes of payload per event, at most {@link #HARD_LIMIT} */
   EventBatcher(int limit) {
@@ -57,134 +68,193 @@ final class EventBatcher {
   /** Packs every point of {@code metrics} into payloads and hands them to {@code sink}. */
   Outcome write(Iterable<MetricData> metrics, Sink sink) throws IOException {
     Outcome outcome = new Outcome();
-    for (MetricData metric : metrics) {
-      List<? extends PointData> points = pointsOf(metric);
-      int n = points.size();
-      int start = 0;
-      int guess = n;
-      while (start < n) {
-        int count = Math.min(guess, n - start);
-        int size = size(metric, points, start, count);
-        while (size > limit && count > 1) {
-          count = Math.max(1, Math.min(count - 1, (int) ((long) count * limit / size)));
-          size = size(metric, points, start, count);
-        }
-        boolean holdsCount = true; // whether the marshaler holds exactly the points to write
-        while (start + count < n && size <= limit) { // fill what the estimate left
-          int bigger = size(metric, points, start, count + 1);
-          if (bigger > limit) {
-            holdsCount = false;
-            break;
+    try {
+      for (MetricData metric : metrics) {
+        List<? extends PointData> points = pointsOf(metric);
+        Headers headers = new Headers(size(marshaler, metric, points, 0, 0, false),
+            size(probe, metric, points, 0, 0, true));
+        for (int start = 0; start < points.size(); ) {
+          int count = pack(metric, points, start, headers);
+          if (marshaler.getBinarySerializedSize() > HARD_LIMIT) {
+            outcome.droppedPoints++; // count is 1 here: only a single point is ever over the limit
+          } else {
+            buffer.reset();
+            marshaler.writeBinaryTo(buffer);
+            outcome.events++;
+            if (!sink.write(buffer.bytes(), buffer.size())) {
+              outcome.failedWrites++;
+            }
           }
-          count++;
-          size = bigger;
+          start += count;
         }
-        if (size > HARD_LIMIT) {
-          outcome.droppedPoints++;
-        } else {
-          if (!holdsCount) {
-            size(metric, points, start, count);
-          }
-          buffer.reset();
-          marshaler.writeBinaryTo(buffer);
-          marshaler.reset();
-          outcome.events++;
-          if (!sink.write(buffer.bytes(), buffer.size())) {
-            outcome.failedWrites++;
-          }
-        }
-        start += count;
-        guess = count;
       }
+    } finally {
+      marshaler.reset();
+      probe.reset();
     }
-    marshaler.reset();
     return outcome;
   }
 
-  /** The encoded size of the request with points {@code [start, start + count)}; left initialized. */
-  private int size(MetricData metric, List<? extends PointData> points, int start, int count) {
-    marshaler.reset();
+  /**
+   * Sizes of one metric's request without points: as sent, and bare (no resource, scope or
+   * names), the frame in which single points are sized cheaply.
+   */
+  private static final class Headers {
+    final int full;
+    final int bare;
+
+    Headers(int full, int bare) {
+      this.full = full;
+      this.bare = bare;
+    }
+  }
+
+  /**
+   * Finds the most points from {@code start} that fit into the limit (at least one) and leaves
+   * {@link #marshaler} initialized with exactly them. Every sizing of a candidate costs a pass over
+   * its points, so the search guesses from the bytes points took in the last event and keeps the
+   * bounds it has learnt: {@code fit} points are known to fit, {@code tooMany} are known not to.
+   * A guess that fits and whose next point, sized alone, surely cannot fit any more ends the search
+   * without sizing one point more: the usual event costs one sizing pass and one write.
+   */
+  private int pack(MetricData metric, List<? extends PointData> points, int start,
+      Headers headers) {
+    int remaining = points.size() - start;
+    int fit = 0;
+    int fitSize = headers.full;
+    int tooMany = remaining + 1;
+    if (lastPoints == 0) {
+      lastPoints = 1;
+      lastBytes = alone(metric, points, start, headers);
+    }
+    int guess = Math.min(remaining, Math.max(1, pointsIn(limit - headers.full)));
+    int held;
+    while (true) {
+      int size = size(marshaler, metric, points, start, guess, false);
+      held = guess;
+      lastPoints = guess;
+      lastBytes = Math.max(1, size - headers.full);
+      if (size <= limit) {
+        fit = guess;
+        fitSize = size;
+      } else {
+        tooMany = guess;
+      }
+      if (tooMany == fit + 1 || fit > 0 && fit < remaining
+          && fitSize + alone(metric, points, start + fit, headers) > limit) {
+        break;
+      }
+      guess = Math.max(fit + 1, Math.min(tooMany - 1, fit + pointsIn(limit - fitSize)));
+    }
+    int count = Math.max(1, fit); // a single point over the limit goes alone
+    if (held != count) {
+      size(marshaler, metric, points, start, count, false);
+    }
+    return count;
+  }
+
+  /** How many points like those of the last event fit into {@code bytes}. */
+  private int pointsIn(int bytes) {
+    return bytes <= 0 ? 0 : (int) ((long) bytes * lastPoints / lastBytes);
+  }
+
+  /**
+   * At least the bytes point {@code index} adds to any request of its metric: what it adds to the
+   * bare request, less what the four enclosing length prefixes (resource metrics, scope metrics,
+   * metric, data) may have grown by there: nothing while the whole stays under 128 bytes, one byte
+   * each under 16 384, two beyond.
+   */
+  private int alone(MetricData metric, List<? extends PointData> points, int index,
+      Headers headers) {
+    int size = size(probe, metric, points, index, 1, true);
+    int prefixGrowth = size < 128 ? 0 : size < 16_384 ? 4 : 8;
+    return size - headers.bare - prefixGrowth;
+  }
+
+  /**
+   * Initializes {@code target} with the request holding points {@code [start, start + count)} of
+   * {@code metric}, bare or as sent, and returns its encoded size.
+   */
+  private int size(LowAllocationMetricsRequestMarshaler target, MetricData metric,
+      List<? extends PointData> points, int start, int count, boolean bare) {
+    target.reset();
     one.clear();
-    one.add(start == 0 && count == points.size() ? metric
-        : withPoints(metric, points.subList(start, start + count)));
-    marshaler.initialize(one);
-    return marshaler.getBinarySerializedSize();
+    one.add(!bare && start == 0 && count == points.size() ? metric
+        : new Subset(metric, withPoints(metric, points.subList(start, start + count)), bare));
+    target.initialize(one);
+    return target.getBinarySerializedSize();
   }
 
   private static List<? extends PointData> pointsOf(MetricData metric) {
-    java.util.Collection<? extends PointData> points = metric.getData().getPoints();
+    Collection<? extends PointData> points = metric.getData().getPoints();
     return points instanceof List ? (List<? extends PointData>) points : new ArrayList<>(points);
   }
 
+  /** The data of {@code metric}, with only {@code points}. */
   @SuppressWarnings("unchecked")
-  private static MetricData withPoints(MetricData metric, List<? extends PointData> points) {
+  private static Data<?> withPoints(MetricData metric, List<? extends PointData> points) {
     Data<?> data = metric.getData();
-    Data<?> subset;
     switch (metric.getType()) {
       case LONG_GAUGE:
       case DOUBLE_GAUGE:
-        subset = ImmutableGaugeData.create((List) points);
-        break;
+        return ImmutableGaugeData.create((List) points);
       case LONG_SUM:
       case DOUBLE_SUM:
         SumData<?> sum = (SumData<?>) data;
-        subset = ImmutableSumData.create(sum.isMonotonic(), sum.getAggregationTemporality(),
+        return ImmutableSumData.create(sum.isMonotonic(), sum.getAggregationTemporality(),
             (List) points);
-        break;
       case HISTOGRAM:
-        subset = ImmutableHistogramData.create(((HistogramData) data).getAggregationTemporality(),
-            (List) points);
-        break;
+        return ImmutableHistogramData.create(
+            ((HistogramData) data).getAggregationTemporality(), (List) points);
       case EXPONENTIAL_HISTOGRAM:
-        subset = ImmutableExponentialHistogramData.create(
+        return ImmutableExponentialHistogramData.create(
             ((ExponentialHistogramData) data).getAggregationTemporality(), (List) points);
-        break;
       case SUMMARY:
-        subset = ImmutableSummaryData.create((List) points);
-        break;
+        return ImmutableSummaryData.create((List) points);
       default:
         throw new IllegalArgumentException("unknown metric type " + metric.getType());
     }
-    return new Subset(metric, subset);
   }
 
-  /** One metric with some of its points. */
+  /** One metric with some of its points; bare: without resource, scope and names. */
   private static final class Subset implements MetricData {
     private final MetricData metric;
     private final Data<?> data;
+    private final boolean bare;
 
-    Subset(MetricData metric, Data<?> data) {
+    Subset(MetricData metric, Data<?> data, boolean bare) {
       this.metric = metric;
       this.data = data;
+      this.bare = bare;
     }
 
     @Override
-    public io.opentelemetry.sdk.resources.Resource getResource() {
-      return metric.getResource();
+    public Resource getResource() {
+      return bare ? Resource.empty() : metric.getResource();
     }
 
     @Override
-    public io.opentelemetry.sdk.common.InstrumentationScopeInfo getInstrumentationScopeInfo() {
-      return metric.getInstrumentationScopeInfo();
+    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
+      return bare ? InstrumentationScopeInfo.empty() : metric.getInstrumentationScopeInfo();
     }
 
     @Override
     public String getName() {
-      return metric.getName();
+      return bare ? "" : metric.getName();
     }
 
     @Override
     public String getDescription() {
-      return metric.getDescription();
+      return bare ? "" : metric.getDescription();
     }
 
     @Override
     public String getUnit() {
-      return metric.getUnit();
+      return bare ? "" : metric.getUnit();
     }
 
     @Override
-    public io.opentelemetry.sdk.metrics.data.MetricDataType getType() {
+    public MetricDataType getType() {
       return metric.getType();
     }
 

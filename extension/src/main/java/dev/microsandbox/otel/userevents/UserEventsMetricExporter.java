@@ -25,8 +25,11 @@ public final class UserEventsMetricExporter implements MetricExporter {
 
   /** The exporter's name in {@code OTEL_METRICS_EXPORTER}. */
   public static final String NAME = "user_events";
-  /** {@code OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES}. */
-  public static final String MAX_EVENT_BYTES = "otel.exporter.user_events.max.event.bytes";
+  /**
+   * {@code OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES}: the SDK turns every underscore of an
+   * environment variable into a dot, so the property has none.
+   */
+  public static final String MAX_EVENT_BYTES = "otel.exporter.user.events.max.event.bytes";
   /** The default payload limit: every standard consumer (perf, ftrace's 4 KiB pages) takes it. */
   public static final int DEFAULT_MAX_EVENT_BYTES = 4000;
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,7 @@ class EventBatcherTest {
   static final class Decoding implements EventBatcher.Sink {
     final List<Integer> sizes = new ArrayList<>();
     final Map<Long, Integer> seen = new TreeMap<>(); // point value -> times seen
+    final List<List<Long>> events = new ArrayList<>(); // the point values of each event
 
     @Override
     public boolean write(byte[] payload, int length) {
@@ -49,10 +51,13 @@ class EventBatcherTest {
         assertEquals(1, request.getResourceMetrics(0).getScopeMetricsCount());
         assertEquals(1, request.getResourceMetrics(0).getScopeMetrics(0).getMetricsCount(),
             "one metric per event");
+        List<Long> values = new ArrayList<>();
         for (NumberDataPoint p : request.getResourceMetrics(0).getScopeMetrics(0).getMetrics(0)
             .getGauge().getDataPointsList()) {
           seen.merge(p.getAsInt(), 1, Integer::sum);
+          values.add(p.getAsInt());
         }
+        events.add(values);
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {
         throw new AssertionError(e);
       }
@@ -139,5 +144,31 @@ class EventBatcherTest {
     int total = sink.sizes.stream().mapToInt(Integer::intValue).sum();
     assertTrue(sink.sizes.size() <= total / 3600 + 2, "events are packed: " + sink.sizes.size()
         + " events for " + total + " bytes");
+  }
+
+  @Test
+  void everyEventHoldsAsManyPointsAsFit() throws Exception {
+    Random random = new Random(42);
+    List<LongPointData> points = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) { // names from 1 to 400 characters: no two events alike
+      points.add(ImmutableLongPointData.create(1, 2, Attributes.builder()
+          .put("sandbox.name", "s".repeat(1 + random.nextInt(random.nextInt(400) + 1))).build(),
+          i));
+    }
+    MetricData metric = ImmutableMetricData.createLongGauge(RESOURCE, SCOPE, "g", "d", "By",
+        ImmutableGaugeData.create(points));
+    for (int limit : new int[] {1_000, 4_000, 20_000, EventBatcher.HARD_LIMIT}) {
+      Decoding sink = write(limit, metric);
+      everyPointOnce(sink, points.size());
+      for (List<Long> event : sink.events.subList(0, sink.events.size() - 1)) {
+        int first = event.get(0).intValue();
+        int next = event.get(event.size() - 1).intValue() + 1;
+        assertEquals(event.size(), next - first, "an event holds consecutive points");
+        MetricData withNext = ImmutableMetricData.createLongGauge(RESOURCE, SCOPE, "g", "d", "By",
+            ImmutableGaugeData.create(points.subList(first, next + 1)));
+        assertTrue(encodedSize(withNext) > limit, "limit " + limit + ": the point after "
+            + event.size() + " points from " + first + " would have fit too");
+      }
+    }
   }
 }
