@@ -63,9 +63,10 @@ dmesg > dmesg.txt
 
 # 3. writev calls per export: 1000 sandboxes x the 11 gauges of msb-metrics, one sidecar at the
 # default limit and one at the hard limit, side by side, each reading the registry once per export
-# (the sidecar's default 1 s sampling would put five samples of every series in an export). The
-# kernel counts the events: an ftrace histogram per writing thread, read every half second. perf
-# cannot take an event over 8 KiB, nor ftrace over its sub-buffer: 64 KiB here.
+# (the sidecar's default 1 s sampling would put five samples of every series in an export).
+# ftrace records the events: perf cannot take one over 8 KiB, ftrace none over its sub-buffer
+# (64 KiB here), and its raw listing gives one short line per event (writing thread, CPU, ns),
+# where the text view leaves out events with long arrays. This kernel has no hist triggers.
 "$JAVA" -XX:TieredStopAtLevel=1 -Xmx128m -jar "$SIMULATOR" --msb-home "$WORK/home1000" \
   --sandboxes 1000 --period 1s --no-catalog > simulator1000.log 2>&1 &
 sim=$!
