@@ -49,6 +49,19 @@ class UserEventsVmIT {
     Metric metric() {
       return request.getResourceMetrics(0).getScopeMetrics(0).getMetrics(0);
     }
+
+    /** The points of the event's metric, of whatever type. */
+    int points() {
+      Metric m = metric();
+      switch (m.getDataCase()) {
+        case GAUGE: return m.getGauge().getDataPointsCount();
+        case SUM: return m.getSum().getDataPointsCount();
+        case HISTOGRAM: return m.getHistogram().getDataPointsCount();
+        case EXPONENTIAL_HISTOGRAM: return m.getExponentialHistogram().getDataPointsCount();
+        case SUMMARY: return m.getSummary().getDataPointsCount();
+        default: return 0;
+      }
+    }
   }
 
   @Test
@@ -144,7 +157,8 @@ class UserEventsVmIT {
     String appLog = read("app.log");
     assertTrue(appLog.contains("a tracer attached") && appLog.contains("no tracer listens"));
 
-    // The sidecar: its own resource, every gauge for every sandbox.
+    // The sidecar at the smallest limit: its own resource, every gauge for every sandbox, each
+    // point alone in an event larger than the limit.
     List<Event> sidecar = events("sidecar-events.txt");
     assertFalse(sidecar.isEmpty(), read("sidecar.log"));
     Map<String, Set<String>> sandboxesByMetric = new HashMap<>();
@@ -152,6 +166,8 @@ class UserEventsVmIT {
       assertTrue(e.size() <= 4000);
       assertEquals("microsandbox", Otlp.attributes(e.request().getResourceMetrics(0).getResource()
           .getAttributesList()).get("service.name"));
+      assertTrue(e.size() > 256 && e.points() == 1, "a point over the limit goes alone: "
+          + e.points() + " points of " + e.metric().getName() + " in " + e.size() + " bytes");
       for (Otlp.Point p : Otlp.points(List.of(e.request()))) {
         if (p.attributes().containsKey("sandbox.name")) {
           sandboxesByMetric.computeIfAbsent(e.metric().getName(), k -> new TreeSet<>())

@@ -65,7 +65,7 @@ final class FfmTracepoint implements Tracepoint {
   private final MemorySegment errno;
   private boolean closed;
 
-  private FfmTracepoint(Arena arena, int fd, MemorySegment enable, int writeIndex, int maxPayload) {
+  private FfmTracepoint(Arena arena, int fd, MemorySegment enable, int writeIndex) {
     this.arena = arena;
     this.fd = fd;
     this.enable = enable;
@@ -75,7 +75,9 @@ final class FfmTracepoint implements Tracepoint {
     header.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0);
     MemorySegment.copy("v0.19.00".getBytes(StandardCharsets.US_ASCII), 0, header,
         ValueLayout.JAVA_BYTE, 8, 8);
-    payload = arena.allocate(maxPayload, 8);
+    // As large as any event the batcher writes: a single point over the configured limit goes
+    // in an event of its own, up to the hard limit.
+    payload = arena.allocate(EventBatcher.HARD_LIMIT, 8);
     iov = arena.allocate(32, 8);
     iov.set(ValueLayout.ADDRESS, 0, header);
     iov.set(ValueLayout.JAVA_LONG, 8, HEADER_BYTES);
@@ -87,7 +89,7 @@ final class FfmTracepoint implements Tracepoint {
    *
    * @throws UserEventsUnavailable naming the failing step and errno
    */
-  static Tracepoint register(String dataFile, String command, int maxPayload)
+  static Tracepoint register(String dataFile, String command)
       throws UserEventsUnavailable {
     Arena arena = Arena.ofShared();
     try {
@@ -110,8 +112,7 @@ final class FfmTracepoint implements Tracepoint {
         int ignored = (int) CLOSE.invokeExact(fd);
         throw new UserEventsUnavailable("ioctl(DIAG_IOCSREG) on " + dataFile, error);
       }
-      return new FfmTracepoint(arena, fd, enable, reg.get(ValueLayout.JAVA_INT_UNALIGNED, 24),
-          maxPayload);
+      return new FfmTracepoint(arena, fd, enable, reg.get(ValueLayout.JAVA_INT_UNALIGNED, 24));
     } catch (UserEventsUnavailable e) {
       arena.close();
       throw e;
@@ -131,10 +132,10 @@ final class FfmTracepoint implements Tracepoint {
     if (closed) {
       return "closed";
     }
-    header.set(ValueLayout.JAVA_INT_UNALIGNED, 16, length << 16);
-    MemorySegment.copy(data, 0, payload, ValueLayout.JAVA_BYTE, 0, length);
-    iov.set(ValueLayout.JAVA_LONG, 24, length);
     try {
+      header.set(ValueLayout.JAVA_INT_UNALIGNED, 16, length << 16);
+      MemorySegment.copy(data, 0, payload, ValueLayout.JAVA_BYTE, 0, length);
+      iov.set(ValueLayout.JAVA_LONG, 24, length);
       long written = (long) WRITEV.invokeExact(errno, fd, iov, 2);
       return written < 0 ? UserEventsUnavailable.describe(errnoOf(errno)) : null;
     } catch (Throwable e) {

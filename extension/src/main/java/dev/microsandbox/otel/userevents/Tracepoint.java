@@ -3,7 +3,7 @@ package dev.microsandbox.otel.userevents;
 /**
  * One registered {@code user_events} tracepoint: whether a tracer listens, and writing one event.
  * The seam between the exporter (Java 11) and the kernel interface, reached through the Foreign
- * Function &amp; Memory API on Java 22+ ({@code FfmTracepoint}); tests put a recording sink here.
+ * Function &amp; Memory API on Java 22+ ({@code FfmTracepoint}).
  */
 interface Tracepoint extends AutoCloseable {
 

@@ -24,7 +24,7 @@ final class Tracepoints {
    * @param mounts the lines of {@code /proc/mounts}
    * @throws UserEventsUnavailable saying what is missing and how to fix it
    */
-  static Tracepoint register(List<String> mounts, int maxPayload) throws UserEventsUnavailable {
+  static Tracepoint register(List<String> mounts) throws UserEventsUnavailable {
     if (JavaRuntime.feature() < JavaRuntime.FFM_FEATURE) {
       throw new UserEventsUnavailable("the user_events exporter needs Java " + JavaRuntime.FFM_FEATURE
           + " or newer (the FFM API) and this JVM is Java " + JavaRuntime.feature()
@@ -41,7 +41,7 @@ final class Tracepoints {
           + System.getProperty("os.version") + ") was built without CONFIG_USER_EVENTS", 0);
     }
     try {
-      return (Tracepoint) Ffm.REGISTER.invokeExact(data.toString(), EVENT, maxPayload);
+      return (Tracepoint) Ffm.REGISTER.invokeExact(data.toString(), EVENT);
     } catch (UserEventsUnavailable e) {
       if (e.errno() == 13 || e.errno() == 1) {
         throw new UserEventsUnavailable(e.getMessage() + ": this user may not write " + data
@@ -85,7 +85,7 @@ final class Tracepoints {
     private static MethodHandle find() {
       try {
         return MethodHandles.lookup().findStatic(Class.forName(FFM_TRACEPOINT), "register",
-            MethodType.methodType(Tracepoint.class, String.class, String.class, int.class));
+            MethodType.methodType(Tracepoint.class, String.class, String.class));
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("the FFM tracepoint is missing from this jar", e);
       }

@@ -53,7 +53,7 @@ public final class UserEventsMetricExporter implements MetricExporter {
     int limit = maxEventBytes(config);
     Tracepoint tracepoint = null;
     try {
-      tracepoint = Tracepoints.register(Tracepoints.mounts(), limit);
+      tracepoint = Tracepoints.register(Tracepoints.mounts());
       LOGGER.info("user_events exporter: registered user_events:otlp_metrics (at most " + limit
           + " bytes of OTLP per event); events are written while a tracer listens");
     } catch (UserEventsUnavailable e) {
