@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -20,11 +21,14 @@ import java.util.logging.Logger;
  * every export; temporality, aggregation and memory mode stay the delegate's. Logs once when
  * exports recover after failures, as {@code msb-metrics} does.
  *
- * <p>With an outage buffer, it also swaps the sandbox gauges of the collection (the latest sample,
- * one point per sandbox) for every sample buffered since this exporter's last successful export,
- * each stamped with its own sample time. Its position in the shared buffer moves only when an
- * export succeeds, so a failed export's samples go out with the next one; what the buffer evicted
- * before this exporter sent it is counted as dropped collections.
+ * <p>With an outage buffer ({@link #attach}), it also swaps the sandbox gauges of the collection
+ * (the latest sample, one point per sandbox) for every sample buffered since this exporter's last
+ * successful export, each stamped with its own sample time. Its position in the shared buffer moves
+ * only when an export succeeds, so a failed export's samples go out with the next one; what the
+ * buffer evicted before this exporter sent it is counted as dropped collections.
+ *
+ * <p>Where no {@link SandboxSumProducer} could be registered (a declarative configuration file),
+ * it adds the sandbox counters of the collection's registry pass itself ({@code sums}).
  */
 final class CountingMetricExporter implements MetricExporter {
 
@@ -33,8 +37,9 @@ final class CountingMetricExporter implements MetricExporter {
   private final MetricExporter delegate;
   private final ExportStats stats;
   private final TimeSource clock;
-  private final SampleBuffer buffer; // null: export what the SDK collected, unchanged
+  private final Function<Resource, Collection<MetricData>> sums; // null: a producer adds them
   private final String name;
+  private SampleBuffer buffer; // null: export what the SDK collected, unchanged
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
@@ -44,17 +49,25 @@ final class CountingMetricExporter implements MetricExporter {
     this(delegate, stats, clock, null);
   }
 
+  /**
+   * @param sums the counters of the latest registry pass for a resource, when no producer adds
+   *     them to the collection; null otherwise
+   */
   CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock,
-      SampleBuffer buffer) {
+      Function<Resource, Collection<MetricData>> sums) {
     this.delegate = delegate;
     this.stats = stats;
     this.clock = clock;
-    this.buffer = buffer;
+    this.sums = sums;
     this.name = delegate.getClass().getSimpleName();
-    if (buffer != null) {
-      position = buffer.head();
-      stats.dropped(name, 0);
-    }
+  }
+
+  /** From now on, exports carry what {@code buffer} holds from its current head on. */
+  synchronized void attach(SampleBuffer buffer) {
+    this.buffer = buffer;
+    position = buffer.head();
+    pendingEnd = -1;
+    stats.dropped(name, 0);
   }
 
   @Override
@@ -66,7 +79,8 @@ final class CountingMetricExporter implements MetricExporter {
       synchronized (this) {
         long from = pendingEnd >= 0 ? pendingEnd : position; // an export still in flight
         SampleBuffer.Drained drained = buffer == null ? null : withBuffered(metrics, from);
-        batch = drained == null ? metrics : swapped(metrics, drained);
+        batch = drained != null ? swapped(metrics, drained)
+            : buffer == null && sums != null ? withSums(metrics) : metrics;
         end = drained == null ? -1 : drained.end;
         if (drained != null) {
           pendingEnd = end;
@@ -104,12 +118,26 @@ final class CountingMetricExporter implements MetricExporter {
     return result;
   }
 
+  /** The collection and the counters of its registry pass. */
+  private Collection<MetricData> withSums(Collection<MetricData> metrics) {
+    Collection<MetricData> added = sums.apply(resourceOf(metrics));
+    if (added.isEmpty()) {
+      return metrics;
+    }
+    List<MetricData> batch = new ArrayList<>(metrics.size() + added.size());
+    batch.addAll(metrics);
+    batch.addAll(added);
+    return batch;
+  }
+
+  private static Resource resourceOf(Collection<MetricData> metrics) {
+    return metrics.isEmpty() ? Resource.getDefault() : metrics.iterator().next().getResource();
+  }
+
   /** The buffered samples from {@code from}; null (export the collection as is) if that fails. */
   private SampleBuffer.Drained withBuffered(Collection<MetricData> metrics, long from) {
     try {
-      Resource resource = metrics.isEmpty() ? Resource.getDefault()
-          : metrics.iterator().next().getResource();
-      return buffer.drain(from, resource, SandboxMetrics.SCOPE_INFO);
+      return buffer.drain(from, resourceOf(metrics), SandboxMetrics.SCOPE_INFO);
     } catch (RuntimeException | LinkageError e) {
       if (!drainFailureLogged) {
         drainFailureLogged = true;

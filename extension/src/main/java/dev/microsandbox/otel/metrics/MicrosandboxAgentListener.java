@@ -9,7 +9,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Registers the sandbox instruments on the agent's meter provider once the SDK is built. Compiled
+ * Registers the sandbox instruments on the agent's meter provider once the SDK is built, after
+ * reading the settings from a declarative configuration file if the SDK came from one. Compiled
  * for Java 8 like {@link MicrosandboxCustomizerProvider}, which has already said why it is off on
  * an older JVM.
  */
@@ -24,7 +25,7 @@ public final class MicrosandboxAgentListener implements AgentListener {
       return;
     }
     try {
-      MicrosandboxAutoConfiguration.start(autoConfiguredSdk.getOpenTelemetrySdk().getMeterProvider());
+      MicrosandboxAutoConfiguration.start(autoConfiguredSdk.getOpenTelemetrySdk());
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.SEVERE, "microsandbox metrics are off: start-up failed", e);
       ExtensionState.off("start-up failed: " + e);

@@ -6,26 +6,33 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Wires the extension into the agent once the JVM is known to be new enough: settings from the
- * autoconfigured properties, the sidecar's resource defaults, the counting exporter wrapper, the
- * producer of the sandbox counters, the reader wrapper that releases everything at SDK shutdown,
- * and, after the SDK is built, the instruments. The agent creates the customizer and the listener as separate service instances, so
- * what one learns for the other is kept here. Nothing here lets an exception reach the agent: a
- * failure switches the extension off with one log line.
+ * Wires the extension into the agent once the JVM is known to be new enough. Configured by
+ * properties ({@code OTEL_*}), the SDK's autoconfiguration calls {@link #customize}: settings from
+ * the properties, the sidecar's resource defaults, the counting exporter wrapper, the producer of
+ * the sandbox counters, the reader wrapper that releases everything at SDK shutdown. Configured by
+ * a declarative file, the SDK calls none of that: {@link MicrosandboxDeclarativeCustomizerProvider}
+ * wraps the file's push exporters (which then add the counters themselves), and the settings are
+ * read from the file's instrumentation node once the SDK is built. Either way the instruments are
+ * registered after the build ({@link #start}). The agent creates the customizers and the listener
+ * as separate service instances, so what one learns for the other is kept here. Nothing here lets
+ * an exception reach the agent: a failure switches the extension off with one log line.
  */
 final class MicrosandboxAutoConfiguration {
 
@@ -33,7 +40,7 @@ final class MicrosandboxAutoConfiguration {
   static final Duration SIDECAR_COLLECT_INTERVAL = Duration.ofSeconds(1);
   static final String SIDECAR_EXPORT_INTERVAL_MS = "10000";
   static final String EXPORT_INTERVAL = "otel.metric.export.interval";
-  /** The SDK's export interval when none is set. */
+  /** The SDK's export interval when none is set (a declarative file's periodic reader too). */
   static final long SDK_EXPORT_INTERVAL_MS = 60_000;
 
   /** A maximum sample age below this cannot be met by any real sampling period (msb samples ~1 s). */
@@ -42,9 +49,17 @@ final class MicrosandboxAutoConfiguration {
   private static final Logger LOGGER = Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
   private static final ExportStats STATS = new ExportStats();
   private static final RunMode MODE = RunMode.detect();
+  private static final SandboxSumProducer PRODUCER =
+      new SandboxSumProducer(() -> MicrosandboxAutoConfiguration.metrics);
+  /** The exporters wrapped for the SDK being built, for the outage buffer once it exists. */
+  private static final List<CountingMetricExporter> WRAPPED = new CopyOnWriteArrayList<>();
 
-  /** Null until the properties are read, and when they are invalid or disable the extension. */
+  /** Null until the settings are read, and when they are invalid or disable the extension. */
   private static volatile MicrosandboxSettings settings;
+  /** Whether the settings were read, from properties while the SDK was built. */
+  private static volatile boolean configuredByProperties;
+  /** Whether the declarative customizer wrapped the exporters of a file (agent 2.28+). */
+  private static volatile boolean declaredExportersWrapped;
   private static volatile boolean exporterWrapped;
   private static volatile SandboxMetrics metrics;
   /** The outage buffer, when sampling runs on its own period; null otherwise. */
@@ -57,15 +72,16 @@ final class MicrosandboxAutoConfiguration {
 
   static void customize(AutoConfigurationCustomizer customizer) {
     customizer.addPropertiesCustomizer(config -> {
-      settings = guarded("reading the settings", () -> parse(config), null);
-      MicrosandboxSettings active = settings;
-      // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier one).
-      buffer = active != null && collectInterval(active) != null
-          ? new SampleBuffer(active.maxBuffered(), active.series().enabled()) : null;
+      configuredByProperties = true;
+      WRAPPED.clear();
       Duration configured = config.getDuration(EXPORT_INTERVAL);
       exportIntervalMs = configured != null ? configured.toMillis()
           : MODE == RunMode.SIDECAR ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS)
           : SDK_EXPORT_INTERVAL_MS;
+      MicrosandboxSettings active = guarded("reading the settings",
+          () -> parse(MicrosandboxSettings.Source.of(config), exportsNothing(config), List.of()),
+          null);
+      adopt(active);
       // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise; an
       // application's export interval is the application's.
       return active != null && MODE == RunMode.SIDECAR && config.getString(EXPORT_INTERVAL) == null
@@ -76,22 +92,103 @@ final class MicrosandboxAutoConfiguration {
         ? resource // an application's resource is the application's
         : guarded("setting the sidecar's resource defaults",
             () -> ResourceDefaults.apply(resource, config, System.getenv()), resource));
-    customizer.addMetricExporterCustomizer((exporter, config) -> {
-      if (settings == null) {
-        return exporter;
-      }
-      exporterWrapped = true;
-      return new CountingMetricExporter(exporter, STATS, TimeSource.SYSTEM, buffer);
-    });
+    customizer.addMetricExporterCustomizer((exporter, config) ->
+        settings == null ? exporter : wrap(exporter, false));
     customizer.addMeterProviderCustomizer((builder, config) -> settings == null ? builder
-        : builder.registerMetricProducer(new SandboxSumProducer(() -> metrics)));
-    customizer.addMetricReaderCustomizer((reader, config) -> {
-      if (settings == null) {
-        return reader;
-      }
-      openReaders.incrementAndGet();
-      return new SandboxMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
-    });
+        : builder.registerMetricProducer(PRODUCER));
+    if (SdkFeatures.hasReaderCustomizer()) {
+      customizer.addMetricReaderCustomizer((reader, config) -> {
+        if (settings == null) {
+          return reader;
+        }
+        openReaders.incrementAndGet();
+        return new SandboxMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
+      });
+    }
+    // Before agent 2.2 (SDK 1.36) readers cannot be wrapped: the registry mapping and the catalog
+    // thread (a daemon) are then released when the JVM exits, and every collection gets new points.
+  }
+
+  /**
+   * A push exporter of a declarative configuration file, wrapped before the settings are known:
+   * it counts exports, takes the outage buffer once the settings ask for one, and adds the sandbox
+   * counters, since no producer can be registered from a file. Never throws.
+   */
+  static MetricExporter wrapDeclared(MetricExporter exporter) {
+    try {
+      return wrap(exporter, true);
+    } catch (RuntimeException | LinkageError e) {
+      LOGGER.log(Level.WARNING, "microsandbox metrics: wrapping " + exporter + " failed; its"
+          + " exports go out without export health and the outage buffer", e);
+      return exporter;
+    }
+  }
+
+  /** The declarative customizer ran: a file is being read, and its exporters will be wrapped. */
+  static void declaredExportersWrapped() {
+    declaredExportersWrapped = true;
+    configuredByProperties = false;
+    WRAPPED.clear();
+  }
+
+  private static MetricExporter wrap(MetricExporter exporter, boolean addSums) {
+    exporterWrapped = true;
+    CountingMetricExporter counting = new CountingMetricExporter(exporter, STATS,
+        TimeSource.SYSTEM, addSums ? PRODUCER::latestSums : null);
+    SampleBuffer active = buffer;
+    if (active != null) {
+      counting.attach(active);
+    }
+    WRAPPED.add(counting);
+    return counting;
+  }
+
+  /** Takes {@code active} (null: off) as the settings, with an outage buffer where they need one. */
+  private static void adopt(MicrosandboxSettings active) {
+    settings = active;
+    // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier one).
+    SampleBuffer created = active != null && collectInterval(active) != null
+        ? new SampleBuffer(active.maxBuffered(), active.series().enabled()) : null;
+    buffer = created;
+    if (created != null) {
+      WRAPPED.forEach(exporter -> exporter.attach(created));
+    }
+  }
+
+  /**
+   * Registers the instruments on the SDK the agent built; returns them, or null when the extension
+   * is off. Where no properties were read, the SDK came from a declarative configuration file, and
+   * the settings are read from it first.
+   */
+  static SandboxMetrics start(OpenTelemetrySdk sdk) {
+    if (!configuredByProperties) {
+      configuredByProperties = true; // once per SDK
+      adopt(guarded("reading the declarative configuration", () -> fromFile(sdk), null));
+    }
+    return start(sdk.getMeterProvider());
+  }
+
+  /** The settings of the file the SDK was built from, or null (off, with one line saying why). */
+  private static MicrosandboxSettings fromFile(OpenTelemetrySdk sdk) {
+    DeclarativeSettings file = DeclarativeSettings.of(sdk, System.getenv());
+    if (file == null) {
+      return off(Level.WARNING, "microsandbox metrics are off: the agent built its SDK without"
+          + " calling the extension's configuration customizer, and offers no declarative"
+          + " configuration to read the settings from (a declarative configuration file needs"
+          + " agent 2.26 or newer)");
+    }
+    MicrosandboxSettings parsed = parse(file, false, file.unknownKeys());
+    if (parsed != null && !declaredExportersWrapped) {
+      LOGGER.warning("microsandbox metrics: with a declarative configuration file, this agent"
+          + " (before 2.28) lets no extension wrap the file's exporters: sandbox gauges are"
+          + " exported, but export health (microsandbox.collector.exports.*), the outage buffer"
+          + " and the semantic-convention counters are off. Agent 2.28 or newer has them all");
+    } else if (parsed != null && parsed.series().sums().length > 0) {
+      LOGGER.info("microsandbox metrics: with a declarative configuration file the SDK takes no"
+          + " metric producer, so the sandbox counters go to the file's push exporters only; a"
+          + " pull reader (Prometheus) gets the gauges");
+    }
+    return parsed;
   }
 
   /**
@@ -183,14 +280,24 @@ final class MicrosandboxAutoConfiguration {
     }
   }
 
-  private static MicrosandboxSettings parse(ConfigProperties config) {
+  /**
+   * The settings of {@code source}, or null (off, with one line saying why).
+   *
+   * @param exportsNothing whether no exporter is configured at all
+   * @param unknown lines about keys of the source that are no setting
+   */
+  private static MicrosandboxSettings parse(MicrosandboxSettings.Source source,
+      boolean exportsNothing, List<String> unknown) {
+    unknown.forEach(line -> LOGGER.warning("microsandbox metrics: " + line));
+    SettingNames.unknown(System.getenv(), System.getProperties())
+        .forEach(line -> LOGGER.warning("microsandbox metrics: " + line));
     try {
-      MicrosandboxSettings parsed = MicrosandboxSettings.from(config, System.getenv());
+      MicrosandboxSettings parsed = MicrosandboxSettings.from(source, System.getenv());
       if (!parsed.enabled()) {
-        return off(Level.INFO, "microsandbox metrics are off (" + MicrosandboxSettings.envName(
-            MicrosandboxSettings.ENABLED) + "=false)");
+        return off(Level.INFO, "microsandbox metrics are off ("
+            + source.describe(MicrosandboxSettings.ENABLED) + "=false)");
       }
-      if (MODE == RunMode.SIDECAR && exportsNothing(config)) {
+      if (MODE == RunMode.SIDECAR && exportsNothing) {
         return off(Level.SEVERE, "microsandbox metrics are off: OTEL_METRICS_EXPORTER=none leaves"
             + " the sidecar nothing to export to; set otlp, prometheus or console");
       }

@@ -22,10 +22,12 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The extension's configuration, read once at start-up from the agent's {@link ConfigProperties}:
- * every option is a system property {@code otel.microsandbox.*} and an environment variable
- * {@code OTEL_MICROSANDBOX_*}. Values are parsed strictly; a bad one is an {@link Invalid} naming
- * the variable and the value, and the extension stays off. Immutable.
+ * The extension's configuration, read once at start-up from a {@link Source}: the agent's
+ * {@link ConfigProperties} (every option is a system property {@code otel.microsandbox.*} and an
+ * environment variable {@code OTEL_MICROSANDBOX_*}) or a declarative configuration file's
+ * {@code instrumentation/development.java.microsandbox} node ({@link DeclarativeSettings}). Values
+ * are parsed strictly; a bad one is an {@link Invalid} naming the setting as its source spells it
+ * and the value, and the extension stays off. Immutable.
  */
 public final class MicrosandboxSettings {
 
@@ -51,6 +53,14 @@ public final class MicrosandboxSettings {
   public static final String LABELS_INCLUDE = "otel.microsandbox.labels.include";
   public static final String LABELS_ON = "otel.microsandbox.labels.on";
 
+  /** Every setting, in the order the README lists them. */
+  public static final List<String> ALL = List.of(ENABLED, HOME, REGISTRY, EMIT_RUN_ID, EMIT_PID,
+      MAX_SAMPLE_AGE, OWNER_CHECK, LABELS_ENABLED, LABELS_EXCLUDE, CATALOG, LABELS_TIMEOUT, READER,
+      COLLECT_INTERVAL, MAX_BUFFERED, INSTRUMENTS, METRICS_EXCLUDE, SANDBOXES_INCLUDE,
+      SANDBOXES_EXCLUDE, LABELS_INCLUDE, LABELS_ON);
+  /** What every property name starts with. */
+  public static final String PREFIX = "otel.microsandbox.";
+
   /** Upstream's buffer: 60 collections per exporter. */
   public static final int DEFAULT_MAX_BUFFERED = 60;
 
@@ -74,7 +84,31 @@ public final class MicrosandboxSettings {
   private final SeriesSelection series;
   private final SandboxFilter sandboxFilter;
 
-  private MicrosandboxSettings(ConfigProperties config, Map<String, String> env) throws Invalid {
+  /** Where the values come from. */
+  public interface Source {
+    /** The text of {@code property} (one of {@link #ALL}), or null when it is not set. */
+    String getString(String property);
+
+    /** How an operator spells {@code property} in this source, for messages. */
+    String describe(String property);
+
+    /** The agent's properties: system properties and environment variables. */
+    static Source of(ConfigProperties config) {
+      return new Source() {
+        @Override
+        public String getString(String property) {
+          return config.getString(property);
+        }
+
+        @Override
+        public String describe(String property) {
+          return envName(property) + " (" + property + ")";
+        }
+      };
+    }
+  }
+
+  private MicrosandboxSettings(Source config, Map<String, String> env) throws Invalid {
     enabled = bool(config, ENABLED, true);
     String configuredHome = config.getString(HOME);
     home = configuredHome == null || configuredHome.isEmpty()
@@ -89,7 +123,8 @@ public final class MicrosandboxSettings {
     catalog = path(config, CATALOG, RegistryLocation.catalogFile(home));
     labelsTimeout = duration(config, LABELS_TIMEOUT, DEFAULT_LABELS_TIMEOUT);
     if (labelsTimeout.isZero()) {
-      throw new Invalid(LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT), "must be above zero");
+      throw new Invalid(config, LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT),
+          "must be above zero");
     }
     reader = access(config);
     collectInterval = collectInterval(config);
@@ -101,8 +136,8 @@ public final class MicrosandboxSettings {
 
   /** A setting that cannot be used. */
   public static final class Invalid extends Exception {
-    Invalid(String property, String value, String why) {
-      super(envName(property) + " (" + property + ") = '" + value + "': " + why);
+    Invalid(Source source, String property, String value, String why) {
+      super(source.describe(property) + " = '" + value + "': " + why);
     }
   }
 
@@ -112,9 +147,14 @@ public final class MicrosandboxSettings {
    * @param env the process environment, for {@code MSB_HOME} and {@code HOME}
    * @throws Invalid naming the first unusable value
    */
+  public static MicrosandboxSettings from(Source source, Map<String, String> env) throws Invalid {
+    return new MicrosandboxSettings(source, env);
+  }
+
+  /** As {@link #from(Source, Map)} with the agent's properties. */
   public static MicrosandboxSettings from(ConfigProperties config, Map<String, String> env)
       throws Invalid {
-    return new MicrosandboxSettings(config, env);
+    return from(Source.of(config), env);
   }
 
   /** Whether the extension does anything at all. */
@@ -211,7 +251,7 @@ public final class MicrosandboxSettings {
     return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
-  private static boolean bool(ConfigProperties config, String property, boolean fallback)
+  private static boolean bool(Source config, String property, boolean fallback)
       throws Invalid {
     String value = valueOf(config, property);
     if (value == null) {
@@ -223,11 +263,11 @@ public final class MicrosandboxSettings {
       case "false":
         return false;
       default:
-        throw new Invalid(property, value, "expected true or false");
+        throw new Invalid(config, property, value, "expected true or false");
     }
   }
 
-  private static Duration collectInterval(ConfigProperties config) throws Invalid {
+  private static Duration collectInterval(Source config) throws Invalid {
     String value = valueOf(config, COLLECT_INTERVAL);
     if (value == null) {
       return null;
@@ -237,29 +277,29 @@ public final class MicrosandboxSettings {
     }
     Duration interval = duration(config, COLLECT_INTERVAL, null);
     if (interval.compareTo(Duration.ofMillis(10)) < 0) {
-      throw new Invalid(COLLECT_INTERVAL, value, "must be off or at least 10ms (msb samples about"
-          + " once a second)");
+      throw new Invalid(config, COLLECT_INTERVAL, value, "must be off or at least 10ms (msb samples"
+          + " about once a second)");
     }
     return interval;
   }
 
-  private static SeriesSelection series(ConfigProperties config) throws Invalid {
+  private static SeriesSelection series(Source config) throws Invalid {
     String value = valueOf(config, INSTRUMENTS);
     InstrumentSet set = value == null ? InstrumentSet.MSB : InstrumentSet.parse(value);
     if (set == null) {
-      throw new Invalid(INSTRUMENTS, value, "expected msb, semconv or both");
+      throw new Invalid(config, INSTRUMENTS, value, "expected msb, semconv or both");
     }
     String on = valueOf(config, LABELS_ON);
     boolean labelsOnInfo = on != null && on.trim().equalsIgnoreCase("info");
     if (on != null && !labelsOnInfo && !on.trim().equalsIgnoreCase("points")) {
-      throw new Invalid(LABELS_ON, on, "expected points or info");
+      throw new Invalid(config, LABELS_ON, on, "expected points or info");
     }
     Set<String> names = SeriesSelection.metricNames(set, labelsOnInfo);
     List<Pattern> excluded = new ArrayList<>();
     for (String glob : list(config, METRICS_EXCLUDE)) {
       Pattern pattern = Globs.compile(glob);
       if (names.stream().noneMatch(name -> pattern.matcher(name).matches())) {
-        throw new Invalid(METRICS_EXCLUDE, config.getString(METRICS_EXCLUDE), "'" + glob
+        throw new Invalid(config, METRICS_EXCLUDE, config.getString(METRICS_EXCLUDE), "'" + glob
             + "' matches none of the metric names of this instrument set ("
             + set.name().toLowerCase(Locale.ROOT) + "): " + String.join(", ", names));
       }
@@ -268,7 +308,7 @@ public final class MicrosandboxSettings {
     return new SeriesSelection(set, labelsOnInfo, excluded);
   }
 
-  private static Pattern regex(ConfigProperties config, String property) throws Invalid {
+  private static Pattern regex(Source config, String property) throws Invalid {
     String value = valueOf(config, property);
     if (value == null) {
       return null;
@@ -276,12 +316,12 @@ public final class MicrosandboxSettings {
     try {
       return Pattern.compile(value.trim());
     } catch (PatternSyntaxException e) {
-      throw new Invalid(property, value, "not a regular expression: " + e.getDescription()
+      throw new Invalid(config, property, value, "not a regular expression: " + e.getDescription()
           + " at index " + e.getIndex());
     }
   }
 
-  private static int positiveInt(ConfigProperties config, String property, int fallback)
+  private static int positiveInt(Source config, String property, int fallback)
       throws Invalid {
     String value = valueOf(config, property);
     if (value == null) {
@@ -289,40 +329,40 @@ public final class MicrosandboxSettings {
     }
     Integer parsed = WholeNumbers.parse(value, 1, 100_000);
     if (parsed == null) {
-      throw new Invalid(property, value, "expected a whole number from 1 to 100000");
+      throw new Invalid(config, property, value, "expected a whole number from 1 to 100000");
     }
     return parsed;
   }
 
   /** The setting's text, or null when it is unset or blank (the default applies). */
-  private static String valueOf(ConfigProperties config, String property) {
+  private static String valueOf(Source config, String property) {
     String value = config.getString(property);
     return value == null || value.isBlank() ? null : value;
   }
 
-  private static Path path(ConfigProperties config, String property, Path fallback) {
+  private static Path path(Source config, String property, Path fallback) {
     String value = config.getString(property);
     return value == null || value.isEmpty() ? fallback : Path.of(value);
   }
 
-  private static RegistryAccess access(ConfigProperties config) throws Invalid {
+  private static RegistryAccess access(Source config) throws Invalid {
     String value = valueOf(config, READER);
     if (value == null) {
       return RegistryAccess.AUTO;
     }
     RegistryAccess access = RegistryAccess.parse(value);
     if (access == null) {
-      throw new Invalid(READER, value, "expected auto, ffm or buffer");
+      throw new Invalid(config, READER, value, "expected auto, ffm or buffer");
     }
     if (!access.availableOnThisJvm()) {
-      throw new Invalid(READER, value, "the FFM reader needs Java " + JavaRuntime.FFM_FEATURE
-          + " or newer and this JVM is Java " + JavaRuntime.feature()
+      throw new Invalid(config, READER, value, "the FFM reader needs Java "
+          + JavaRuntime.FFM_FEATURE + " or newer and this JVM is Java " + JavaRuntime.feature()
           + "; use auto or buffer");
     }
     return access;
   }
 
-  private static Duration duration(ConfigProperties config, String property, Duration fallback)
+  private static Duration duration(Source config, String property, Duration fallback)
       throws Invalid {
     String value = valueOf(config, property);
     if (value == null) {
@@ -331,11 +371,11 @@ public final class MicrosandboxSettings {
     try {
       return Durations.parse(value);
     } catch (IllegalArgumentException e) {
-      throw new Invalid(property, value, e.getMessage());
+      throw new Invalid(config, property, value, e.getMessage());
     }
   }
 
-  private static Set<String> list(ConfigProperties config, String property) {
+  private static Set<String> list(Source config, String property) {
     String value = config.getString(property);
     Set<String> keys = new TreeSet<>();
     if (value != null) {

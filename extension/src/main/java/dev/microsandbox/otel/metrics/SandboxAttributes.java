@@ -7,9 +7,8 @@ import dev.microsandbox.otel.registry.SandboxSample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
-import io.opentelemetry.semconv.incubating.ContainerIncubatingAttributes;
-import io.opentelemetry.semconv.incubating.DiskIncubatingAttributes;
-import io.opentelemetry.semconv.incubating.NetworkIncubatingAttributes;
+import io.opentelemetry.semconv.incubating.DiskIncubatingAttributes.DiskIoDirectionIncubatingValues;
+import io.opentelemetry.semconv.incubating.NetworkIncubatingAttributes.NetworkIoDirectionIncubatingValues;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -33,15 +32,22 @@ public final class SandboxAttributes {
   public static final AttributeKey<Long> SANDBOX_RUN_ID = longKey("sandbox.run_id");
   /** Runtime pid; a new series per restart (opt-in). */
   public static final AttributeKey<Long> SANDBOX_PID = longKey("sandbox.pid");
+  // The semantic-convention keys are spelt here, not taken from the semconv artifact's key
+  // classes: the agent relocates references to those onto its own copy, and older agents (1.x,
+  // 2.0) carry none. The values' constants are compile-time strings, inlined. SemconvKeysTest holds
+  // every key to the artifact's.
   /** The sandbox name, in the container semantic conventions. */
-  public static final AttributeKey<String> CONTAINER_NAME = ContainerIncubatingAttributes.CONTAINER_NAME;
+  public static final AttributeKey<String> CONTAINER_NAME = stringKey("container.name");
   /** The catalog id as a string, in the container semantic conventions. */
-  public static final AttributeKey<String> CONTAINER_ID = ContainerIncubatingAttributes.CONTAINER_ID;
+  public static final AttributeKey<String> CONTAINER_ID = stringKey("container.id");
+  /** The direction of a network counter, in the semantic conventions. */
+  public static final AttributeKey<String> NETWORK_IO_DIRECTION = stringKey("network.io.direction");
+  /** The direction of a disk counter, in the semantic conventions. */
+  public static final AttributeKey<String> DISK_IO_DIRECTION = stringKey("disk.io.direction");
   /** Keys a label can never override. */
   public static final Set<String> IDENTITY_KEYS = Set.of(SANDBOX_NAME.getKey(), SANDBOX_ID.getKey(),
       SANDBOX_RUN_ID.getKey(), SANDBOX_PID.getKey(), CONTAINER_NAME.getKey(), CONTAINER_ID.getKey(),
-      NetworkIncubatingAttributes.NETWORK_IO_DIRECTION.getKey(),
-      DiskIncubatingAttributes.DISK_IO_DIRECTION.getKey());
+      NETWORK_IO_DIRECTION.getKey(), DISK_IO_DIRECTION.getKey());
 
   private final boolean emitRunId;
   private final boolean emitPid;
@@ -168,17 +174,13 @@ public final class SandboxAttributes {
       SandboxSeries.Direction direction) {
     switch (direction) {
       case RECEIVE:
-        return builder.put(NetworkIncubatingAttributes.NETWORK_IO_DIRECTION,
-            NetworkIncubatingAttributes.NetworkIoDirectionIncubatingValues.RECEIVE).build();
+        return builder.put(NETWORK_IO_DIRECTION, NetworkIoDirectionIncubatingValues.RECEIVE).build();
       case TRANSMIT:
-        return builder.put(NetworkIncubatingAttributes.NETWORK_IO_DIRECTION,
-            NetworkIncubatingAttributes.NetworkIoDirectionIncubatingValues.TRANSMIT).build();
+        return builder.put(NETWORK_IO_DIRECTION, NetworkIoDirectionIncubatingValues.TRANSMIT).build();
       case READ:
-        return builder.put(DiskIncubatingAttributes.DISK_IO_DIRECTION,
-            DiskIncubatingAttributes.DiskIoDirectionIncubatingValues.READ).build();
+        return builder.put(DISK_IO_DIRECTION, DiskIoDirectionIncubatingValues.READ).build();
       case WRITE:
-        return builder.put(DiskIncubatingAttributes.DISK_IO_DIRECTION,
-            DiskIncubatingAttributes.DiskIoDirectionIncubatingValues.WRITE).build();
+        return builder.put(DISK_IO_DIRECTION, DiskIoDirectionIncubatingValues.WRITE).build();
       default:
         throw new IllegalArgumentException("no direction: " + direction);
     }

@@ -85,10 +85,43 @@ final class SandboxMetricData implements MetricData {
     return data;
   }
 
+  // The typed accessors are answered here rather than by MetricData's default methods: before SDK
+  // 1.54 (agent 2.20) those cast getData() to the SDK's internal Immutable*Data classes, which
+  // made every export of the application fail with a ClassCastException.
+
+  @Override
+  public GaugeData<DoublePointData> getDoubleGaugeData() {
+    return typed(MetricDataType.DOUBLE_GAUGE, EMPTY_GAUGE);
+  }
+
+  @Override
+  public GaugeData<LongPointData> getLongGaugeData() {
+    return typed(MetricDataType.LONG_GAUGE, EMPTY_GAUGE);
+  }
+
+  @Override
+  public SumData<DoublePointData> getDoubleSumData() {
+    return typed(MetricDataType.DOUBLE_SUM, EMPTY_SUM);
+  }
+
+  @Override
+  public SumData<LongPointData> getLongSumData() {
+    return typed(MetricDataType.LONG_SUM, EMPTY_SUM);
+  }
+
+  /** This metric's data when it is of {@code type}; {@code empty} otherwise. */
+  @SuppressWarnings("unchecked")
+  private <D extends Data<?>> D typed(MetricDataType type, Data<?> empty) {
+    return (D) (getType() == type ? data : empty);
+  }
+
   @Override
   public String toString() {
     return "SandboxMetricData{" + series.metricName + ", " + data.getPoints().size() + " points}";
   }
+
+  private static final Gauge<PointData> EMPTY_GAUGE = new Gauge<>(List.of());
+  private static final Sum<PointData> EMPTY_SUM = new Sum<>(List.of(), false);
 
   /** Gauge data over a fixed collection of points. */
   private static final class Gauge<T extends PointData> implements GaugeData<T> {

@@ -225,6 +225,16 @@ public final class SandboxMetrics implements AutoCloseable {
     if (!sampler.scheduled()) {
       sampler.pass();
     }
+    return latestSums(resource, reused);
+  }
+
+  /**
+   * The counters and up-down counters of the latest pass, without running one: what an exporter
+   * adds to a collection whose pass the gauge callback ran, where no producer could be registered.
+   *
+   * @param reused points to clear and refill (a reader's own), or null for new ones
+   */
+  Collection<MetricData> latestSums(Resource resource, SeriesPoints reused) {
     if (!reportsSums()) {
       return List.of();
     }

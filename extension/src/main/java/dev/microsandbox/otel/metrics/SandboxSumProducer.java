@@ -42,13 +42,27 @@ public final class SandboxSumProducer implements MetricProducer {
 
   @Override
   public Collection<MetricData> produce(Resource resource) {
+    return produce(resource, true);
+  }
+
+  /**
+   * The counters of the latest registry pass, without running one: for an exporter to add to a
+   * collection where this producer could not be registered with the SDK (a declarative
+   * configuration file), so the gauge callback ran the pass.
+   */
+  Collection<MetricData> latestSums(Resource resource) {
+    return produce(resource, false);
+  }
+
+  private Collection<MetricData> produce(Resource resource, boolean runPass) {
     SandboxMetrics current = metrics.get();
     if (current == null) {
       return List.of();
     }
     try {
       ReaderPoints reader = COLLECTING.get();
-      return current.produce(resource, reader == null ? null : reader.pointsFor(current));
+      SeriesPoints reused = reader == null ? null : reader.pointsFor(current);
+      return runPass ? current.produce(resource, reused) : current.latestSums(resource, reused);
     } catch (RuntimeException | LinkageError e) {
       if (!failureLogged) {
         failureLogged = true;

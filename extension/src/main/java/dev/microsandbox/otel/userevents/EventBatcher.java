@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.userevents;
 
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.internal.otlp.metrics.LowAllocationMetricsRequestMarshaler;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.Data;
@@ -9,9 +10,11 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.internal.data.ImmutableDoublePointData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableExponentialHistogramData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableGaugeData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableHistogramData;
+import io.opentelemetry.sdk.metrics.internal.data.ImmutableMetricData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableSumData;
 import io.opentelemetry.sdk.metrics.internal.data.ImmutableSummaryData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -63,6 +66,24 @@ final class EventBatcher {
   /** @param limit the most bytes of payload per event, at most {@link #HARD_LIMIT} */
   EventBatcher(int limit) {
     this.limit = limit;
+  }
+
+  /**
+   * A batcher whose encoding has been tried once on a one-point metric: the agent's marshaler and
+   * data classes are internal, so a different agent may lack them or have them in another shape.
+   *
+   * @throws LinkageError or RuntimeException when this agent's classes do not fit
+   */
+  static EventBatcher checked(int limit) throws IOException {
+    EventBatcher batcher = new EventBatcher(limit);
+    MetricData probe = ImmutableMetricData.createDoubleGauge(Resource.empty(),
+        InstrumentationScopeInfo.create("probe"), "probe", "", "", ImmutableGaugeData.create(
+            List.of(ImmutableDoublePointData.create(0, 0, Attributes.empty(), 0))));
+    Outcome outcome = batcher.write(List.of(probe), (payload, length) -> length > 0);
+    if (outcome.events != 1 || outcome.failedWrites != 0) {
+      throw new IllegalStateException("the probe metric encoded to " + outcome.events + " events");
+    }
+    return batcher;
   }
 
   /** Packs every point of {@code metrics} into payloads and hands them to {@code sink}. */

@@ -22,9 +22,14 @@ public final class UserEventsExporterProvider implements ConfigurableMetricExpor
 
   @Override
   public MetricExporter createExporter(ConfigProperties config) {
-    if (JavaRuntime.supported()) {
-      return UserEventsMetricExporter.create(config);
-    }
+    return JavaRuntime.supported() ? UserEventsMetricExporter.create(config) : onUnsupportedJvm();
+  }
+
+  /**
+   * Below Java 11: an exporter that does nothing, after one WARN. Compiled for Java 8 here, so the
+   * declarative configuration's {@link UserEventsComponentProvider} serves the same one.
+   */
+  static MetricExporter onUnsupportedJvm() {
     Logger.getLogger(UserEventsExporterProvider.class.getName()).warning(
         JavaRuntime.unsupportedMessage("the user_events exporter") + "; it does nothing");
     return new MetricExporter() {
@@ -52,6 +57,6 @@ public final class UserEventsExporterProvider implements ConfigurableMetricExpor
 
   @Override
   public String getName() {
-    return "user_events";
+    return UserEventsMetricExporter.NAME;
   }
 }

@@ -38,24 +38,45 @@ public final class UserEventsMetricExporter implements MetricExporter {
       AggregationTemporalitySelector.deltaPreferred();
 
   private final Tracepoint tracepoint; // null: unavailable, nothing is written
-  private final EventBatcher batcher;
+  private final EventBatcher batcher; // null exactly when tracepoint is
   private Boolean wasListening;
   private boolean writeFailureLogged;
 
-  UserEventsMetricExporter(Tracepoint tracepoint, int maxEventBytes) {
+  UserEventsMetricExporter(Tracepoint tracepoint, EventBatcher batcher) {
     this.tracepoint = tracepoint;
-    this.batcher = new EventBatcher(maxEventBytes);
+    this.batcher = batcher;
     UserEventsStats.configured();
   }
 
   /** The exporter {@code config} describes; never throws. */
   public static MetricExporter create(ConfigProperties config) {
-    int limit = maxEventBytes(config);
+    return create(config.getString(MAX_EVENT_BYTES), "OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES");
+  }
+
+  /**
+   * The exporter for a payload limit as configured; never throws.
+   *
+   * @param limit the limit's text, null or blank for the default
+   * @param setting how the operator spells the setting, for the message about a bad value
+   */
+  public static MetricExporter create(String limit, String setting) {
+    int maxEventBytes = maxEventBytes(limit, setting);
+    EventBatcher batcher;
+    try {
+      batcher = EventBatcher.checked(maxEventBytes);
+    } catch (java.io.IOException | RuntimeException | LinkageError e) {
+      LOGGER.warning("user_events exporter does nothing: it encodes with the agent's own OTLP"
+          + " marshaler (LowAllocationMetricsRequestMarshaler, agent 2.4 or newer), which this"
+          + " agent lacks or has in another shape (" + e + "). The application and the other"
+          + " exporters are unaffected");
+      return new UserEventsMetricExporter(null, null);
+    }
     Tracepoint tracepoint = null;
     try {
       tracepoint = Tracepoints.register(Tracepoints.mounts());
-      LOGGER.info("user_events exporter: registered user_events:otlp_metrics (at most " + limit
-          + " bytes of OTLP per event); events are written while a tracer listens");
+      LOGGER.info("user_events exporter: registered user_events:otlp_metrics (at most "
+          + maxEventBytes + " bytes of OTLP per event); events are written while a tracer"
+          + " listens");
     } catch (UserEventsUnavailable e) {
       LOGGER.warning("user_events exporter does nothing: " + e.getMessage()
           + ". The application and the other exporters are unaffected");
@@ -63,11 +84,15 @@ public final class UserEventsMetricExporter implements MetricExporter {
       LOGGER.log(Level.WARNING, "user_events exporter does nothing: registering the event failed",
           e);
     }
-    return new UserEventsMetricExporter(tracepoint, limit);
+    return new UserEventsMetricExporter(tracepoint, tracepoint == null ? null : batcher);
   }
 
   static int maxEventBytes(ConfigProperties config) {
-    String value = config.getString(MAX_EVENT_BYTES);
+    return maxEventBytes(config.getString(MAX_EVENT_BYTES),
+        "OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES");
+  }
+
+  private static int maxEventBytes(String value, String setting) {
     if (value == null || value.isBlank()) {
       return DEFAULT_MAX_EVENT_BYTES;
     }
@@ -75,8 +100,8 @@ public final class UserEventsMetricExporter implements MetricExporter {
     if (parsed != null) {
       return parsed;
     }
-    LOGGER.warning("OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES = '" + value + "' is not a whole"
-        + " number from 256 to " + EventBatcher.HARD_LIMIT + "; using " + DEFAULT_MAX_EVENT_BYTES);
+    LOGGER.warning(setting + " = '" + value + "' is not a whole number from 256 to "
+        + EventBatcher.HARD_LIMIT + "; using " + DEFAULT_MAX_EVENT_BYTES);
     return DEFAULT_MAX_EVENT_BYTES;
   }
 
@@ -103,7 +128,7 @@ public final class UserEventsMetricExporter implements MetricExporter {
       UserEventsStats.add(outcome);
       return outcome.failedWrites == 0 ? CompletableResultCode.ofSuccess()
           : CompletableResultCode.ofFailure();
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (java.io.IOException | RuntimeException | LinkageError e) {
       LOGGER.log(Level.FINE, "user_events export failed", e);
       return CompletableResultCode.ofFailure();
     }

@@ -119,7 +119,7 @@ class CountingMetricExporterTest {
   @Test
   void aFailedExportsSamplesGoOutWithTheNextAndEachSampleOnce() throws Exception {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
-    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
+    CountingMetricExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200);
     buffering.export(List.of());
@@ -137,7 +137,7 @@ class CountingMetricExporterTest {
   @Test
   void anOutageLongerThanTheBufferDropsTheOldestAndCountsThem() throws Exception {
     SampleBuffer buffer = new SampleBuffer(3, SeriesSelection.DEFAULT.enabled());
-    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
+    CountingMetricExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200, 300, 400, 500);
     buffering.export(List.of()); // fails: 300..500 stay buffered; 100 and 200 are gone for good
@@ -152,7 +152,7 @@ class CountingMetricExporterTest {
   @Test
   void theSdksOnePointSandboxGaugesAreReplacedOthersKept() throws Exception {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
-    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock, buffer);
+    CountingMetricExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(false);
     bufferWith(dir, buffer, 100);
     SandboxMetricData.LongPoint point = new SandboxMetricData.LongPoint();
@@ -167,5 +167,11 @@ class CountingMetricExporterTest {
     buffering.export(List.of(health, observed));
     assertEquals(List.of(100L), memoryTimes(sent.get(0)), "the observed 999 is gone");
     assertTrue(sent.get(0).contains(health));
+  }
+
+  private CountingMetricExporter buffering(SampleBuffer buffer) {
+    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock);
+    buffering.attach(buffer);
+    return buffering;
   }
 }
