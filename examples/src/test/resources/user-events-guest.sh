@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside the user_events guest (../shared/kvm/run-in-vm), started by UserEventsVmIT with
-# JAVA, BUNDLE, SIMULATOR, APP_CP, APP_MAIN, OTLP_EVENTS and WORK in the environment. Everything it
+# JAVA, BUNDLE, EXTENSION, AGENT_OLDEST, AGENT_NEWEST, SIMULATOR, APP_CP, APP_MAIN, OTLP_EVENTS and
+# WORK in the environment. Everything it
 # learns goes to files in $WORK, which the host reads after the guest has stopped.
 set -u
 cd "$WORK"
@@ -20,6 +21,19 @@ EXPORTED='name=microsandbox.collector.user_events.events'
 record() { # perf record for $2 seconds into $1
   perf record -q -e user_events:otlp_metrics -a -o "$1" -- sleep "$2" > "$1.log" 2>&1
 }
+
+# 0. Permissions, as a user that is not root: with tracefs closed to others (drwx------, as many
+# distributions mount it), then with only user_events_data closed. The WARN is logged while the
+# agent starts, so the application may end at once (stdin is empty).
+as_nobody() { # runs the bundle on the app as nobody, logging to $1
+  setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
+    OTEL_METRICS_EXPORTER=user_events OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+    "$JAVA" $JOPTS -javaagent:"$BUNDLE" -cp "$APP_CP" "$APP_MAIN" < /dev/null > "$1" 2>&1
+}
+dir_mode=$(stat -c %a "$T"); file_mode=$(stat -c %a "$T/user_events_data")
+chmod 700 "$T"; as_nobody nobody-dir.log
+chmod 755 "$T"; chmod 600 "$T/user_events_data"; as_nobody nobody-file.log
+chmod "$dir_mode" "$T"; chmod "$file_mode" "$T/user_events_data"
 
 "$JAVA" -XX:TieredStopAtLevel=1 -jar "$SIMULATOR" --msb-home "$WORK/home" --sandboxes 50 \
   --period 1s --no-catalog > simulator.log 2>&1 &
@@ -60,10 +74,28 @@ record sidecar.data 12
 kill "$sidecar"; wait "$sidecar"
 perf script -i sidecar.data -s "$OTLP_EVENTS" > sidecar-events.txt 2> sidecar-script.log
 
+# 3. The extension jar in the plain upstream agents: the oldest that runs the exporter on this JVM
+# and the newest. Each an application, its events captured while it exports.
+for agent in oldest newest; do
+  jar=$AGENT_OLDEST; [ "$agent" = newest ] && jar=$AGENT_NEWEST
+  sleep 900 | env MSB_HOME="$WORK/home" OTEL_JAVAAGENT_EXTENSIONS="$EXTENSION" \
+    OTEL_METRICS_EXPORTER=user_events OTEL_METRIC_EXPORT_INTERVAL=2000 OTEL_TRACES_EXPORTER=none \
+    OTEL_LOGS_EXPORTER=none "$JAVA" $JOPTS -javaagent:"$jar" -cp "$APP_CP" "$APP_MAIN" \
+    > "agent-$agent.log" 2>&1 &
+  await "agent-$agent.log" 'microsandbox metrics on' 1 || exit 6
+  pid=$(pgrep -f -- "$APP_MAIN" | head -1)
+  sleep 3
+  record "agent-$agent.data" 7
+  pkill -f 'sleep 900'
+  while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+  perf script -i "agent-$agent.data" -s "$OTLP_EVENTS" > "agent-$agent-events.txt" \
+    2> "agent-$agent-script.log"
+done
+
 kill "$sim"; wait "$sim"
 dmesg > dmesg.txt
 
-# 3. writev calls per export: 1000 sandboxes x the 11 gauges of msb-metrics, one sidecar at the
+# 4. writev calls per export: 1000 sandboxes x the 11 gauges of msb-metrics, one sidecar at the
 # default limit and one at the hard limit, side by side, each reading the registry once per export
 # (the sidecar's default 1 s sampling would put five samples of every series in an export).
 # ftrace records the events: perf cannot take one over 8 KiB, ftrace none over its sub-buffer

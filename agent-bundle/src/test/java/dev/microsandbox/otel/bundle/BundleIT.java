@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.e2e.AgentJvm;
+import dev.microsandbox.otel.e2e.DeclarativeYaml;
 import dev.microsandbox.otel.e2e.E2e;
 import dev.microsandbox.otel.e2e.LiveRegistry;
 import dev.microsandbox.otel.e2e.Otlp;
@@ -171,6 +172,45 @@ class BundleIT {
         assertTrue(stderr(jvm).contains("sampling every 1000 ms, buffering 60 collections"),
             stderr(jvm));
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  /**
+   * The sidecar configured by a declarative file alone: it starts, samples every second, exports
+   * to the file's reader with export health, and stops on SIGTERM; a bad value in the file ends it
+   * at once with the line that names the file's key.
+   */
+  @Test
+  void theSidecarRunsFromAConfigurationFile() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(841, 8410, "declared");
+      Path yaml = new DeclarativeYaml().serviceName("microsandbox").otlp(receiver.endpoint(), 2000)
+          .set("home", home.toString()).set("instruments", "both").write(logs);
+      Map<String, String> env = Map.of("OTEL_CONFIG_FILE", yaml.toString());
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs, SIDECAR)) {
+        E2e.await(Duration.ofSeconds(60), () -> sandboxMetricNames(receiver)
+            .contains("microsandbox.cpu.utilization") && Otlp.points(receiver.received().stream()
+            .map(OtlpReceiver.Received::request).toList()).stream().anyMatch(p -> p.metric()
+            .getName().equals("microsandbox.collector.exports.success")),
+            () -> stdout(jvm) + stderr(jvm));
+        assertTrue(stdout(jvm).contains("msb-otel sidecar running"), stdout(jvm));
+        assertTrue(stderr(jvm).contains("(sidecar mode") && stderr(jvm).contains(
+            "sampling every 1000 ms"), stderr(jvm));
+        assertTrue(Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request)
+            .toList()).stream().anyMatch(p -> p.metric().getName().equals("container.cpu.time")
+            && "declared".equals(p.attributes().get("container.name"))), "the counters too");
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+      }
+      Path bad = new DeclarativeYaml().otlp(receiver.endpoint(), 2000)
+          .set("home", home.toString()).set("instruments", "all").write(logs.resolve("bad"));
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE,
+          Map.of("OTEL_CONFIG_FILE", bad.toString()), logs.resolve("bad"), SIDECAR)) {
+        assertEquals(1, jvm.awaitExit(Duration.ofSeconds(45)), stderr(jvm));
+        assertTrue(stderr(jvm).contains("msb-otel sidecar: nothing would be exported, exiting:"
+            + " off: microsandbox metrics are off: instrumentation/development.java.microsandbox"
+            + ".instruments = 'all': expected msb, semconv or both"), stderr(jvm));
       }
     }
   }

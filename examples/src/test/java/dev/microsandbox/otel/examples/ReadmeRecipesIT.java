@@ -103,11 +103,29 @@ class ReadmeRecipesIT {
     return new Recipe(source, env, List.copyOf(words.subList(i + 1, words.size())));
   }
 
+  /** The README's declarative configuration file: its YAML block with our settings. */
+  static String readmeYaml() throws IOException {
+    Matcher block = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL)
+        .matcher(Files.readString(EXAMPLES.resolve("../README.md")));
+    while (block.find()) {
+      if (block.group(1).contains("instrumentation/development:")) {
+        return block.group(1);
+      }
+    }
+    throw new AssertionError("the README has no declarative configuration file");
+  }
+
+  static final Pattern YAML_ENDPOINT = Pattern.compile("endpoint: (\\S+?)(/v1/metrics)?\n");
+  static final String CONFIG_FILE = "-Dotel.config.file=";
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("recipes")
   void recipeExportsSandboxMetricsAsWritten(Recipe recipe) throws Exception {
-    URI endpoint = URI.create(recipe.env().getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT",
-        "http://localhost:4318")); // the agent's default
+    boolean fromFile = recipe.java().stream().anyMatch(w -> w.startsWith(CONFIG_FILE));
+    Matcher yamlEndpoint = YAML_ENDPOINT.matcher(fromFile ? readmeYaml() : "");
+    assertTrue(!fromFile || yamlEndpoint.find(), "the file's OTLP endpoint");
+    URI endpoint = URI.create(fromFile ? yamlEndpoint.group(1) : recipe.env().getOrDefault(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")); // the agent's default
     int port = endpoint.getPort() > 0 ? endpoint.getPort()
         : "https".equals(endpoint.getScheme()) ? 443 : 80;
     try (LiveRegistry registry = new LiveRegistry(home, 8);
@@ -125,6 +143,12 @@ class ReadmeRecipesIT {
         String word = recipe.java().get(i);
         if (word.startsWith("-javaagent:")) {
           agent = jar(word.substring("-javaagent:".length()), recipe);
+        } else if (word.startsWith(CONFIG_FILE)) {
+          // The README's file as written, but for the receiver's address and the test's home.
+          Path yaml = Files.createDirectories(logs.resolve("file")).resolve("otel.yaml");
+          Files.writeString(yaml, readmeYaml().replace(yamlEndpoint.group(1), receiver.endpoint())
+              .replaceFirst("home: .*", "home: " + home));
+          app.add(CONFIG_FILE + yaml);
         } else if (word.equals("-jar")) {
           String jar = recipe.java().get(++i);
           if (jar.equals("app.jar")) {

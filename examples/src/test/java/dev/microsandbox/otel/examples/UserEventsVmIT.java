@@ -42,6 +42,14 @@ class UserEventsVmIT {
   static final Pattern EVENTS_COUNTER = Pattern.compile(
       "name=microsandbox\\.collector\\.user_events\\.events.*?value=(\\d+)");
 
+  /** The upstream agents the extension build fetched (see AgentCompatibilityIT). */
+  static final Path AGENTS = Path.of(System.getProperty("msb.agents.dir"));
+  /**
+   * The oldest agent that runs the exporter in the guest: it needs Java 22+ (FFM) and agent 2.4+
+   * (its OTLP marshaler), and agents before 2.10 do not start on Java 25, the guest's JVM.
+   */
+  static final String OLDEST_AGENT = "2.10.0";
+
   @TempDir Path work;
 
   /** One decoded event. */
@@ -86,6 +94,11 @@ class UserEventsVmIT {
     env.put("JAVA", javaBin.toString());
     env.put("BUNDLE", PrometheusExampleIT.BUNDLE.toAbsolutePath().toString());
     env.put("SIMULATOR", PrometheusExampleIT.SIMULATOR.toAbsolutePath().toString());
+    env.put("EXTENSION", AgentJvm.extensionJar().toAbsolutePath().toString());
+    env.put("AGENT_OLDEST", AGENTS.resolve("opentelemetry-javaagent-" + OLDEST_AGENT + ".jar")
+        .toAbsolutePath().toString());
+    env.put("AGENT_NEWEST", AGENTS.resolve("opentelemetry-javaagent-newest.jar")
+        .toAbsolutePath().toString());
     env.put("APP_CP", AgentJvm.codeSource(TrivialApp.class).toString());
     env.put("APP_MAIN", TrivialApp.class.getName());
     env.put("OTLP_EVENTS", RUN_IN_VM.resolveSibling("otlp_events.py").toString());
@@ -106,6 +119,16 @@ class UserEventsVmIT {
     assertEquals(0, status, () -> read("guest.log") + read("app.log").lines()
         .filter(l -> !l.contains("LoggingMetricExporter")).reduce("", (a, b) -> a + "\n" + b));
     assertFalse(read("dmesg.txt").contains("perf buffer not large enough"));
+
+    // As a user that may not reach tracefs, or may not write the file: which, and the fix.
+    String data = "/sys/kernel/tracing/user_events_data";
+    assertTrue(read("nobody-dir.log").contains("user_events exporter does nothing: this user"
+        + " (nobody) may not enter /sys/kernel/tracing to reach " + data + "; run as root, or give"
+        + " the user access to " + data + " and its directory"), read("nobody-dir.log"));
+    assertTrue(read("nobody-file.log").contains("user_events exporter does nothing: open " + data
+        + ": EACCES: this user (nobody) may not write " + data),
+        read("nobody-file.log"));
+    assertFalse(read("nobody-dir.log").contains("CONFIG_USER_EVENTS"), "not a missing feature");
 
     // The application: 50 sandboxes, the JVM's metrics, nothing before perf, nothing after.
     int appPid = Integer.parseInt(read("app.pid").trim());
@@ -179,6 +202,30 @@ class UserEventsVmIT {
     for (String metric : List.of("microsandbox.memory.usage", "microsandbox.memory.limit",
         "microsandbox.uptime", "microsandbox.disk.bytes_read", "microsandbox.network.bytes_sent")) {
       assertEquals(50, sandboxesByMetric.get(metric).size(), metric);
+    }
+
+    // The extension jar in the plain upstream agents, oldest and newest: every sandbox's gauges.
+    for (String agent : List.of("oldest", "newest")) {
+      List<Event> events = events("agent-" + agent + "-events.txt");
+      assertFalse(events.isEmpty(), read("agent-" + agent + ".log"));
+      Map<String, Set<String>> sandboxes = new HashMap<>();
+      for (Event e : events) {
+        assertTrue(e.size() <= 4000);
+        assertEquals("unknown_service:java", Otlp.attributes(e.request().getResourceMetrics(0)
+            .getResource().getAttributesList()).get("service.name"), "the application's resource");
+        for (Otlp.Point p : Otlp.points(List.of(e.request()))) {
+          if (p.attributes().containsKey("sandbox.name")) {
+            sandboxes.computeIfAbsent(e.metric().getName(), k -> new TreeSet<>())
+                .add(p.attributes().get("sandbox.name"));
+          }
+        }
+      }
+      for (String metric : List.of("microsandbox.memory.usage", "microsandbox.uptime")) {
+        assertEquals(50, sandboxes.getOrDefault(metric, Set.of()).size(), agent + " agent, "
+            + metric + ": " + read("agent-" + agent + ".log"));
+      }
+      assertFalse(read("agent-" + agent + ".log").contains("\tat "), read("agent-" + agent
+          + ".log"));
     }
 
     // writev calls per export for 1000 sandboxes × the 11 gauges of msb-metrics (plus the

@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import dev.microsandbox.otel.support.IdleExporter;
 import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import java.util.logging.Logger;
 
 /**
  * Wraps each push exporter the agent autoconfigured (OTLP, console, ...) and counts the outcome of
- * every export; temporality, aggregation and memory mode stay the delegate's. Logs once when
+ * every export under the exporter's name, except those an {@link IdleExporter} says deliver
+ * nothing; temporality, aggregation and memory mode stay the delegate's. Logs once when
  * exports recover after failures, as {@code msb-metrics} does.
  *
  * <p>With an outage buffer ({@link #attach}), it also swaps the sandbox gauges of the collection
@@ -28,22 +30,25 @@ import java.util.logging.Logger;
  * buffer evicted before this exporter sent it is counted as dropped collections.
  *
  * <p>Where no {@link SandboxSumProducer} could be registered (a declarative configuration file),
- * it adds the sandbox counters of the collection's registry pass itself ({@code sums}).
+ * it adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a
+ * delegate that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
  */
 final class CountingMetricExporter implements MetricExporter {
 
   private static final Logger LOGGER = Logger.getLogger(CountingMetricExporter.class.getName());
 
   private final MetricExporter delegate;
-  private final ExportStats stats;
   private final TimeSource clock;
   private final Function<Resource, Collection<MetricData>> sums; // null: a producer adds them
   private final String name;
+  private final ExportStats.Exporter outcomes;
+  private final DeltaSums deltas; // null: the delegate takes the counters cumulative
   private SampleBuffer buffer; // null: export what the SDK collected, unchanged
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
   private boolean drainFailureLogged;
+  private boolean deltaFailureLogged;
 
   CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
     this(delegate, stats, clock, null);
@@ -56,10 +61,11 @@ final class CountingMetricExporter implements MetricExporter {
   CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock,
       Function<Resource, Collection<MetricData>> sums) {
     this.delegate = delegate;
-    this.stats = stats;
     this.clock = clock;
     this.sums = sums;
     this.name = delegate.getClass().getSimpleName();
+    this.outcomes = stats.of(name);
+    this.deltas = DeltaSums.wanted(delegate) ? new DeltaSums() : null;
   }
 
   /** From now on, exports carry what {@code buffer} holds from its current head on. */
@@ -67,11 +73,13 @@ final class CountingMetricExporter implements MetricExporter {
     this.buffer = buffer;
     position = buffer.head();
     pendingEnd = -1;
-    stats.dropped(name, 0);
+    outcomes.dropped(0);
   }
 
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
+    // An export that will deliver nothing (nobody listens) is neither a success nor a failure.
+    boolean counted = !(delegate instanceof IdleExporter && ((IdleExporter) delegate).idle());
     CompletableResultCode result;
     long end;
     Collection<MetricData> batch;
@@ -81,18 +89,21 @@ final class CountingMetricExporter implements MetricExporter {
         SampleBuffer.Drained drained = buffer == null ? null : withBuffered(metrics, from);
         batch = drained != null ? swapped(metrics, drained)
             : buffer == null && sums != null ? withSums(metrics) : metrics;
+        if (deltas != null) {
+          batch = asDeltas(batch);
+        }
         end = drained == null ? -1 : drained.end;
         if (drained != null) {
           pendingEnd = end;
           if (drained.dropped > 0) { // evicted, gone for good: counted once, never retried
-            stats.dropped(name, drained.dropped);
+            outcomes.dropped(drained.dropped);
             position = Math.max(position, from + drained.dropped);
           }
         }
       }
       result = delegate.export(batch);
     } catch (RuntimeException e) {
-      stats.failed();
+      outcomes.failed();
       forgetPending();
       throw e;
     }
@@ -103,19 +114,36 @@ final class CountingMetricExporter implements MetricExporter {
         }
         pendingEnd = -1;
       }
+      if (!counted) {
+        return;
+      }
       if (result.isSuccess()) {
-        stats.succeeded(clock.wallMillis());
+        outcomes.succeeded(clock.wallMillis());
         if (failing) {
           failing = false;
           LOGGER.info("microsandbox metrics exporter recovered after failed exports");
         }
       } else {
-        stats.failed();
+        outcomes.failed();
         failing = true;
         LOGGER.log(Level.FINE, "microsandbox metrics export failed");
       }
     });
     return result;
+  }
+
+  /** {@code batch} with the sandbox counters as deltas; unchanged (logged once) if that fails. */
+  private Collection<MetricData> asDeltas(Collection<MetricData> batch) {
+    try {
+      return deltas.apply(batch, delegate);
+    } catch (RuntimeException e) {
+      if (!deltaFailureLogged) {
+        deltaFailureLogged = true;
+        LOGGER.log(Level.WARNING, "microsandbox metrics: turning the sandbox counters into deltas"
+            + " failed; this export carries them cumulative", e);
+      }
+      return batch;
+    }
   }
 
   /** The collection and the counters of its registry pass. */

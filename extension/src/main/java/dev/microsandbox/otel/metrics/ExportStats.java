@@ -5,47 +5,71 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
-/** Outcomes of the agent's metric exports, as counted by {@link CountingMetricExporter}. */
+/**
+ * Outcomes of the agent's metric exports, per exporter ({@link CountingMetricExporter} names each
+ * by its class): an OTLP endpoint that is down shows as that exporter's failures and its stale
+ * last success, whatever another exporter does.
+ */
 public final class ExportStats {
 
-  private final AtomicLong success = new AtomicLong();
-  private final AtomicLong failure = new AtomicLong();
-  private final AtomicLong lastSuccessEpochMillis = new AtomicLong();
-  private final Map<String, AtomicLong> droppedByExporter = new ConcurrentHashMap<>();
+  private final Map<String, Exporter> byExporter = new ConcurrentHashMap<>();
 
-  /** Successful exports since start. */
-  public long success() {
-    return success.get();
+  /** The outcomes of {@code exporter}, registered on first use. */
+  Exporter of(String exporter) {
+    return byExporter.computeIfAbsent(exporter, name -> new Exporter());
   }
 
-  /** Failed exports since start. */
-  public long failure() {
-    return failure.get();
+  /** Every exporter counted so far, with its outcomes. */
+  public void forEach(BiConsumer<String, Exporter> consumer) {
+    byExporter.forEach(consumer);
   }
 
-  /** Unix ms of the last successful export, 0 before the first. */
-  public long lastSuccessEpochMillis() {
-    return lastSuccessEpochMillis.get();
-  }
+  /** One exporter's outcomes. */
+  public static final class Exporter {
+    private final AtomicLong success = new AtomicLong();
+    private final AtomicLong failure = new AtomicLong();
+    private final AtomicLong lastSuccessEpochMillis = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean buffers;
 
-  /** Counts one successful export at {@code epochMillis}. */
-  void succeeded(long epochMillis) {
-    success.incrementAndGet();
-    lastSuccessEpochMillis.accumulateAndGet(epochMillis, Math::max);
-  }
+    /** Successful exports since start. */
+    public long success() {
+      return success.get();
+    }
 
-  /** Counts {@code collections} buffered collections {@code exporter} never sent (0 registers it). */
-  void dropped(String exporter, long collections) {
-    droppedByExporter.computeIfAbsent(exporter, name -> new AtomicLong()).addAndGet(collections);
-  }
+    /** Failed exports since start. */
+    public long failure() {
+      return failure.get();
+    }
 
-  /** Collections dropped so far, per exporter that buffers. */
-  public void forEachDropped(BiConsumer<String, Long> consumer) {
-    droppedByExporter.forEach((exporter, dropped) -> consumer.accept(exporter, dropped.get()));
-  }
+    /** Unix ms of the last successful export, 0 before the first. */
+    public long lastSuccessEpochMillis() {
+      return lastSuccessEpochMillis.get();
+    }
 
-  /** Counts one failed export. */
-  void failed() {
-    failure.incrementAndGet();
+    /** Buffered collections it never sent; meaningful only where {@link #buffers()}. */
+    public long dropped() {
+      return dropped.get();
+    }
+
+    /** Whether it exports from the outage buffer, so that {@link #dropped()} applies. */
+    public boolean buffers() {
+      return buffers;
+    }
+
+    void succeeded(long epochMillis) {
+      success.incrementAndGet();
+      lastSuccessEpochMillis.accumulateAndGet(epochMillis, Math::max);
+    }
+
+    void failed() {
+      failure.incrementAndGet();
+    }
+
+    /** Counts {@code collections} evicted before it sent them (0: it buffers, nothing lost yet). */
+    void dropped(long collections) {
+      buffers = true;
+      dropped.addAndGet(collections);
+    }
   }
 }

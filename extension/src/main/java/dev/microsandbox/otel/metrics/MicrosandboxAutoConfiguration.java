@@ -116,7 +116,14 @@ final class MicrosandboxAutoConfiguration {
    */
   static MetricExporter wrapDeclared(MetricExporter exporter) {
     try {
-      return wrap(exporter, true);
+      MetricExporter copy = DeclaredExporters.copyOf(exporter);
+      if (copy == null) {
+        LOGGER.info("microsandbox metrics: " + exporter + " is not a kind the extension can wrap"
+            + " under a declarative configuration; its exports carry the sandbox gauges without"
+            + " export health, the outage buffer or the semantic-convention counters");
+        return exporter;
+      }
+      return wrap(copy, true);
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.WARNING, "microsandbox metrics: wrapping " + exporter + " failed; its"
           + " exports go out without export health and the outage buffer", e);

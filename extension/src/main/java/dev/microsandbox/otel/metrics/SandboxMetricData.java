@@ -40,11 +40,33 @@ final class SandboxMetricData implements MetricData {
    */
   SandboxMetricData(Resource resource, InstrumentationScopeInfo scope, SandboxSeries series,
       Collection<? extends PointData> points) {
+    this(resource, scope, series, points, AggregationTemporality.CUMULATIVE);
+  }
+
+  private SandboxMetricData(Resource resource, InstrumentationScopeInfo scope,
+      SandboxSeries series, Collection<? extends PointData> points,
+      AggregationTemporality temporality) {
     this.resource = resource;
     this.scope = scope;
     this.series = series;
-    this.data = series.isSum()
-        ? new Sum<>(points, series.kind == SandboxSeries.Kind.COUNTER) : new Gauge<>(points);
+    this.data = series.isSum() ? new Sum<>(points, series.kind == SandboxSeries.Kind.COUNTER,
+        temporality) : new Gauge<>(points);
+  }
+
+  /** Whether this is a counter (monotonic) or an up-down counter, with cumulative points. */
+  boolean isCumulativeSum() {
+    return series.isSum() && ((SumData<?>) data).getAggregationTemporality()
+        == AggregationTemporality.CUMULATIVE;
+  }
+
+  /** Whether this is a counter, rather than an up-down counter or a gauge. */
+  boolean isMonotonic() {
+    return series.kind == SandboxSeries.Kind.COUNTER;
+  }
+
+  /** The same metric with delta {@code points}: what a delta-preferring exporter gets. */
+  SandboxMetricData asDelta(Collection<? extends PointData> points) {
+    return new SandboxMetricData(resource, scope, series, points, AggregationTemporality.DELTA);
   }
 
   @Override
@@ -121,7 +143,8 @@ final class SandboxMetricData implements MetricData {
   }
 
   private static final Gauge<PointData> EMPTY_GAUGE = new Gauge<>(List.of());
-  private static final Sum<PointData> EMPTY_SUM = new Sum<>(List.of(), false);
+  private static final Sum<PointData> EMPTY_SUM =
+      new Sum<>(List.of(), false, AggregationTemporality.CUMULATIVE);
 
   /** Gauge data over a fixed collection of points. */
   private static final class Gauge<T extends PointData> implements GaugeData<T> {
@@ -138,15 +161,18 @@ final class SandboxMetricData implements MetricData {
     }
   }
 
-  /** Cumulative sum data over a fixed collection of points. */
+  /** Sum data over a fixed collection of points. */
   private static final class Sum<T extends PointData> implements SumData<T> {
     private final Collection<T> points;
     private final boolean monotonic;
+    private final AggregationTemporality temporality;
 
     @SuppressWarnings("unchecked")
-    Sum(Collection<? extends PointData> points, boolean monotonic) {
+    Sum(Collection<? extends PointData> points, boolean monotonic,
+        AggregationTemporality temporality) {
       this.points = (Collection<T>) Collections.unmodifiableCollection(points);
       this.monotonic = monotonic;
+      this.temporality = temporality;
     }
 
     @Override
@@ -161,7 +187,7 @@ final class SandboxMetricData implements MetricData {
 
     @Override
     public AggregationTemporality getAggregationTemporality() {
-      return AggregationTemporality.CUMULATIVE;
+      return temporality;
     }
   }
 
@@ -176,10 +202,14 @@ final class SandboxMetricData implements MetricData {
 
     final void set(long startEpochNanos, long epochNanos, Attributes attributes,
         SandboxSeries series, SandboxSample sample) {
+      setTimes(startEpochNanos, epochNanos, attributes);
+      setValue(series, sample);
+    }
+
+    final void setTimes(long startEpochNanos, long epochNanos, Attributes attributes) {
       this.startEpochNanos = startEpochNanos;
       this.epochNanos = epochNanos;
       this.attributes = attributes;
-      setValue(series, sample);
     }
 
     abstract void setValue(SandboxSeries series, SandboxSample sample);
@@ -198,6 +228,24 @@ final class SandboxMetricData implements MetricData {
     public Attributes getAttributes() {
       return attributes;
     }
+  }
+
+  /** A long point with the given times, attributes and value. */
+  static LongPoint longPoint(long startEpochNanos, long epochNanos, Attributes attributes,
+      long value) {
+    LongPoint point = new LongPoint();
+    point.setTimes(startEpochNanos, epochNanos, attributes);
+    point.value = value;
+    return point;
+  }
+
+  /** A double point with the given times, attributes and value. */
+  static DoublePoint doublePoint(long startEpochNanos, long epochNanos, Attributes attributes,
+      double value) {
+    DoublePoint point = new DoublePoint();
+    point.setTimes(startEpochNanos, epochNanos, attributes);
+    point.value = value;
+    return point;
   }
 
   /** A long point. */

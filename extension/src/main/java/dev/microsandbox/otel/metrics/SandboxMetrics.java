@@ -67,6 +67,8 @@ public final class SandboxMetrics implements AutoCloseable {
   private final ObservableLongMeasurement sandboxes;
   private final ObservableLongMeasurement skipped;
   private final ObservableLongMeasurement errors;
+  private final java.util.Map<String, Attributes> exporterAttributes =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private boolean callbackFailureLogged;
   /** Set once a {@link SandboxSumProducer} runs the passes: then the callback only reports. */
   private volatile boolean producerRunsPasses;
@@ -127,24 +129,29 @@ public final class SandboxMetrics implements AutoCloseable {
         observed.subList(1, observed.size()).toArray(new ObservableMeasurement[0])));
     if (stats != null) {
       registrations.add(meter.counterBuilder("microsandbox.collector.exports.success")
-          .setUnit("{export}").setDescription("Successful metric exports since start")
-          .buildWithCallback(m -> m.record(stats.success())));
+          .setUnit("{export}").setDescription("Successful metric exports since start, by exporter")
+          .buildWithCallback(m -> stats.forEach((exporter, outcomes) ->
+              m.record(outcomes.success(), exporterAttributes(exporter)))));
       registrations.add(meter.counterBuilder("microsandbox.collector.exports.failure")
-          .setUnit("{export}").setDescription("Failed metric exports since start")
-          .buildWithCallback(m -> m.record(stats.failure())));
+          .setUnit("{export}").setDescription("Failed metric exports since start, by exporter")
+          .buildWithCallback(m -> stats.forEach((exporter, outcomes) ->
+              m.record(outcomes.failure(), exporterAttributes(exporter)))));
       registrations.add(meter.gaugeBuilder("microsandbox.collector.last_success_timestamp")
-          .setUnit("s").setDescription("Unix time of the last successful metric export")
-          .buildWithCallback(m -> {
-            long millis = stats.lastSuccessEpochMillis();
+          .setUnit("s").setDescription("Unix time of the exporter's last successful metric export")
+          .buildWithCallback(m -> stats.forEach((exporter, outcomes) -> {
+            long millis = outcomes.lastSuccessEpochMillis();
             if (millis > 0) {
-              m.record(millis / 1000.0);
+              m.record(millis / 1000.0, exporterAttributes(exporter));
             }
-          }));
+          })));
       registrations.add(meter.counterBuilder("microsandbox.collector.collections.dropped")
           .setUnit("{collection}")
           .setDescription("Buffered collections evicted before this exporter sent them")
-          .buildWithCallback(m -> stats.forEachDropped((exporter, dropped) ->
-              m.record(dropped, Attributes.of(EXPORTER, exporter)))));
+          .buildWithCallback(m -> stats.forEach((exporter, outcomes) -> {
+            if (outcomes.buffers()) {
+              m.record(outcomes.dropped(), exporterAttributes(exporter));
+            }
+          })));
     }
     if (UserEventsStats.inUse()) {
       registrations.add(meter.counterBuilder("microsandbox.collector.user_events.events")
@@ -158,6 +165,11 @@ public final class SandboxMetrics implements AutoCloseable {
           .setUnit("{event}").setDescription("user_events writes the kernel refused")
           .buildWithCallback(m -> m.record(UserEventsStats.writeErrors())));
     }
+  }
+
+  /** The attributes of one exporter's health series, made once per exporter. */
+  private Attributes exporterAttributes(String exporter) {
+    return exporterAttributes.computeIfAbsent(exporter, name -> Attributes.of(EXPORTER, name));
   }
 
   /** The batch callback: the latest pass, every sandbox instrument, the collector's health. */

@@ -39,15 +39,25 @@ final class EventBatcher {
 
   /** Where payloads go. */
   interface Sink {
-    /** Writes {@code payload[0, length)} as one event; false when the write failed. */
-    boolean write(byte[] payload, int length);
+    /** The event was written. */
+    int WRITTEN = 0;
+    /** The write failed. */
+    int FAILED = 1;
+    /** Nobody listens any more: the event and the rest of the export are not written. */
+    int DETACHED = 2;
+
+    /** Writes {@code payload[0, length)} as one event; {@link #WRITTEN} or why not. */
+    int write(byte[] payload, int length);
   }
 
   /** What one export did. */
   static final class Outcome {
+    /** Events written or attempted (failed writes included). */
     int events;
     int failedWrites;
     int droppedPoints;
+    /** Whether the export stopped early because the tracer detached. */
+    boolean detached;
   }
 
   private final int limit;
@@ -79,7 +89,8 @@ final class EventBatcher {
     MetricData probe = ImmutableMetricData.createDoubleGauge(Resource.empty(),
         InstrumentationScopeInfo.create("probe"), "probe", "", "", ImmutableGaugeData.create(
             List.of(ImmutableDoublePointData.create(0, 0, Attributes.empty(), 0))));
-    Outcome outcome = batcher.write(List.of(probe), (payload, length) -> length > 0);
+    Outcome outcome = batcher.write(List.of(probe),
+        (payload, length) -> length > 0 ? Sink.WRITTEN : Sink.FAILED);
     if (outcome.events != 1 || outcome.failedWrites != 0) {
       throw new IllegalStateException("the probe metric encoded to " + outcome.events + " events");
     }
@@ -101,8 +112,13 @@ final class EventBatcher {
           } else {
             buffer.reset();
             marshaler.writeBinaryTo(buffer);
+            int written = sink.write(buffer.bytes(), buffer.size());
+            if (written == Sink.DETACHED) {
+              outcome.detached = true;
+              return outcome;
+            }
             outcome.events++;
-            if (!sink.write(buffer.bytes(), buffer.size())) {
+            if (written == Sink.FAILED) {
               outcome.failedWrites++;
             }
           }

@@ -10,6 +10,10 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A {@code user_events} tracepoint through the kernel's ABI ({@code include/uapi/linux/user_events.h}),
@@ -55,6 +59,9 @@ final class FfmTracepoint implements Tracepoint {
   private static final MethodHandle CLOSE = libc("close",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
   private static final VarHandle ENABLE_WORD = ValueLayout.JAVA_INT.varHandle();
+  private static final Logger LOGGER = Logger.getLogger(FfmTracepoint.class.getName());
+  /** Memory the kernel may still write into: never freed. */
+  private static final Set<Arena> KEPT = ConcurrentHashMap.newKeySet();
 
   private final Arena arena;
   private final int fd;
@@ -112,13 +119,50 @@ final class FfmTracepoint implements Tracepoint {
         int ignored = (int) CLOSE.invokeExact(fd);
         throw new UserEventsUnavailable("ioctl(DIAG_IOCSREG) on " + dataFile, error);
       }
-      return new FfmTracepoint(arena, fd, enable, reg.get(ValueLayout.JAVA_INT_UNALIGNED, 24));
+      try {
+        return new FfmTracepoint(arena, fd, enable, reg.get(ValueLayout.JAVA_INT_UNALIGNED, 24));
+      } catch (Throwable e) {
+        // Registered: the kernel writes the enable word until it is unregistered.
+        release(arena, fd, enable, errno);
+        throw new UserEventsUnavailable("setting up the registered event failed: " + e, 0);
+      }
     } catch (UserEventsUnavailable e) {
-      arena.close();
+      if (arena.scope().isAlive() && !KEPT.contains(arena)) {
+        arena.close();
+      }
       throw e;
     } catch (Throwable e) {
       arena.close();
       throw new UserEventsUnavailable("calling libc failed: " + e, 0);
+    }
+  }
+
+  /**
+   * Unregisters the enable word, closes the file, then frees the memory, in that order: the kernel
+   * writes the word while the registration lasts. If unregistering fails, the memory is kept for
+   * the life of the JVM (a few hundred bytes, once) rather than freed under the kernel's writes.
+   */
+  private static void release(Arena arena, int fd, MemorySegment enable, MemorySegment errno) {
+    int unregistered = -1;
+    int error = 0;
+    try {
+      MemorySegment unreg = arena.allocate(16, 8);
+      unreg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 16);
+      unreg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, enable.address());
+      unregistered = (int) IOCTL.invokeExact(errno, fd, DIAG_IOCSUNREG, unreg);
+      error = unregistered < 0 ? errnoOf(errno) : 0;
+      int ignored = (int) CLOSE.invokeExact(fd);
+    } catch (Throwable e) {
+      LOGGER.log(Level.FINE, "user_events: unregistering failed", e);
+    }
+    if (unregistered == 0) {
+      arena.close();
+    } else {
+      KEPT.add(arena);
+      LOGGER.warning("user_events exporter: the kernel did not unregister user_events:otlp_metrics"
+          + " (" + (error == 0 ? "no answer" : UserEventsUnavailable.describe(error)) + "); its"
+          + " enable word stays allocated for the life of this JVM so the kernel never writes"
+          + " into freed memory");
     }
   }
 
@@ -149,17 +193,7 @@ final class FfmTracepoint implements Tracepoint {
       return;
     }
     closed = true;
-    try {
-      MemorySegment unreg = arena.allocate(16, 8);
-      unreg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 16);
-      unreg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, enable.address());
-      int unregistered = (int) IOCTL.invokeExact(errno, fd, DIAG_IOCSUNREG, unreg);
-      int ignored = (int) CLOSE.invokeExact(fd);
-    } catch (Throwable e) {
-      // nothing more to release than the memory below
-    } finally {
-      arena.close(); // the enable word only after the kernel stopped writing it
-    }
+    release(arena, fd, enable, errno);
   }
 
   private static int errnoOf(MemorySegment state) {

@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 
 /** Finds tracefs and registers the {@code otlp_metrics} event there. */
@@ -36,22 +39,37 @@ final class Tracepoints {
           + " `mount -t tracefs nodev /sys/kernel/tracing`", 0);
     }
     Path data = tracefs.resolve("user_events_data");
-    if (!Files.exists(data)) {
+    try {
+      Files.readAttributes(data, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
       throw new UserEventsUnavailable(data + " does not exist: this kernel ("
           + System.getProperty("os.version") + ") was built without CONFIG_USER_EVENTS", 0);
+    } catch (AccessDeniedException e) {
+      // tracefs is often drwx------ root: the file exists, but this user cannot reach it.
+      throw new UserEventsUnavailable(notPermitted("may not enter " + tracefs + " to reach "
+          + data, data), 0);
+    } catch (IOException e) {
+      throw new UserEventsUnavailable(data + " cannot be looked up: " + e, 0);
     }
     try {
       return (Tracepoint) Ffm.REGISTER.invokeExact(data.toString(), EVENT);
     } catch (UserEventsUnavailable e) {
       if (e.errno() == 13 || e.errno() == 1) {
-        throw new UserEventsUnavailable(e.getMessage() + ": this user may not write " + data
-            + "; run as root, or give the user write access to it (for example a group that"
-            + " owns it, chgrp + chmod g+w, reapplied at boot)", 0);
+        throw new UserEventsUnavailable(e.getMessage() + ": " + notPermitted("may not write "
+            + data, data), 0);
       }
       throw e;
     } catch (Throwable e) {
       throw new UserEventsUnavailable("loading the FFM tracepoint failed: " + e, 0);
     }
+  }
+
+  /** Says that this user {@code what}, and how to allow it. */
+  private static String notPermitted(String what, Path data) {
+    return "this user (" + System.getProperty("user.name") + ") " + what + "; run as root, or"
+        + " give the user access to " + data + " and its directory (for example a group that owns"
+        + " both: chgrp, chmod g+x on " + data.getParent() + " and g+w on the file, reapplied at"
+        + " boot)";
   }
 
   /** /proc/mounts as this process sees it. */

@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.userevents;
 
+import dev.microsandbox.otel.support.IdleExporter;
 import dev.microsandbox.otel.support.WholeNumbers;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -21,7 +22,7 @@ import java.util.logging.Logger;
  * tracefs, the permissions or the JVM do not allow it, one WARN says why and how to fix it, and
  * the exporter does nothing.
  */
-public final class UserEventsMetricExporter implements MetricExporter {
+public final class UserEventsMetricExporter implements MetricExporter, IdleExporter {
 
   /** The exporter's name in {@code OTEL_METRICS_EXPORTER}. */
   public static final String NAME = "user_events";
@@ -39,6 +40,7 @@ public final class UserEventsMetricExporter implements MetricExporter {
 
   private final Tracepoint tracepoint; // null: unavailable, nothing is written
   private final EventBatcher batcher; // null exactly when tracepoint is
+  private volatile boolean handedOver; // its tracepoint is another exporter's now
   private Boolean wasListening;
   private boolean writeFailureLogged;
 
@@ -116,22 +118,46 @@ public final class UserEventsMetricExporter implements MetricExporter {
       if (!listening) {
         return CompletableResultCode.ofSuccess();
       }
-      EventBatcher.Outcome outcome = batcher.write(metrics, (payload, length) -> {
-        String error = tracepoint.write(payload, length);
-        if (error != null && !writeFailureLogged) {
-          writeFailureLogged = true;
-          LOGGER.warning("user_events exporter: writing an event failed (" + error + "); counted"
-              + " in microsandbox.collector.user_events.write_errors, logged once");
-        }
-        return error == null;
-      });
+      EventBatcher.Outcome outcome = batcher.write(metrics, this::writeEvent);
       UserEventsStats.add(outcome);
+      if (outcome.detached) {
+        logListenerChange(false);
+      }
       return outcome.failedWrites == 0 ? CompletableResultCode.ofSuccess()
           : CompletableResultCode.ofFailure();
     } catch (java.io.IOException | RuntimeException | LinkageError e) {
       LOGGER.log(Level.FINE, "user_events export failed", e);
       return CompletableResultCode.ofFailure();
     }
+  }
+
+  /**
+   * One event, if a tracer still listens: the bit is checked before every write, as the Rust
+   * exporter does, and a write refused after a detach (the kernel answers EBADF) means the same.
+   */
+  private int writeEvent(byte[] payload, int length) {
+    if (!tracepoint.listening()) {
+      return EventBatcher.Sink.DETACHED;
+    }
+    String error = tracepoint.write(payload, length);
+    if (error == null) {
+      return EventBatcher.Sink.WRITTEN;
+    }
+    if (!tracepoint.listening()) {
+      return EventBatcher.Sink.DETACHED;
+    }
+    if (!writeFailureLogged) {
+      writeFailureLogged = true;
+      LOGGER.warning("user_events exporter: writing an event failed (" + error + "); counted"
+          + " in microsandbox.collector.user_events.write_errors, logged once");
+    }
+    return EventBatcher.Sink.FAILED;
+  }
+
+  /** Whether an export now would write nothing: the event is unavailable, or nobody listens. */
+  @Override
+  public boolean idle() {
+    return tracepoint == null || !tracepoint.listening();
   }
 
   private void logListenerChange(boolean listening) {
@@ -153,9 +179,19 @@ public final class UserEventsMetricExporter implements MetricExporter {
     return CompletableResultCode.ofSuccess();
   }
 
+  /**
+   * A new exporter that writes through this one's registered event, which this one then leaves
+   * alone (its shutdown no longer unregisters it): what a declarative configuration's customizer
+   * returns, since the SDK shuts down the exporter it replaces.
+   */
+  public MetricExporter takeOver() {
+    handedOver = true;
+    return new UserEventsMetricExporter(tracepoint, batcher);
+  }
+
   @Override
   public CompletableResultCode shutdown() {
-    if (tracepoint != null) {
+    if (tracepoint != null && !handedOver) {
       tracepoint.close();
     }
     return CompletableResultCode.ofSuccess();

@@ -75,7 +75,7 @@ class AgentCompatibilityIT {
       String stderr;
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, jar, env, logs)) {
         E2e.await(Duration.ofSeconds(60), () -> withSandboxes(receiver) >= 3,
-            () -> "agent " + version + ": " + receiver.received().size() + " exports\n" + stderrOf(jvm));
+            () -> "agent " + version + ": " + receiver.received().size() + " exports\n" + AgentFaultsIT.stderr(jvm));
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
         requests = receiver.received().stream().map(OtlpReceiver.Received::request)
             .collect(Collectors.toList());
@@ -105,7 +105,8 @@ class AgentCompatibilityIT {
     }
   }
 
-  private static Path jar(String agent) {
+  /** The jar of {@code agent}: a fetched version, "newest", or "pinned". */
+  static Path jar(String agent) {
     return agent.equals("pinned") ? AgentJvm.agentJar()
         : AGENTS.resolve("opentelemetry-javaagent-" + agent + ".jar");
   }
@@ -146,14 +147,6 @@ class AgentCompatibilityIT {
   private static Set<String> sandboxesIn(List<Otlp.Point> points, String metric, String key) {
     return points.stream().filter(p -> p.metric().getName().equals(metric))
         .map(p -> p.attributes().get(key)).collect(Collectors.toCollection(TreeSet::new));
-  }
-
-  private static String stderrOf(AgentJvm jvm) {
-    try {
-      return jvm.stderr();
-    } catch (IOException e) {
-      return e.toString();
-    }
   }
 
   @Test

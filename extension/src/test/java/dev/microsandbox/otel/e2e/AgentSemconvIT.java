@@ -97,6 +97,55 @@ class AgentSemconvIT {
     }
   }
 
+  /**
+   * OTLP with the delta preference: the sandbox counters arrive as deltas, each starting where the
+   * series' last one ended (the first at the run's start), and they add up to the run's total.
+   */
+  @Test
+  void aDeltaPreferringExporterGetsTheCountersAsDeltas() throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.growingTotals();
+      registry.start(421, 1, "delta-1");
+      Map<String, String> env = E2e.with(
+          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+          "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta",
+          "OTEL_MICROSANDBOX_INSTRUMENTS", "semconv",
+          "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
+        E2e.await(Duration.ofSeconds(60), () -> cpuTime(receiver).size() >= 4,
+            () -> "deltas: " + cpuTime(receiver));
+        List<Otlp.Point> points = cpuTime(receiver);
+        long runStart = registry.sample(421).startedAtMs() * 1_000_000L;
+        assertEquals(runStart, points.get(0).point().getStartTimeUnixNano(), "the run's start");
+        double sum = 0;
+        for (int i = 0; i < points.size(); i++) {
+          Otlp.Point p = points.get(i);
+          assertEquals(io.opentelemetry.proto.metrics.v1.AggregationTemporality
+              .AGGREGATION_TEMPORALITY_DELTA, p.metric().getSum().getAggregationTemporality());
+          if (i > 0) {
+            assertEquals(points.get(i - 1).point().getTimeUnixNano(),
+                p.point().getStartTimeUnixNano(), "each starts where the last ended");
+            assertTrue(p.value() < points.get(0).value(), "a change, not the total: " + p.value());
+          }
+          sum += p.value();
+        }
+        // vCPU time grows 1.5 ms per ms of uptime: the deltas add up to the total at the last one.
+        Otlp.Point last = points.get(points.size() - 1);
+        double uptimeMs = (last.point().getTimeUnixNano() - runStart) / 1e6;
+        assertEquals(1.5 * uptimeMs / 1000, sum, 1.5 * 0.3, "seconds of vCPU time");
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  /** The container.cpu.time points received so far, in order. */
+  static List<Otlp.Point> cpuTime(OtlpReceiver receiver) {
+    return sandboxPoints(receiver).stream()
+        .filter(p -> p.metric().getName().equals("container.cpu.time"))
+        .collect(Collectors.toList());
+  }
+
   static List<Otlp.Point> sandboxPoints(OtlpReceiver receiver) {
     return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request)
             .collect(Collectors.toList())).stream()

@@ -40,6 +40,8 @@ class CountingMetricExporterTest {
   final ExportStats stats = new ExportStats();
   final MutableClock clock = new MutableClock(1_700_000_000_000L);
   final CountingMetricExporter exporter = new CountingMetricExporter(delegate, stats, clock);
+  /** The outcomes of the delegate, by the name the health series carry. */
+  final ExportStats.Exporter counted = stats.of(delegate.getClass().getSimpleName());
 
   @Test
   void countsOutcomesIncludingAsynchronousOnes() {
@@ -47,18 +49,18 @@ class CountingMetricExporterTest {
     when(delegate.export(anyCollection())).thenReturn(CompletableResultCode.ofFailure(),
         CompletableResultCode.ofSuccess(), pending);
     exporter.export(List.of());
-    assertEquals(1, stats.failure());
-    assertEquals(0, stats.lastSuccessEpochMillis());
+    assertEquals(1, counted.failure());
+    assertEquals(0, counted.lastSuccessEpochMillis());
     exporter.export(List.of());
-    assertEquals(1, stats.success());
-    assertEquals(1_700_000_000_000L, stats.lastSuccessEpochMillis());
+    assertEquals(1, counted.success());
+    assertEquals(1_700_000_000_000L, counted.lastSuccessEpochMillis());
     clock.advance(5000);
     CompletableResultCode returned = exporter.export(List.of());
     assertSame(pending, returned, "the delegate's result is returned untouched");
-    assertEquals(1, stats.success(), "not counted before it completes");
+    assertEquals(1, counted.success(), "not counted before it completes");
     pending.succeed();
-    assertEquals(2, stats.success());
-    assertEquals(1_700_000_005_000L, stats.lastSuccessEpochMillis());
+    assertEquals(2, counted.success());
+    assertEquals(1_700_000_005_000L, counted.lastSuccessEpochMillis());
   }
 
   @Test
@@ -145,7 +147,7 @@ class CountingMetricExporterTest {
     assertEquals(List.of(300L, 400L, 500L), memoryTimes(sent.get(0)));
     assertEquals(List.of(300L, 400L, 500L), memoryTimes(sent.get(1)));
     Map<String, Long> dropped = new java.util.HashMap<>();
-    stats.forEachDropped(dropped::put);
+    stats.forEach((name, outcomes) -> dropped.put(name, outcomes.dropped()));
     assertEquals(Map.of(delegate.getClass().getSimpleName(), 2L), dropped, "counted once");
   }
 
@@ -173,5 +175,95 @@ class CountingMetricExporterTest {
     CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock);
     buffering.attach(buffer);
     return buffering;
+  }
+
+  /**
+   * Under a declarative configuration no producer adds the sandbox counters: the exporter adds
+   * those of the collection's registry pass, for the collection's resource, unless the outage
+   * buffer's samples (which carry the counters) replace the collection's sandbox series.
+   */
+  @Test
+  void withoutAProducerTheExporterAddsTheCountersOfThePass() throws Exception {
+    Resource resource = Resource.getDefault().merge(Resource.create(
+        Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), "app")));
+    MetricData own = io.opentelemetry.sdk.metrics.internal.data.ImmutableMetricData
+        .createLongGauge(resource, SandboxMetrics.SCOPE_INFO, "jvm.thread.count", "", "",
+            io.opentelemetry.sdk.metrics.internal.data.ImmutableGaugeData.create(List.of()));
+    MetricData sum = mock(MetricData.class);
+    List<Resource> asked = new ArrayList<>();
+    CountingMetricExporter declared = new CountingMetricExporter(delegate, stats, clock,
+        r -> {
+          asked.add(r);
+          return List.of(sum);
+        });
+    List<Collection<MetricData>> sent = recordExports(false);
+    declared.export(List.of(own));
+    assertEquals(List.of(own, sum), sent.get(0));
+    assertEquals(List.of(resource), asked, "the collection's resource");
+
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
+    declared.attach(buffer);
+    bufferWith(dir, buffer, 100);
+    declared.export(List.of(own));
+    assertEquals(1, asked.size(), "the buffer's samples replace them");
+    assertEquals(List.of(100L), memoryTimes(sent.get(1)));
+  }
+
+  /** An exporter that may have nobody to deliver to, as user_events without a tracer. */
+  static final class Listened implements MetricExporter, dev.microsandbox.otel.support.IdleExporter {
+    volatile boolean listening;
+    int exports;
+
+    @Override
+    public boolean idle() {
+      return !listening;
+    }
+
+    @Override
+    public CompletableResultCode export(Collection<MetricData> metrics) {
+      exports++;
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public AggregationTemporality getAggregationTemporality(InstrumentType type) {
+      return AggregationTemporality.DELTA;
+    }
+  }
+
+  /**
+   * With OTLP down and user_events idle, OTLP's series show the failures and no success: the idle
+   * exporter's exports count as neither, so nothing keeps a staleness alert quiet.
+   */
+  @Test
+  void eachExporterCountsItsOwnAndAnIdleExportCountsAsNeither() {
+    when(delegate.export(anyCollection())).thenReturn(CompletableResultCode.ofFailure());
+    Listened userEvents = new Listened();
+    CountingMetricExporter listened = new CountingMetricExporter(userEvents, stats, clock);
+    for (int i = 0; i < 3; i++) {
+      exporter.export(List.of());
+      listened.export(List.of());
+    }
+    assertEquals(3, userEvents.exports, "the idle exporter is still asked");
+    ExportStats.Exporter idle = stats.of("Listened");
+    assertEquals(0, idle.success() + idle.failure());
+    assertEquals(0, idle.lastSuccessEpochMillis());
+    assertEquals(3, counted.failure());
+    assertEquals(0, counted.success());
+    userEvents.listening = true;
+    listened.export(List.of());
+    assertEquals(1, idle.success(), "a tracer listens: counted");
+    assertEquals(1_700_000_000_000L, idle.lastSuccessEpochMillis());
+    assertEquals(0, counted.lastSuccessEpochMillis(), "OTLP's own series stays stale");
   }
 }

@@ -112,10 +112,10 @@ public class EventBatcherBenchmark {
     long bytes;
 
     @Override
-    public boolean write(byte[] payload, int length) {
+    public int write(byte[] payload, int length) {
       events++;
       bytes += length;
-      return true;
+      return WRITTEN;
     }
   }
 

@@ -39,7 +39,7 @@ class EventBatcherTest {
     final List<List<Long>> events = new ArrayList<>(); // the point values of each event
 
     @Override
-    public boolean write(byte[] payload, int length) {
+    public int write(byte[] payload, int length) {
       sizes.add(length);
       try {
         ExportMetricsServiceRequest request = ExportMetricsServiceRequest.parseFrom(
@@ -61,7 +61,7 @@ class EventBatcherTest {
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {
         throw new AssertionError(e);
       }
-      return true;
+      return WRITTEN;
     }
   }
 

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.api.internal.ConfigUtil;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import dev.microsandbox.otel.testing.LoggerCapture;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** The payload limit as operators set it: environment variable, system property, bad values. */
@@ -43,34 +40,14 @@ class UserEventsMetricExporterTest {
 
   @Test
   void aBadValueIsNamedOnceAndTheDefaultUsed() {
-    Logger logger = Logger.getLogger(UserEventsMetricExporter.class.getName());
-    List<String> warnings = new CopyOnWriteArrayList<>();
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        warnings.add(record.getLevel() + " " + record.getMessage());
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    logger.addHandler(handler);
-    try {
+    try (LoggerCapture log = LoggerCapture.of(UserEventsMetricExporter.class)) {
       for (String bad : List.of("65361", "255", "4k", "-1")) {
-        warnings.clear();
+        log.clear();
         assertEquals(4_000, limitFromEnvironment(bad), bad);
-        assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).startsWith("WARNING OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES"
-            + " = '" + bad + "' is not a whole number from 256 to 65360; using 4000"),
-            warnings.get(0));
+        assertEquals(1, log.lines().size(), log.text());
+        assertTrue(log.lines().get(0).startsWith("WARNING OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES"
+            + " = '" + bad + "' is not a whole number from 256 to 65360; using 4000"), log.text());
       }
-    } finally {
-      logger.removeHandler(handler);
     }
   }
 }

@@ -1,0 +1,135 @@
+package dev.microsandbox.otel.metrics;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The sandbox counters for one exporter that prefers delta temporality ({@code user_events}, or
+ * OTLP with {@code OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta}). The registry holds
+ * each run's running totals, so the counters are built cumulative, starting at their run's start;
+ * here each point becomes the change since the same series' point in this exporter's last export,
+ * starting where that one ended. A series' first point, and the first of a new run, is the run's
+ * total so far, starting at the run's start. A sample sent before is not sent again. The SDK's own
+ * delta instruments behave the same way across a failed export: its change is not repeated.
+ * Not thread-safe: one per exporter, whose exports the SDK serializes.
+ */
+final class DeltaSums {
+
+  /** Series not seen in this many exports that carried counters are forgotten. */
+  static final int FORGET_AFTER_EXPORTS = 5;
+
+  private final Map<Key, Last> last = new HashMap<>();
+  private long exports;
+
+  /** Whether {@code exporter} wants deltas for counters or for up-down counters. */
+  static boolean wanted(MetricExporter exporter) {
+    return exporter.getAggregationTemporality(InstrumentType.COUNTER)
+        == AggregationTemporality.DELTA
+        || exporter.getAggregationTemporality(InstrumentType.UP_DOWN_COUNTER)
+        == AggregationTemporality.DELTA;
+  }
+
+  /** {@code batch} with every sandbox sum {@code exporter} wants as deltas turned into them. */
+  Collection<MetricData> apply(Collection<MetricData> batch, MetricExporter exporter) {
+    boolean counters = exporter.getAggregationTemporality(InstrumentType.COUNTER)
+        == AggregationTemporality.DELTA;
+    boolean upDown = exporter.getAggregationTemporality(InstrumentType.UP_DOWN_COUNTER)
+        == AggregationTemporality.DELTA;
+    List<MetricData> out = null;
+    int index = 0;
+    for (MetricData metric : batch) {
+      if (metric instanceof SandboxMetricData && ((SandboxMetricData) metric).isCumulativeSum()
+          && (((SandboxMetricData) metric).isMonotonic() ? counters : upDown)) {
+        if (out == null) {
+          out = new ArrayList<>(batch);
+          exports++;
+        }
+        out.set(index, delta((SandboxMetricData) metric));
+      }
+      index++;
+    }
+    if (out == null) {
+      return batch;
+    }
+    last.values().removeIf(l -> exports - l.export >= FORGET_AFTER_EXPORTS);
+    return out;
+  }
+
+  private SandboxMetricData delta(SandboxMetricData metric) {
+    List<PointData> points = new ArrayList<>(metric.getData().getPoints().size());
+    for (PointData point : metric.getData().getPoints()) {
+      Key key = new Key(metric.getName(), point.getAttributes());
+      Last previous = last.get(key);
+      boolean sameRun = previous != null && previous.start == point.getStartEpochNanos();
+      if (sameRun && point.getEpochNanos() <= previous.time) {
+        continue; // sent before
+      }
+      long start = sameRun ? previous.time : point.getStartEpochNanos();
+      if (point instanceof LongPointData) {
+        long value = ((LongPointData) point).getValue();
+        points.add(SandboxMetricData.longPoint(start, point.getEpochNanos(), point.getAttributes(),
+            sameRun ? value - previous.longValue : value));
+        last.put(key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), value, 0,
+            exports));
+      } else {
+        double value = ((DoublePointData) point).getValue();
+        points.add(SandboxMetricData.doublePoint(start, point.getEpochNanos(),
+            point.getAttributes(), sameRun ? value - previous.doubleValue : value));
+        last.put(key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), 0, value,
+            exports));
+      }
+    }
+    return metric.asDelta(points);
+  }
+
+  /** One series: the metric and the point's attributes (which name the sandbox). */
+  private static final class Key {
+    final String metric;
+    final Attributes attributes;
+
+    Key(String metric, Attributes attributes) {
+      this.metric = metric;
+      this.attributes = attributes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key && ((Key) o).metric.equals(metric)
+          && ((Key) o).attributes.equals(attributes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(metric, attributes);
+    }
+  }
+
+  /** A series' last point sent: its run's start, its time, its running total. */
+  private static final class Last {
+    final long start;
+    final long time;
+    final long longValue;
+    final double doubleValue;
+    final long export;
+
+    Last(long start, long time, long longValue, double doubleValue, long export) {
+      this.start = start;
+      this.time = time;
+      this.longValue = longValue;
+      this.doubleValue = doubleValue;
+      this.export = export;
+    }
+  }
+}
