@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The demo: builds the project if needed, starts the registry simulator and a sidecar JVM running the
-# one-jar agent bundle, and prints per-sandbox metrics from the agent's Prometheus endpoint every two
-# seconds. Ctrl+C stops everything and removes the demo's registry.
+# one-jar agent bundle, and prints per-sandbox metrics (with each sandbox's tenant label) from the
+# agent's Prometheus endpoint every two seconds. DEMO_V2_SANDBOXES=N adds N sandboxes of an older
+# runtime (a v2 registry beside the v3 one). Ctrl+C stops everything and removes the demo's files.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${DEMO_PORT:-9464}
 sandboxes=${DEMO_SANDBOXES:-4}
+legacy_sandboxes=${DEMO_V2_SANDBOXES:-0}
 
 java_home=$("$root/examples/bin/find-jdk" 11) || {
   echo "demo: needs Java 11 or newer (JAVA_HOME, java on PATH, or under /usr/lib/jvm)" >&2
@@ -21,29 +23,39 @@ bundle="$root/agent-bundle/target/msb-otel-agent.jar"
 simulator="$root/examples/target/msb-otel-simulator.jar"
 if [ ! -f "$bundle" ] || [ ! -f "$simulator" ]; then
   echo "demo: building (first run only; tests skipped, run 'mvn -B verify' for them)..."
-  (cd "$root" && mvn -B -q -DskipTests package)
+  (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package)
 fi
 
 home=$(mktemp -d "${TMPDIR:-/tmp}/msb-demo.XXXXXX")
 pids=()
-cleanup() {
+cleanup() { # runs once: on exit, or on Ctrl+C / SIGTERM, which then end the demo
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  # The simulator freed its slots; the registry file itself stays, as msb leaves it: remove it.
-  registry=$(grep -o '/dev/shm/msb-met-[0-9a-f]*-v3' "$home/simulator.log" 2>/dev/null | head -n 1)
-  [ -z "$registry" ] || rm -f "$registry"
+  # The simulators freed their slots; the registry files stay, as msb leaves them: remove them.
+  for registry in $(cat "$home"/simulator*.log 2>/dev/null | grep -o '/dev/shm/msb-met-[0-9a-f]*-v[23]'); do
+    rm -f "$registry"
+  done
   rm -rf "$home"
   echo; echo "demo: stopped"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 
-"$java" -jar "$simulator" --msb-home "$home" --sandboxes "$sandboxes" --churn 6 >"$home/simulator.log" 2>&1 &
+"$java" -Djava.io.tmpdir="$home" -jar "$simulator" --msb-home "$home" --sandboxes "$sandboxes" \
+  --churn 6 >"$home/simulator.log" 2>&1 &
 pids+=($!)
+if [ "$legacy_sandboxes" -gt 0 ]; then
+  "$java" -Djava.io.tmpdir="$home" -jar "$simulator" --msb-home "$home" --abi 2 \
+    --sandboxes "$legacy_sandboxes" --first-id 2001 --no-catalog >"$home/simulator-v2.log" 2>&1 &
+  pids+=($!)
+fi
 MSB_HOME="$home" OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1 \
   OTEL_EXPORTER_PROMETHEUS_PORT="$port" OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
   OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED=false \
-  "$java" -Xmx64m -javaagent:"$bundle" -jar "$bundle" sidecar >"$home/sidecar.log" 2>&1 &
+  "$java" -Xmx64m -Djava.io.tmpdir="$home" -javaagent:"$bundle" -jar "$bundle" sidecar \
+  >"$home/sidecar.log" 2>&1 &
 sidecar=$!
 pids+=($sidecar)
 
@@ -59,19 +71,26 @@ while true; do
     exit 1
   fi
   body=$(curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null) || { echo "demo: waiting for the agent..."; continue; }
-  printf '\n%s  %s\n' "$(date +%T)" "per-sandbox metrics from the agent's Prometheus exporter"
-  printf '%s\n' "$body" | awk '
+  table=$(printf '%s\n' "$body" | awk '
     /^microsandbox_(cpu_utilization|memory_usage_bytes|memory_limit_bytes|disk_bytes_read_bytes|network_bytes_received_bytes|uptime_seconds)\{/ {
       metric = $0; sub(/\{.*/, "", metric)
       if (!match($0, /sandbox_name="[^"]*"/)) next
       name = substr($0, RSTART + 14, RLENGTH - 15); names[name] = 1; v[name, metric] = $NF
+      if (match($0, /tenant="[^"]*"/)) tenant[name] = substr($0, RSTART + 8, RLENGTH - 9)
     }
     END {
-      printf "%-10s %8s %20s %12s %12s %8s\n", "sandbox", "cpu", "memory MiB/limit", "disk rd MiB", "net rx KiB", "uptime"
       for (n in names)
-        printf "%-10s %8.2f %9.1f/%-10.0f %12.1f %12.1f %7.0fs\n", n, v[n, "microsandbox_cpu_utilization"],
+        printf "%-10s %-8s %8.2f %9.1f/%-10.0f %12.1f %12.1f %7.0fs\n", n, (n in tenant) ? tenant[n] : "-",
+          v[n, "microsandbox_cpu_utilization"],
           v[n, "microsandbox_memory_usage_bytes"] / 1048576, v[n, "microsandbox_memory_limit_bytes"] / 1048576,
           v[n, "microsandbox_disk_bytes_read_bytes"] / 1048576, v[n, "microsandbox_network_bytes_received_bytes"] / 1024,
           v[n, "microsandbox_uptime_seconds"]
-    }' | { read -r header; echo "$header"; sort; }
+    }' | sort)
+  if [ -z "$table" ]; then
+    echo "demo: waiting for the first sample..."
+    continue
+  fi
+  printf '\n%s  %s\n' "$(date +%T)" "per-sandbox metrics from the agent's Prometheus exporter"
+  printf "%-10s %-8s %8s %20s %12s %12s %8s\n" "sandbox" "tenant" "cpu" "memory MiB/limit" "disk rd MiB" "net rx KiB" "uptime"
+  printf '%s\n' "$table"
 done

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs inside the user_events guest (../shared/kvm/run-in-vm), started by UserEventsVmIT with
-# JAVA, BUNDLE, EXTENSION, AGENT_OLDEST, AGENT_NEWEST, SIMULATOR, APP_CP, APP_MAIN, OTLP_EVENTS and
-# WORK in the environment. Everything it
+# JAVA, BUNDLE, EXTENSION, AGENT_OLDEST, AGENT_NEWEST, SIMULATOR, APP_CP, APP_MAIN, OTLP_EVENTS
+# (our perf script handler, examples/user-events), FORMATS and WORK in the environment. Everything it
 # learns goes to files in $WORK, which the host reads after the guest has stopped.
 set -u
 cd "$WORK"
 T=/sys/kernel/tracing
-JOPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED"
+mkdir -p "$WORK/tmp" # the JVMs' temporary files (the agents' extension copies, SQLite's library)
+JOPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir=$WORK/tmp"
 note() { echo "guest: $*"; }
 
 await() { # waits up to 300 s until file $1 has at least $3 lines matching $2
@@ -30,6 +31,10 @@ as_nobody() { # runs the bundle on the app as nobody, logging to $1
     OTEL_METRICS_EXPORTER=user_events OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
     "$JAVA" $JOPTS -javaagent:"$BUNDLE" -cp "$APP_CP" "$APP_MAIN" < /dev/null > "$1" 2>&1
 }
+# 0b. The event as our exporter spells it and as the Rust exporter spells it (a trailing ';'), then
+# a different definition, registered by hand: the kernel's answer to each.
+python3 "$FORMATS" > formats.txt 2>&1
+
 dir_mode=$(stat -c %a "$T"); file_mode=$(stat -c %a "$T/user_events_data")
 chmod 700 "$T"; as_nobody nobody-dir.log
 chmod 755 "$T"; chmod 600 "$T/user_events_data"; as_nobody nobody-file.log
@@ -46,6 +51,15 @@ sleep 900 | env MSB_HOME="$WORK/home" OTEL_METRICS_EXPORTER=user_events,console 
 await app.log 'opentelemetry-javaagent - version' 1 || exit 3
 app=$(pgrep -f -- "$APP_MAIN" | head -1)                 # the JVM itself, not the pipeline
 await simulator.log 'simulator: 50 sandboxes' 1 || exit 3
+# The registry as a user who may not read it: root's (rw-------), then one's own at mode 000.
+registry=$(ls /dev/shm/msb-met-*-v3 | head -1)
+snapshot_as_nobody() { # $1: registry, $2: log
+  setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
+    "$JAVA" -XX:TieredStopAtLevel=1 -jar "$BUNDLE" snapshot --registry "$1" > "$2" 2>&1
+}
+snapshot_as_nobody "$registry" perm-root.log
+mkdir -p /tmp/perm && cp "$registry" /tmp/perm/reg && chown nobody /tmp/perm/reg && chmod 000 /tmp/perm/reg
+snapshot_as_nobody /tmp/perm/reg perm-own.log
 await app.log "$EXPORTED" 3 || exit 3      # exports while nobody listens
 grep -q otlp_metrics "$T/user_events_status" || { note "otlp_metrics is not registered"; exit 3; }
 cp app.log app-before.log
@@ -76,12 +90,15 @@ perf script -i sidecar.data -s "$OTLP_EVENTS" > sidecar-events.txt 2> sidecar-sc
 
 # 3. The extension jar in the plain upstream agents: the oldest that runs the exporter on this JVM
 # and the newest. Each an application, its events captured while it exports.
+# Both instrument sets: the exporter prefers delta, so the sandbox counters go out as deltas. The
+# newest runs without --enable-native-access, to show the JVM's warning about the FFM tracepoint.
 for agent in oldest newest; do
-  jar=$AGENT_OLDEST; [ "$agent" = newest ] && jar=$AGENT_NEWEST
+  jar=$AGENT_OLDEST; opts=$JOPTS
+  [ "$agent" = newest ] && jar=$AGENT_NEWEST && opts=${JOPTS/--enable-native-access=ALL-UNNAMED/}
   sleep 900 | env MSB_HOME="$WORK/home" OTEL_JAVAAGENT_EXTENSIONS="$EXTENSION" \
     OTEL_METRICS_EXPORTER=user_events OTEL_METRIC_EXPORT_INTERVAL=2000 OTEL_TRACES_EXPORTER=none \
-    OTEL_LOGS_EXPORTER=none "$JAVA" $JOPTS -javaagent:"$jar" -cp "$APP_CP" "$APP_MAIN" \
-    > "agent-$agent.log" 2>&1 &
+    OTEL_LOGS_EXPORTER=none OTEL_MICROSANDBOX_INSTRUMENTS=both \
+    "$JAVA" $opts -javaagent:"$jar" -cp "$APP_CP" "$APP_MAIN" > "agent-$agent.log" 2>&1 &
   await "agent-$agent.log" 'microsandbox metrics on' 1 || exit 6
   pid=$(pgrep -f -- "$APP_MAIN" | head -1)
   sleep 3

@@ -3,6 +3,7 @@ package dev.microsandbox.otel.examples;
 import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
@@ -35,6 +36,10 @@ public final class Simulator implements AutoCloseable {
       "  --period DUR        sample period (default 1s)",
       "  --churn N           restarts/replacements per minute (default 0)",
       "  --capacity N        slots when the registry is created here (default 1024)",
+      "  --abi 3|2           the registry ABI to write: 3 (current runtimes, default) or 2 (older",
+      "                      runtimes: msb-met-<hash>-v2, no writable-layer figures)",
+      "  --first-id N        the first sandbox id (default 1001); give a second simulator of the",
+      "                      same home its own range (sandbox ids are unique per home)",
       "  --seed N            random seed (default: time)",
       "  --no-catalog        write no catalog (by default <home>/db/msb.db gets each sandbox's labels,",
       "                      unless a catalog the simulator did not create is already there)",
@@ -49,9 +54,11 @@ public final class Simulator implements AutoCloseable {
     private final int capacity;
     private final long seed;
     private final boolean catalog;
+    private final RegistryAbi abi;
+    private final int firstId;
 
     Options(String home, int sandboxes, Duration period, double churnPerMinute, int capacity,
-        long seed, boolean catalog) {
+        long seed, boolean catalog, RegistryAbi abi, int firstId) {
       this.home = home;
       this.sandboxes = sandboxes;
       this.period = period;
@@ -59,6 +66,18 @@ public final class Simulator implements AutoCloseable {
       this.capacity = capacity;
       this.seed = seed;
       this.catalog = catalog;
+      this.abi = abi;
+      this.firstId = firstId;
+    }
+
+    /** The id of the first sandbox; later ones count up from it. */
+    int firstId() {
+      return firstId;
+    }
+
+    /** The registry ABI written. */
+    RegistryAbi abi() {
+      return abi;
     }
 
     /** Whether sandbox labels are written to a catalog. */
@@ -104,6 +123,8 @@ public final class Simulator implements AutoCloseable {
       int capacity = RegistryLayout.DEFAULT_CAPACITY;
       long seed = System.nanoTime();
       boolean catalog = true;
+      RegistryAbi abi = RegistryAbi.V3;
+      int firstId = 1001;
       for (int i = 0; i < args.length; i++) {
         String option = args[i];
         if (option.equals("--help") || option.equals("-h")) {
@@ -137,6 +158,15 @@ public final class Simulator implements AutoCloseable {
             case "--seed":
               seed = Long.parseLong(value);
               break;
+            case "--first-id":
+              firstId = Integer.parseInt(value);
+              break;
+            case "--abi":
+              abi = value.equals("2") ? RegistryAbi.V2 : value.equals("3") ? RegistryAbi.V3 : null;
+              if (abi == null) {
+                throw new IllegalArgumentException("--abi: '" + value + "' is not 3 or 2");
+              }
+              break;
             default:
               throw new IllegalArgumentException("unknown option '" + option + "'");
           }
@@ -144,11 +174,11 @@ public final class Simulator implements AutoCloseable {
           throw new IllegalArgumentException(option + ": '" + value + "' is not a number");
         }
       }
-      if (sandboxes < 0 || churn < 0 || period.isZero() || capacity < 1) {
-        throw new IllegalArgumentException("--sandboxes and --churn must be >= 0, --period and"
-            + " --capacity above 0");
+      if (sandboxes < 0 || churn < 0 || period.isZero() || capacity < 1 || firstId < 1) {
+        throw new IllegalArgumentException("--sandboxes and --churn must be >= 0, --period,"
+            + " --capacity and --first-id above 0");
       }
-      return new Options(home, sandboxes, period, churn, capacity, seed, catalog);
+      return new Options(home, sandboxes, period, churn, capacity, seed, catalog, abi, firstId);
     }
   }
 
@@ -187,7 +217,7 @@ public final class Simulator implements AutoCloseable {
   private final LongSupplier clock;
   private final int pid = (int) ProcessHandle.current().pid();
   private final List<FakeSandbox> running = new ArrayList<>();
-  private int nextId = 1001;
+  private int nextId;
   private long ticks;
   private boolean closed;
 
@@ -197,8 +227,9 @@ public final class Simulator implements AutoCloseable {
     this.log = log;
     this.clock = clock;
     this.random = new Random(options.seed());
-    Path file = RegistryLocation.registryFile(options.home());
-    this.writer = RegistryWriter.openOrCreate(file, options.capacity());
+    this.nextId = options.firstId();
+    Path file = RegistryLocation.registryFile(options.home(), options.abi());
+    this.writer = RegistryWriter.openOrCreate(file, options.capacity(), options.abi());
     log.println("simulator: registry " + file + " (" + writer.capacity() + " slots), MSB_HOME="
         + options.home());
     this.catalog = options.catalog() ? openCatalog(RegistryLocation.catalogFile(options.home()), log)

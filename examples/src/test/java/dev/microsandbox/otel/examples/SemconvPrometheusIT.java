@@ -49,8 +49,8 @@ class SemconvPrometheusIT {
         + "scrape_configs:\n  - job_name: msb\n    static_configs:\n"
         + "      - targets: ['127.0.0.1:" + agentPort + "']\n");
     try (CatalogWriter catalog = CatalogWriter.create(RegistryLocation.catalogFile(home.toString()))) {
-      catalog.put(1, "sb-1", CatalogWriter.labels("team", "payments"), null);
-      catalog.put(2, "sb-2", CatalogWriter.labels("team", "search"), null);
+      catalog.put(1, "sb-1", CatalogWriter.labels("tenant", "payments"), null);
+      catalog.put(2, "sb-2", CatalogWriter.labels("tenant", "search"), null);
     }
     Process server = null;
     try (LiveRegistry registry = new LiveRegistry(home, 8);
@@ -120,10 +120,11 @@ class SemconvPrometheusIT {
         assertTrue(rates.stream().anyMatch(v -> v[0] > restartedAt), "rates after the restart");
         rates.forEach(v -> assertTrue(v[1] >= 0, "a negative rate at " + v[0] + ": " + v[1]));
 
-        // The info gauge's join gives every series its labels, from either family.
-        for (String join : List.of(
-            "container_memory_usage_bytes * on(container_id) group_left(team) microsandbox_sandbox",
-            "microsandbox_memory_usage_bytes * on(sandbox_id) group_left(team) microsandbox_sandbox")) {
+        // The info gauge's join gives every series its labels, from either family: the README's
+        // joins, on the host (instance) and the sandbox, since ids repeat across hosts.
+        for (String join : List.of("container_memory_usage_bytes * on(instance, container_id)"
+            + " group_left(tenant) microsandbox_sandbox", "microsandbox_memory_usage_bytes"
+            + " * on(instance, sandbox_id) group_left(tenant) microsandbox_sandbox")) {
           E2e.await(Duration.ofSeconds(30), () -> teams(query(api, join))
               .equals(Set.of("sb-1=payments", "sb-2=search")), () -> join + " -> "
               + queryBody(api, join));
@@ -147,7 +148,7 @@ class SemconvPrometheusIT {
     Set<String> teams = new TreeSet<>();
     result.forEach(series -> teams.add(series.path("metric").path("container_name").asText(
         series.path("metric").path("sandbox_name").asText()) + "="
-        + series.path("metric").path("team").asText()));
+        + series.path("metric").path("tenant").asText()));
     return teams;
   }
 

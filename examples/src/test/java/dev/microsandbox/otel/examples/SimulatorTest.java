@@ -2,15 +2,18 @@ package dev.microsandbox.otel.examples;
 
 import dev.microsandbox.otel.labels.LabelKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.registry.RegistryAccess;
+import dev.microsandbox.otel.registry.RegistryAbi;
+import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
@@ -71,6 +74,42 @@ class SimulatorTest {
       }
     }
     assertTrue(log.toString().contains("catalog " + catalogFile), log.toString());
+  }
+
+  /**
+   * A host where one runtime was not yet upgraded: the simulator writes the v2 registry beside a
+   * v3 one for the same home, and the reader of the home reports both registries' sandboxes, each
+   * with its ABI, the v2 ones without writable-layer figures.
+   */
+  @Test
+  void aV2RegistryBesideV3IsReadAsOneHome() throws Exception {
+    Simulator.Options v2 = Simulator.Options.parse(new String[] {"--msb-home", home.toString(),
+        "--sandboxes", "3", "--capacity", "8", "--seed", "7", "--abi", "2", "--no-catalog"},
+        Map.of());
+    Path legacy = RegistryLocation.registryFile(home.toString(), RegistryAbi.V2);
+    try (Simulator current = simulator(0);
+        Simulator old = new Simulator(v2, new PrintStream(log, true), now::get);
+        RegistryReader reader = RegistryReader.open(RegistryLocation.registryFile(home.toString()),
+            legacy, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM, null, LogSink.QUIET)) {
+      now.addAndGet(1000);
+      current.tick();
+      old.tick();
+      RegistrySnapshot snapshot = read(reader);
+      Map<RegistryAbi, Integer> byAbi = new java.util.EnumMap<>(RegistryAbi.class);
+      for (int i = 0; i < snapshot.size(); i++) {
+        SandboxSample s = snapshot.get(i);
+        byAbi.merge(s.abi(), 1, Integer::sum);
+        if (s.abi() == RegistryAbi.V2) {
+          assertFalse(s.has(RegistryLayout.FLAG_UPPER_USED), s.name());
+        }
+      }
+      assertEquals(Map.of(RegistryAbi.V3, 6, RegistryAbi.V2, 3), byAbi);
+    } finally {
+      Files.deleteIfExists(legacy);
+    }
+    assertTrue(log.toString().contains("-v2 (8 slots)"), log.toString());
+    assertThrows(IllegalArgumentException.class, () -> Simulator.Options.parse(
+        new String[] {"--abi", "4"}, Map.of()));
   }
 
   @Test

@@ -101,7 +101,10 @@ class UserEventsVmIT {
         .toAbsolutePath().toString());
     env.put("APP_CP", AgentJvm.codeSource(TrivialApp.class).toString());
     env.put("APP_MAIN", TrivialApp.class.getName());
-    env.put("OTLP_EVENTS", RUN_IN_VM.resolveSibling("otlp_events.py").toString());
+    env.put("OTLP_EVENTS", ReadmeRecipesIT.EXAMPLES.resolve("user-events/otlp_events.py")
+        .toAbsolutePath().normalize().toString());
+    env.put("FORMATS", Path.of(UserEventsVmIT.class.getResource("/user-events-formats.py").toURI())
+        .toString());
     env.put("WORK", work.toString());
     Path script = Path.of(UserEventsVmIT.class.getResource("/user-events-guest.sh").toURI());
     ProcessBuilder builder = new ProcessBuilder(RUN_IN_VM.toString(), "--timeout", "780", "--",
@@ -120,6 +123,14 @@ class UserEventsVmIT {
         .filter(l -> !l.contains("LoggingMetricExporter")).reduce("", (a, b) -> a + "\n" + b));
     assertFalse(read("dmesg.txt").contains("perf buffer not large enough"));
 
+    // Our spelling of the event and the Rust exporter's (a trailing ';') are one event to the
+    // kernel, so a consumer of either sees the same; a different definition is refused.
+    String formats = read("formats.txt");
+    assertTrue(formats.contains("ours 0 ") && formats.contains("rust 0 "), formats);
+    assertTrue(formats.contains("other 98 "), "EADDRINUSE: the kernel compares definitions\n"
+        + formats);
+    assertEquals(1, formats.lines().filter(l -> l.startsWith("status ")).count(), formats);
+
     // As a user that may not reach tracefs, or may not write the file: which, and the fix.
     String data = "/sys/kernel/tracing/user_events_data";
     assertTrue(read("nobody-dir.log").contains("user_events exporter does nothing: this user"
@@ -129,6 +140,14 @@ class UserEventsVmIT {
         + ": EACCES: this user (nobody) may not write " + data),
         read("nobody-file.log"));
     assertFalse(read("nobody-dir.log").contains("CONFIG_USER_EVENTS"), "not a missing feature");
+
+    // A registry this user may not read: what was found, and the fix that fits.
+    assertTrue(read("perm-root.log").contains("permission denied (EACCES); it is mode rw-------,"
+        + " owned by 'root', and this process runs as 'nobody': run this process as 'root', the"
+        + " user that runs msb"), read("perm-root.log"));
+    assertTrue(read("perm-own.log").contains("it is mode ---------, owned by 'nobody', and this"
+        + " process runs as 'nobody': its owner may not read it (msb creates it rw-------; fix:"
+        + " chmod 600 /tmp/perm/reg"), read("perm-own.log"));
 
     // The application: 50 sandboxes, the JVM's metrics, nothing before perf, nothing after.
     int appPid = Integer.parseInt(read("app.pid").trim());
@@ -214,19 +233,45 @@ class UserEventsVmIT {
         assertEquals("unknown_service:java", Otlp.attributes(e.request().getResourceMetrics(0)
             .getResource().getAttributesList()).get("service.name"), "the application's resource");
         for (Otlp.Point p : Otlp.points(List.of(e.request()))) {
-          if (p.attributes().containsKey("sandbox.name")) {
-            sandboxes.computeIfAbsent(e.metric().getName(), k -> new TreeSet<>())
-                .add(p.attributes().get("sandbox.name"));
+          // Both sets: the msb series name the sandbox sandbox.name, the semconv ones container.name.
+          String sandbox = p.attributes().getOrDefault("sandbox.name",
+              p.attributes().get("container.name"));
+          if (sandbox != null) {
+            sandboxes.computeIfAbsent(e.metric().getName(), k -> new TreeSet<>()).add(sandbox);
           }
         }
       }
-      for (String metric : List.of("microsandbox.memory.usage", "microsandbox.uptime")) {
+      for (String metric : List.of("microsandbox.memory.usage", "microsandbox.uptime",
+          "container.cpu.time")) {
         assertEquals(50, sandboxes.getOrDefault(metric, Set.of()).size(), agent + " agent, "
             + metric + ": " + read("agent-" + agent + ".log"));
       }
+      // The exporter prefers delta: each counter point starts where the series' last one ended.
+      Map<String, Long> lastTime = new HashMap<>();
+      int continued = 0;
+      for (Event e : events) {
+        if (!e.metric().getName().equals("container.cpu.time")) {
+          continue;
+        }
+        assertEquals(io.opentelemetry.proto.metrics.v1.AggregationTemporality
+            .AGGREGATION_TEMPORALITY_DELTA, e.metric().getSum().getAggregationTemporality());
+        for (Otlp.Point p : Otlp.points(List.of(e.request()))) {
+          Long previous = lastTime.put(p.attributes().get("container.name"),
+              p.point().getTimeUnixNano());
+          if (previous != null) {
+            assertEquals((long) previous, p.point().getStartTimeUnixNano(), "a delta's start");
+            continued++;
+          }
+        }
+      }
+      assertTrue(continued >= 50, agent + ": deltas after the first export: " + continued);
       assertFalse(read("agent-" + agent + ".log").contains("\tat "), read("agent-" + agent
           + ".log"));
     }
+    // Without --enable-native-access, Java 24+ names the FFM tracepoint once (README's table).
+    String newest = read("agent-newest.log");
+    assertTrue(newest.contains("WARNING: A restricted method in java.lang.foreign.Linker has been"
+        + " called") && newest.contains("dev.microsandbox.otel.userevents.FfmTracepoint"), newest);
 
     // writev calls per export for 1000 sandboxes × the 11 gauges of msb-metrics (plus the
     // sidecar's own metrics, one event each), as the kernel recorded them: every one kept.

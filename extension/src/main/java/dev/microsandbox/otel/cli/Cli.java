@@ -3,6 +3,7 @@ package dev.microsandbox.otel.cli;
 import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
@@ -29,7 +30,7 @@ public final class Cli {
       "usage: java -jar msb-otel-agent.jar snapshot [options]",
       "   (or java -jar msb-otel-extension.jar snapshot [options])",
       "  --msb-home DIR          microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
-      "  --registry FILE         read this registry file instead of the one derived from the home",
+      "  --registry FILE         read this registry file alone (a -v2 name: the older runtimes' ABI)",
       "  --format table|json     one line per sandbox, or one JSON object per sandbox (default table)",
       "  --include-stale         also show stale slots, and active ones with a dead owner or old sample",
       "  --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)",
@@ -74,7 +75,17 @@ public final class Cli {
         options.checkOwner, options.access);
     // The command prints problems itself: the registry's as its error, the catalog's not at all
     // (a snapshot sends no metrics; the JSON's "labels": null and the table's missing labels say it).
-    try (RegistryReader reader = new RegistryReader(options.registry, readerOptions,
+    Path registry = options.registry;
+    Path legacy = null;
+    if (options.home != null) { // derived from the home: the runtime's name files may correct it
+      RegistryLocation.Choice current = RegistryLocation.choose(options.home, RegistryAbi.V3);
+      if (current.note != null) {
+        err.println("msb-otel: " + current.note);
+      }
+      registry = current.path;
+      legacy = RegistryLocation.choose(options.home, RegistryAbi.V2).path;
+    }
+    try (RegistryReader reader = RegistryReader.open(registry, legacy, readerOptions,
             TimeSource.SYSTEM, null, LogSink.QUIET);
         LabelSource labels = options.catalog == null ? LabelSource.NONE
             : new CatalogLabels(options.catalog, LabelKeys.ALL, CATALOG_WAIT, LogSink.QUIET)) {
@@ -127,10 +138,9 @@ public final class Cli {
       return why + ": the directory " + options.home + " does not exist; check "
           + options.homeSource;
     }
-    if (options.home.length() > 1 && options.home.endsWith("/")) {
-      return why + ": no sandbox has run under this home. Note the trailing slash: msb hashes the"
-          + " home exactly as given, so '" + options.home + "' and '"
-          + options.home.substring(0, options.home.length() - 1) + "' are different registries";
+    String hint = RegistryLocation.trailingSlashHint(options.home);
+    if (hint != null) {
+      return why + ": no sandbox has run under this home. " + hint;
     }
     return why + ": no sandbox has run under this home yet, or msb runs with another home";
   }

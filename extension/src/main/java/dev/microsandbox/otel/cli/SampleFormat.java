@@ -4,6 +4,7 @@ import static dev.microsandbox.otel.registry.RegistryLayout.*;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.SandboxSample;
 import java.io.IOException;
@@ -35,6 +36,9 @@ public final class SampleFormat {
     if (s.state() == RegistryLayout.SLOT_STALE) {
       b.append("  Stale");
     }
+    if (s.abi() != RegistryAbi.V3) {
+      b.append("  abi=v").append(s.abi().version()); // an older runtime's registry
+    }
     if (!labels.isEmpty()) {
       b.append("  labels=").append(labels);
     }
@@ -43,13 +47,17 @@ public final class SampleFormat {
 
   /**
    * One JSON object with every decoded field, named as in the upstream fixture; optional fields are
-   * null without their flag. {@code labels} is added when not null.
+   * null without their flag. {@code labels} is added when not null, {@code abi} for a sample of an
+   * older runtime's registry.
    */
   public static String json(SandboxSample s, Map<String, String> labels) {
     StringWriter out = new StringWriter(512);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("state", RegistryLayout.slotStateName(s.state()));
+      if (s.abi() != RegistryAbi.V3) {
+        g.writeNumberField("abi", s.abi().version()); // absent: v3, as upstream prints it
+      }
       g.writeNumberField("sandbox_id", s.sandboxId());
       g.writeNumberField("run_id", s.runId());
       g.writeNumberField("pid", s.pid());

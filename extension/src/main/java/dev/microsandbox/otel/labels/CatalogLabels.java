@@ -43,13 +43,22 @@ import org.sqlite.SQLiteOpenMode;
  * per distinct text; labels of sandboxes that left the registry are evicted.
  *
  * <p>Labels never hold metrics back: a collection waits for the catalog at most the configured
- * timeout, then goes on with what is known. A missing, unmigrated or broken catalog means no labels
+ * timeout (the first one after start at most {@link #FIRST_LOOK_WAIT}), then goes on with what is
+ * known. A missing, unmigrated or broken catalog means no labels
  * (one log line per distinct problem) and is retried next collection; a slow or locked one keeps the
  * labels already known, so that series do not flap; a broken config costs that sandbox its labels.
  */
 public final class CatalogLabels implements LabelSource {
 
   private static final Logger LOGGER = Logger.getLogger(CatalogLabels.class.getName());
+  /**
+   * The longest the first collection waits for the catalog, which then also opens it and loads
+   * SQLite's native library: without it every start's first export (the sidecar's first second)
+   * would go out without the labels that exist, a label-less series per sandbox per restart. The
+   * first collection runs on a collecting thread (sampler, metric reader, scrape), never the
+   * application's.
+   */
+  static final Duration FIRST_LOOK_WAIT = Duration.ofSeconds(2);
   /** How long close() waits for the worker before leaving the connection's close to it. */
   private static final long STOP_WAIT_MS = 200;
   private static final String QUERY =
@@ -103,6 +112,7 @@ public final class CatalogLabels implements LabelSource {
   private volatile Published published = Published.EMPTY;
   private Future<?> inFlight;
   private boolean slowLogged;
+  private boolean firstLookDone;
 
   /**
    * Labels from {@code catalog} with the label keys {@code keys} keeps, waiting at most
@@ -131,7 +141,9 @@ public final class CatalogLabels implements LabelSource {
 
   @Override
   public void refresh(RegistrySnapshot snapshot) {
-    long deadline = System.nanoTime() + timeoutNanos;
+    long deadline = System.nanoTime() + (firstLookDone ? timeoutNanos
+        : Math.max(timeoutNanos, FIRST_LOOK_WAIT.toNanos()));
+    firstLookDone = true;
     if (!finishedBy(deadline)) {
       return; // still busy with an earlier look (or the warm-up): keep what is known
     }

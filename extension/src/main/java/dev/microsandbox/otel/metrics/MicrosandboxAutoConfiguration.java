@@ -2,6 +2,8 @@ package dev.microsandbox.otel.metrics;
 
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.registry.RegistryAbi;
+import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.TimeSource;
@@ -62,6 +64,8 @@ final class MicrosandboxAutoConfiguration {
   private static volatile boolean declaredExportersWrapped;
   private static volatile boolean exporterWrapped;
   private static volatile SandboxMetrics metrics;
+  /** The registry file read: the derived one, or the one the runtime's name file records. */
+  private static volatile Path registryInUse;
   /** The outage buffer, when sampling runs on its own period; null otherwise. */
   private static volatile SampleBuffer buffer;
   /** The push exporters' interval as configured, or the default of this mode. */
@@ -220,8 +224,19 @@ final class MicrosandboxAutoConfiguration {
   /** The metrics for {@code settings} on {@code meterProvider}; sampling started where set. */
   static SandboxMetrics create(MeterProvider meterProvider, MicrosandboxSettings settings,
       ExportStats stats) {
-    RegistryReader reader = new RegistryReader(settings.registry(), settings.readerOptions(),
-        TimeSource.SYSTEM);
+    Path registry = settings.registry();
+    Path legacy = null;
+    if (settings.registryDerived()) { // the runtime's name files may correct the derived names
+      RegistryLocation.Choice current = RegistryLocation.choose(settings.home(), RegistryAbi.V3);
+      if (current.note != null) {
+        LOGGER.warning("microsandbox metrics: " + current.note);
+      }
+      registry = current.path;
+      legacy = RegistryLocation.choose(settings.home(), RegistryAbi.V2).path;
+    }
+    registryInUse = registry;
+    RegistryReader reader = RegistryReader.open(registry, legacy, settings.readerOptions(),
+        TimeSource.SYSTEM, null, RegistryReader.JUL);
     LabelSource labels = settings.labelsEnabled()
         ? new CatalogLabels(settings.catalog(), settings.labelKeys(), settings.labelsTimeout())
         : LabelSource.NONE;
@@ -246,12 +261,15 @@ final class MicrosandboxAutoConfiguration {
     String line = "microsandbox metrics on (" + MODE.name().toLowerCase(Locale.ROOT) + " mode,"
         + " extension " + ExtensionVersion.VERSION + ", " + active.reader().resolved().configValue()
         + " reader, " + sampling(active) + "): home " + active.home() + (homeExists ? "" : " (does not exist)")
-        + ", registry " + active.registry() + ", maximum sample age " + active.maxSampleAge();
-    if (homeExists) {
-      LOGGER.info(line);
-    } else {
+        + ", registry " + registryInUse + ", maximum sample age " + active.maxSampleAge();
+    String slash = RegistryLocation.trailingSlashHint(active.home());
+    if (!homeExists) {
       LOGGER.warning(line + ". No sandbox can have run under a home that does not exist: set"
           + " MSB_HOME (or OTEL_MICROSANDBOX_HOME) to the home msb runs with");
+    } else if (slash != null && !Files.exists(registryInUse)) {
+      LOGGER.warning(line + ". No registry there yet. " + slash);
+    } else {
+      LOGGER.info(line);
     }
     Duration interval = collectInterval(active);
     if (interval != null && (double) exportIntervalMs / interval.toMillis() > active.maxBuffered()) {

@@ -70,6 +70,7 @@ public final class MicrosandboxSettings {
   private final boolean enabled;
   private final String home;
   private final Path registry;
+  private final boolean registryExplicit;
   private final boolean emitRunId;
   private final boolean emitPid;
   private final Duration maxSampleAge;
@@ -114,6 +115,7 @@ public final class MicrosandboxSettings {
     home = configuredHome == null || configuredHome.isEmpty()
         ? RegistryLocation.resolveHome(env, System.getProperty("user.home")) : configuredHome;
     registry = path(config, REGISTRY, RegistryLocation.registryFile(home));
+    registryExplicit = valueOf(config, REGISTRY) != null;
     emitRunId = bool(config, EMIT_RUN_ID, false);
     emitPid = bool(config, EMIT_PID, false);
     maxSampleAge = duration(config, MAX_SAMPLE_AGE, RegistryReader.Options.DEFAULTS.maxSampleAge());
@@ -170,6 +172,14 @@ public final class MicrosandboxSettings {
   /** The registry file. */
   public Path registry() {
     return registry;
+  }
+
+  /**
+   * Whether the registry is derived from the home (then the home's older-ABI registry is read
+   * beside it), rather than one file {@code OTEL_MICROSANDBOX_REGISTRY} names to read alone.
+   */
+  public boolean registryDerived() {
+    return !registryExplicit;
   }
 
   /** Whether every datapoint carries {@code sandbox.run_id}. */

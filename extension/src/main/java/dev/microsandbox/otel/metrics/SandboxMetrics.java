@@ -49,6 +49,7 @@ public final class SandboxMetrics implements AutoCloseable {
   private static final Attributes OWNER_DEAD = Attributes.of(REASON, "owner_dead");
   private static final Attributes SAMPLE_TOO_OLD = Attributes.of(REASON, "sample_too_old");
   private static final Attributes INCONSISTENT = Attributes.of(REASON, "inconsistent");
+  private static final Attributes SUPERSEDED = Attributes.of(REASON, "superseded");
   private static final Logger LOGGER = Logger.getLogger(SandboxMetrics.class.getName());
 
   /** What the info gauge says. */
@@ -183,6 +184,7 @@ public final class SandboxMetrics implements AutoCloseable {
       skipped.record(sampler.skippedDeadOwner(), OWNER_DEAD);
       skipped.record(sampler.skippedTooOld(), SAMPLE_TOO_OLD);
       skipped.record(sampler.skippedInconsistent(), INCONSISTENT);
+      skipped.record(sampler.skippedSuperseded(), SUPERSEDED);
       for (int k = 0; k < errorAttributes.length; k++) {
         long count = sampler.registryErrors(k);
         if (count > 0) {

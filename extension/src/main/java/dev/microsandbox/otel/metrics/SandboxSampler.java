@@ -136,6 +136,10 @@ final class SandboxSampler implements AutoCloseable {
   }
 
   /** Slots the latest pass left out because no coherent read succeeded. */
+  synchronized int skippedSuperseded() {
+    return latest == null ? 0 : latest.skippedSuperseded();
+  }
+
   synchronized int skippedInconsistent() {
     return latest == null ? 0 : latest.skippedInconsistent();
   }

@@ -1,8 +1,8 @@
 package dev.microsandbox.otel.registry;
 
 /**
- * The byte layout of the microsandbox metrics registry, version 3: every offset, size and state
- * constant. Reader and writer both use this class and nothing else defines an offset; how the
+ * The byte layout of the microsandbox metrics registry, version 3, and of the version 2 that
+ * older runtimes still write: every offset, size and state constant. Reader and writer both use this class and nothing else defines an offset; how the
  * bytes are reached is {@link RegistryMemory}'s business.
  *
  * <pre>
@@ -36,6 +36,12 @@ package dev.microsandbox.otel.registry;
  *   0xa8 | name_len u16 | pad                                             |
  *   0xb0 | name u8[128], UTF-8                                            |
  *  0x130 | reserved tail ... up to 0x200                                  |
+ *
+ * ABI v2 (older runtimes, /dev/shm/msb-met-&lt;hash&gt;-v2): the same header with version 2, the same
+ * slot up to net_tx, then no writable-layer figures:
+ *   0x90 | name_len u16 | pad                                             |
+ *   0x98 | name u8[128], UTF-8                                            |
+ *  0x118 | reserved tail ... up to 0x200                                  |
  * </pre>
  *
  * <p>Fields marked atomic are read with acquire and written with release semantics; the other slot
@@ -45,8 +51,10 @@ public final class RegistryLayout {
 
   /** {@code "MSBMET01"} read as a little-endian u64. */
   public static final long MAGIC = 0x313054454d42534dL;
-  /** The only registry version this reader understands. */
+  /** The registry version of current runtimes. */
   public static final int VERSION = 3;
+  /** The registry version older runtimes write, read beside version 3. */
+  public static final int VERSION_2 = 2;
   /** Size of the header and offset of slot 0. */
   public static final int HEADER_LEN = 256;
   /** Size of one slot. */
@@ -96,6 +104,11 @@ public final class RegistryLayout {
   public static final long S_UPPER_HOST_ALLOCATED = 0xa0;
   public static final long S_NAME_LEN = 0xa8;
   public static final long S_NAME = 0xb0;
+  // ABI v2 slot fields that differ from v3's.
+  public static final long S2_NAME_LEN = 0x90;
+  public static final long S2_NAME = 0x98;
+  /** The sample flags a v2 slot can carry: the writable-layer figures came with v3. */
+  public static final int FLAGS_V2 = 0x0f;
   /** Capacity of the name field; a larger {@code name_len} is clamped to it. */
   public static final int NAME_CAPACITY = 128;
 

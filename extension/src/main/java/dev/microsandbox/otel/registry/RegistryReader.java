@@ -50,10 +50,11 @@ public final class RegistryReader implements AutoCloseable {
   public static final long RECHECK_INTERVAL_MS = 1_000;
 
   private static final Logger LOGGER = Logger.getLogger(RegistryReader.class.getName());
+  /** The reader's messages through java.util.logging, as an agent logs. */
+  public static final LogSink JUL = LOGGER::log;
   /** The seqlock-protected part of a slot the reader copies: sandbox_id up to the end of the name. */
   private static final long FIELDS_START = S_SANDBOX_ID;
   private static final int FIELDS_LEN = (int) (S_NAME + NAME_CAPACITY - FIELDS_START);
-  private static final int NAME_AT = (int) (S_NAME - FIELDS_START);
   /** Name bytes copied with the figures; longer names take a second copy (most names are short). */
   private static final int SHORT_NAME = 32;
   private static final VarHandle U16 =
@@ -106,6 +107,12 @@ public final class RegistryReader implements AutoCloseable {
   }
 
   private final Path file;
+  private final RegistryAbi abi;
+  /** Where the name sits in {@link #fields}, and where its length does. */
+  private final int nameAt;
+  private final int nameLenAt;
+  /** The older-ABI registry of the same home, merged into every pass; null: none. */
+  private RegistryReader legacy;
   private final TimeSource clock;
   private final RegistryAccess access;
   private final long maxSampleAgeMs;
@@ -137,7 +144,7 @@ public final class RegistryReader implements AutoCloseable {
 
   /** A reader of {@code file} that logs through java.util.logging. */
   public RegistryReader(Path file, Options options, TimeSource clock) {
-    this(file, options, clock, null, LOGGER::log);
+    this(file, options, clock, null, JUL);
   }
 
   /**
@@ -146,7 +153,16 @@ public final class RegistryReader implements AutoCloseable {
    */
   public RegistryReader(Path file, Options options, TimeSource clock, IntPredicate ownerProbe,
       LogSink log) {
+    this(file, RegistryAbi.V3, options, clock, ownerProbe, log);
+  }
+
+  /** A reader of a registry of {@code abi}. */
+  public RegistryReader(Path file, RegistryAbi abi, Options options, TimeSource clock,
+      IntPredicate ownerProbe, LogSink log) {
     this.file = file;
+    this.abi = abi;
+    this.nameAt = (int) (abi.nameAt - FIELDS_START);
+    this.nameLenAt = (int) (abi.nameLenAt - FIELDS_START);
     this.clock = clock;
     this.access = options.access().resolved();
     this.maxSampleAgeMs = options.maxSampleAge().toMillis();
@@ -197,7 +213,44 @@ public final class RegistryReader implements AutoCloseable {
       fail(Kind.IO_ERROR, "microsandbox registry %s failed while being read (%s); it will be"
           + " remapped on the next collection", file, e);
     }
+    if (legacy != null) {
+      // Its problems are its own (logged once each by it); they never cost this registry's runs.
+      snapshot.appendMissingRuns(legacy.read(includeStale), capacity);
+    }
+    if (!includeStale) {
+      snapshot.dropSupersededRuns();
+    }
     return snapshot;
+  }
+
+  /**
+   * The reader for one home: {@code registry} (its ABI from its name) and, where given, the same
+   * home's older-ABI {@code legacy} registry merged into every pass.
+   *
+   * @param legacy the v2 registry to merge, or null (an explicitly named registry is read alone)
+   */
+  public static RegistryReader open(Path registry, Path legacy, Options options, TimeSource clock,
+      IntPredicate ownerProbe, LogSink log) {
+    RegistryReader reader = new RegistryReader(registry, RegistryLocation.abiOf(registry), options,
+        clock, ownerProbe, log);
+    return legacy == null ? reader : reader.withLegacy(
+        new RegistryReader(legacy, RegistryAbi.V2, options, clock, ownerProbe, log));
+  }
+
+  /**
+   * Merges the registry {@code legacy} reads (the same home's older-ABI registry) into every pass
+   * from now on: a run this registry holds is reported from here, one only the legacy registry
+   * holds from there, and its slots are numbered after this registry's. The legacy reader is owned
+   * (and closed) by this one from now on.
+   */
+  RegistryReader withLegacy(RegistryReader legacy) {
+    this.legacy = legacy;
+    return this;
+  }
+
+  /** The ABI of the registry this reader reads. */
+  public RegistryAbi abi() {
+    return abi;
   }
 
   /** How this reader maps the registry: {@link RegistryAccess#FFM} or {@link RegistryAccess#BUFFER}. */
@@ -209,6 +262,9 @@ public final class RegistryReader implements AutoCloseable {
   @Override
   public void close() {
     detach();
+    if (legacy != null) {
+      legacy.close();
+    }
   }
 
   // ---- attach, validate, remap ----
@@ -256,6 +312,20 @@ public final class RegistryReader implements AutoCloseable {
     return map(attrs);
   }
 
+  /** What was found (mode, owner, this process's user) and the fix that fits it. */
+  private String accessDeniedCause(PosixFileAttributes attrs) {
+    String mode = PosixFilePermissions.toString(attrs.permissions());
+    String owner = attrs.owner().getName();
+    String found = "it is mode " + mode + ", owned by '" + owner + "', and this process runs as '"
+        + userName + "'";
+    if (owner.equals(userName)) {
+      return found + ": its owner may not read it (msb creates it rw-------; fix: chmod 600 "
+          + file + ", or restart msb)";
+    }
+    return found + ": run this process as '" + owner + "', the user that runs msb (its registry is"
+        + " readable by its owner alone)";
+  }
+
   private boolean map(PosixFileAttributes attrs) {
     long size = attrs.size();
     if (size < HEADER_LEN) {
@@ -269,7 +339,7 @@ public final class RegistryReader implements AutoCloseable {
       whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)));
     } catch (AccessDeniedException e) {
       return fail(Kind.ACCESS_DENIED, "cannot open microsandbox registry %s: permission denied"
-          + " (EACCES); it is mode 0600, so run this process as the user that runs msb", file);
+          + " (EACCES); %s", file, accessDeniedCause(attrs));
     } catch (IOException | RuntimeException e) {
       closeQuietly(opened);
       return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
@@ -302,10 +372,11 @@ public final class RegistryReader implements AutoCloseable {
           + " 0x%016x, expected 0x%016x (\"MSBMET01\")", file, magic, MAGIC);
     }
     int version = header.getInt(H_VERSION);
-    if (version != VERSION) {
+    if (version != abi.version) {
       return RegistryProblem.of(Kind.UNSUPPORTED_VERSION, "microsandbox registry %s has format"
-          + " version %d; this reader supports version %d (microsandbox 0.6.x)", file,
-          Integer.toUnsignedLong(version), VERSION);
+          + " version %d where its name says version %d; this reader supports versions 3"
+          + " (microsandbox 0.6) and 2 (older runtimes)", file, Integer.toUnsignedLong(version),
+          abi.version);
     }
     if (state != HEADER_READY) {
       return headerStateProblem(state);
@@ -350,8 +421,10 @@ public final class RegistryReader implements AutoCloseable {
     problems.clear("microsandbox registry " + file + " is gone; waiting for it to reappear");
     if (!absenceLogged) {
       absenceLogged = true;
-      log.log(Level.INFO, "microsandbox registry " + file + " does not exist (yet): no sandbox"
-          + " has run under this MSB_HOME; it will be picked up when it appears");
+      if (abi == RegistryAbi.V3) { // an absent older-ABI registry is the usual case: no news
+        log.log(Level.INFO, "microsandbox registry " + file + " does not exist (yet): no sandbox"
+            + " has run under this MSB_HOME; it will be picked up when it appears");
+      }
     }
   }
 
@@ -441,7 +514,7 @@ public final class RegistryReader implements AutoCloseable {
       int state2 = m.getIntAcquire(base + S_STATE);
       if (s1 == s2 && g1 == g2 && visible(state2, includeStale)) {
         if (nameLength >= 0) { // coherent: the new name becomes the slot's cached bytes
-          System.arraycopy(fields, NAME_AT, nameBytes[slot], 0, nameLength);
+          System.arraycopy(fields, nameAt, nameBytes[slot], 0, nameLength);
           names[slot] = new String(nameBytes[slot], 0, nameLength, StandardCharsets.UTF_8);
           nameLen[slot] = nameLength;
         }
@@ -464,13 +537,14 @@ public final class RegistryReader implements AutoCloseable {
    */
   private int readFields(RegistryMemory m, long base, int slot, SandboxSample s) {
     byte[] f = fields;
-    m.copy(base + FIELDS_START, f, 0, NAME_AT + SHORT_NAME); // figures, name_len, a short name
+    m.copy(base + FIELDS_START, f, 0, nameAt + SHORT_NAME); // figures, name_len, a short name
     s.sandboxId = i32(f, S_SANDBOX_ID);
     s.runId = i32(f, S_RUN_ID);
     s.pid = i32(f, S_PID);
     s.startedAtMs = i64(f, S_STARTED_AT_MS);
     s.sampledAtMs = i64(f, S_SAMPLED_AT_MS);
-    s.flags = i32(f, S_SAMPLE_FLAGS);
+    s.flags = i32(f, S_SAMPLE_FLAGS) & abi.flagMask;
+    s.abi = abi;
     s.memoryLimitBytes = unsigned(i64(f, S_MEMORY_LIMIT));
     s.vcpuTimeNs = unsigned(i64(f, S_VCPU_TIME_NS));
     s.cpuPercent = Float.intBitsToFloat(i32(f, S_CPU_PERCENT_BITS));
@@ -481,15 +555,15 @@ public final class RegistryReader implements AutoCloseable {
     s.diskWriteBytes = unsigned(i64(f, S_DISK_WRITE));
     s.netRxBytes = unsigned(i64(f, S_NET_RX));
     s.netTxBytes = unsigned(i64(f, S_NET_TX));
-    s.upperUsedBytes = unsigned(i64(f, S_UPPER_USED));
-    s.upperFreeBytes = unsigned(i64(f, S_UPPER_FREE));
-    s.upperHostAllocatedBytes = unsigned(i64(f, S_UPPER_HOST_ALLOCATED));
-    int len = Math.min(Short.toUnsignedInt((short) U16.get(f, (int) (S_NAME_LEN - FIELDS_START))),
-        NAME_CAPACITY);
+    boolean upper = abi.hasUpperFields();
+    s.upperUsedBytes = upper ? unsigned(i64(f, S_UPPER_USED)) : 0;
+    s.upperFreeBytes = upper ? unsigned(i64(f, S_UPPER_FREE)) : 0;
+    s.upperHostAllocatedBytes = upper ? unsigned(i64(f, S_UPPER_HOST_ALLOCATED)) : 0;
+    int len = Math.min(Short.toUnsignedInt((short) U16.get(f, nameLenAt)), NAME_CAPACITY);
     if (len > SHORT_NAME) {
-      m.copy(base + S_NAME + SHORT_NAME, f, NAME_AT + SHORT_NAME, len - SHORT_NAME);
+      m.copy(base + abi.nameAt + SHORT_NAME, f, nameAt + SHORT_NAME, len - SHORT_NAME);
     }
-    if (len == nameLen[slot] && Arrays.equals(f, NAME_AT, NAME_AT + len, nameBytes[slot], 0, len)) {
+    if (len == nameLen[slot] && Arrays.equals(f, nameAt, nameAt + len, nameBytes[slot], 0, len)) {
       return -1;
     }
     return len;

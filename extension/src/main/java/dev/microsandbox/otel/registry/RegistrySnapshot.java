@@ -1,5 +1,7 @@
 package dev.microsandbox.otel.registry;
 
+import java.util.Arrays;
+
 /**
  * The result of one registry pass: the accepted samples (holders owned and reused by the reader,
  * valid until its next read), plus why slots were left out and whether the registry was readable.
@@ -14,6 +16,10 @@ public final class RegistrySnapshot {
   int skippedDeadOwner;
   int skippedTooOld;
   int skippedInconsistent;
+  int skippedSuperseded;
+  /** Open-addressing table of sandbox id to accepted index + 1, reused between passes. */
+  private int[] byId = new int[0];
+  private boolean[] superseded = new boolean[0];
 
   void reset() {
     size = 0;
@@ -23,6 +29,114 @@ public final class RegistrySnapshot {
     skippedDeadOwner = 0;
     skippedTooOld = 0;
     skippedInconsistent = 0;
+    skippedSuperseded = 0;
+  }
+
+  /**
+   * Keeps one run per sandbox: where two active slots hold the same sandbox (a crashed run's slot
+   * stays active beside the new run's until its sample ages out, when the owner check is off), only
+   * the newest run (latest start, then highest run id) is reported and the other is counted as
+   * superseded. Allocation-free once the table has grown to the registry; slot order is kept.
+   */
+  void dropSupersededRuns() {
+    if (size < 2) {
+      return;
+    }
+    int tableSize = Integer.highestOneBit(size) << 2; // load factor at most 1/2
+    if (byId.length < tableSize) {
+      byId = new int[tableSize];
+    } else {
+      Arrays.fill(byId, 0, tableSize, 0);
+    }
+    if (superseded.length < size) {
+      superseded = new boolean[samples.length];
+    }
+    int mask = tableSize - 1;
+    boolean any = false;
+    for (int i = 0; i < size; i++) {
+      int id = samples[i].sandboxId;
+      superseded[i] = false;
+      int h = (id * 0x9E3779B9) >>> 7 & mask;
+      while (byId[h] != 0 && samples[byId[h] - 1].sandboxId != id) {
+        h = (h + 1) & mask;
+      }
+      if (byId[h] == 0) {
+        byId[h] = i + 1;
+        continue;
+      }
+      any = true;
+      int other = byId[h] - 1;
+      if (newer(samples[i], samples[other])) {
+        superseded[other] = true;
+        byId[h] = i + 1;
+      } else {
+        superseded[i] = true;
+      }
+    }
+    if (any) {
+      compact();
+    }
+  }
+
+  /**
+   * Adds the runs of {@code legacy} (the same home's older-ABI registry) that this snapshot lacks,
+   * their slots numbered from {@code slotBase}; a run both hold is reported from here and counted
+   * as superseded. The legacy snapshot's holders are swapped in, not copied: each reader refills
+   * whatever holders its array holds at its next read.
+   */
+  void appendMissingRuns(RegistrySnapshot legacy, int slotBase) {
+    present |= legacy.present;
+    skippedDeadOwner += legacy.skippedDeadOwner;
+    skippedTooOld += legacy.skippedTooOld;
+    skippedInconsistent += legacy.skippedInconsistent;
+    int own = size;
+    for (int i = 0; i < legacy.size; i++) {
+      SandboxSample run = legacy.samples[i];
+      if (holds(run, own)) {
+        skippedSuperseded++;
+        continue;
+      }
+      if (size == samples.length) {
+        samples = Arrays.copyOf(samples, Math.max(8, size * 2));
+        for (int j = size; j < samples.length; j++) {
+          samples[j] = new SandboxSample();
+        }
+      }
+      legacy.samples[i] = samples[size];
+      samples[size] = run;
+      run.slot += slotBase;
+      size++;
+    }
+  }
+
+  /** Whether one of the first {@code count} samples is {@code run}'s sandbox and run. */
+  private boolean holds(SandboxSample run, int count) {
+    for (int i = 0; i < count; i++) {
+      if (samples[i].sandboxId == run.sandboxId && samples[i].runId == run.runId) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean newer(SandboxSample a, SandboxSample b) {
+    return a.startedAtMs != b.startedAtMs ? a.startedAtMs > b.startedAtMs : a.runId > b.runId;
+  }
+
+  /** Moves the kept samples to the front, in order; the holders stay in the array for reuse. */
+  private void compact() {
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      if (superseded[i]) {
+        skippedSuperseded++;
+      } else {
+        SandboxSample holder = samples[kept];
+        samples[kept] = samples[i];
+        samples[i] = holder;
+        kept++;
+      }
+    }
+    size = kept;
   }
 
   /** Number of accepted samples. */
@@ -61,6 +175,14 @@ public final class RegistrySnapshot {
   /** Active slots left out because their latest sample is older than the maximum sample age. */
   public int skippedTooOld() {
     return skippedTooOld;
+  }
+
+  /**
+   * Active slots left out because a newer run of the same sandbox is reported, or the same run
+   * from the current-ABI registry.
+   */
+  public int skippedSuperseded() {
+    return skippedSuperseded;
   }
 
   /** Slots left out because no coherent read succeeded within the retry bound. */

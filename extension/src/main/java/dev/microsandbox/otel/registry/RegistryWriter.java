@@ -20,7 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 
 /**
- * The writer side of the v3 format, publishing in the same order as the microsandbox runtime
+ * The writer side of the v3 format (and of the v2 that older runtimes write, for tests and the
+ * simulator), publishing in the same order as the microsandbox runtime
  * (spec §6), so that tests meet the orderings a reader meets in production. Used by the simulator
  * and by tests; the extension itself never writes. Several writers (processes) may share one
  * registry, as several sandbox runtimes do.
@@ -47,13 +48,15 @@ public final class RegistryWriter implements AutoCloseable {
       ByteOrder.LITTLE_ENDIAN);
 
   private final ByteBuffer map;
+  private final RegistryAbi abi;
   private final int capacity;
   /** The generation this writer stamped each slot it holds with, and the start time to activate. */
   private final long[] heldGeneration;
   private final long[] startedAtMs;
 
-  private RegistryWriter(MappedByteBuffer map, int capacity) {
+  private RegistryWriter(MappedByteBuffer map, RegistryAbi abi, int capacity) {
     this.map = map.order(ByteOrder.LITTLE_ENDIAN);
+    this.abi = abi;
     this.capacity = capacity;
     this.heldGeneration = new long[capacity];
     this.startedAtMs = new long[capacity];
@@ -67,6 +70,12 @@ public final class RegistryWriter implements AutoCloseable {
    * @throws IOException if the file cannot be created or mapped, or holds no ready v3 registry
    */
   public static RegistryWriter openOrCreate(Path file, int capacity) throws IOException {
+    return openOrCreate(file, capacity, RegistryAbi.V3);
+  }
+
+  /** As {@link #openOrCreate(Path, int)}, for a registry of {@code abi}. */
+  public static RegistryWriter openOrCreate(Path file, int capacity, RegistryAbi abi)
+      throws IOException {
     if (capacity < 0 || capacity > MAX_CAPACITY) {
       throw new IllegalArgumentException("capacity out of range: " + capacity);
     }
@@ -79,20 +88,20 @@ public final class RegistryWriter implements AutoCloseable {
       map.order(ByteOrder.LITTLE_ENDIAN);
       INT.setRelease(map, (int) H_STATE, HEADER_INITIALIZING);
       map.putLong((int) H_MAGIC, MAGIC);
-      map.putInt((int) H_VERSION, VERSION);
+      map.putInt((int) H_VERSION, abi.version);
       map.putInt((int) H_HEADER_LEN, HEADER_LEN);
       map.putInt((int) H_SLOT_LEN, SLOT_LEN);
       map.putInt((int) H_CAPACITY, capacity);
       map.putLong((int) H_CREATED_AT_MS, System.currentTimeMillis());
       LONG.setRelease(map, (int) H_GLOBAL_GENERATION, 0L);
       INT.setRelease(map, (int) H_STATE, HEADER_READY);
-      return new RegistryWriter(map, capacity);
+      return new RegistryWriter(map, abi, capacity);
     } catch (FileAlreadyExistsException e) {
-      return join(file);
+      return join(file, abi);
     }
   }
 
-  private static RegistryWriter join(Path file) throws IOException {
+  private static RegistryWriter join(Path file, RegistryAbi abi) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
         StandardOpenOption.WRITE)) {
       long size = channel.size();
@@ -101,16 +110,17 @@ public final class RegistryWriter implements AutoCloseable {
       }
       ByteBuffer header = channel.map(FileChannel.MapMode.READ_ONLY, 0, HEADER_LEN)
           .order(ByteOrder.LITTLE_ENDIAN);
-      if (header.getLong((int) H_MAGIC) != MAGIC || header.getInt((int) H_VERSION) != VERSION
+      if (header.getLong((int) H_MAGIC) != MAGIC || header.getInt((int) H_VERSION) != abi.version
           || (int) INT.getAcquire(header, (int) H_STATE) != HEADER_READY) {
-        throw new IOException(file + " exists but is not a ready v3 microsandbox registry");
+        throw new IOException(file + " exists but is not a ready v" + abi.version
+            + " microsandbox registry");
       }
       int capacity = header.getInt((int) H_CAPACITY);
       if (capacity < 0 || capacity > MAX_CAPACITY || fileSize(capacity) > size) {
         throw new IOException(file + " has a capacity that does not fit the file");
       }
       return new RegistryWriter(channel.map(FileChannel.MapMode.READ_WRITE, 0, fileSize(capacity)),
-          capacity);
+          abi, capacity);
     }
   }
 
@@ -179,7 +189,7 @@ public final class RegistryWriter implements AutoCloseable {
     beginWrite(base);
     if (holds(slot, base)) { // a release in between: close the write without touching the slot
       putLong(base + S_SAMPLED_AT_MS, sample.sampledAtMs);
-      putInt(base + S_SAMPLE_FLAGS, sample.flags);
+      putInt(base + S_SAMPLE_FLAGS, sample.flags & abi.flagMask);
       putLong(base + S_MEMORY_LIMIT, sample.memoryLimitBytes);
       putFigures(base, sample);
     }
@@ -254,9 +264,11 @@ public final class RegistryWriter implements AutoCloseable {
     putLong(base + S_DISK_WRITE, s.diskWriteBytes);
     putLong(base + S_NET_RX, s.netRxBytes);
     putLong(base + S_NET_TX, s.netTxBytes);
-    putLong(base + S_UPPER_USED, s.upperUsedBytes);
-    putLong(base + S_UPPER_FREE, s.upperFreeBytes);
-    putLong(base + S_UPPER_HOST_ALLOCATED, s.upperHostAllocatedBytes);
+    if (abi.hasUpperFields()) {
+      putLong(base + S_UPPER_USED, s.upperUsedBytes);
+      putLong(base + S_UPPER_FREE, s.upperFreeBytes);
+      putLong(base + S_UPPER_HOST_ALLOCATED, s.upperHostAllocatedBytes);
+    }
   }
 
   private void putInt(long offset, int value) {
@@ -281,8 +293,8 @@ public final class RegistryWriter implements AutoCloseable {
     bytes.flip();
     int length = bytes.limit();
     for (int i = 0; i < NAME_CAPACITY; i++) {
-      map.put((int) (base + S_NAME + i), i < length ? bytes.get(i) : 0);
+      map.put((int) (base + abi.nameAt + i), i < length ? bytes.get(i) : 0);
     }
-    map.putShort((int) (base + S_NAME_LEN), (short) length);
+    map.putShort((int) (base + abi.nameLenAt), (short) length);
   }
 }

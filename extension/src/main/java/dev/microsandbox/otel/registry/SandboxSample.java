@@ -31,8 +31,14 @@ public final class SandboxSample {
   long upperFreeBytes;
   long upperHostAllocatedBytes;
   String name = "";
+  RegistryAbi abi = RegistryAbi.V3;
 
-  /** Slot index the sample was read from. */
+  /** The ABI of the registry the sample was read from. */
+  public RegistryAbi abi() {
+    return abi;
+  }
+
+  /** Slot index the sample was read from (a legacy registry's slots follow the current one's). */
   public int slot() {
     return slot;
   }

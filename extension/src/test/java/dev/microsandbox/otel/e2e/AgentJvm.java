@@ -63,13 +63,16 @@ public final class AgentJvm implements AutoCloseable {
    */
   public static AgentJvm start(Path javaHome, Path agent, Map<String, String> env, Path logDir,
       List<String> app) throws IOException {
+    // Its temporary files (the agent's copies of extension jars, SQLite's native library) go in
+    // the test's directory, which JUnit removes: a JVM a test kills cannot leave them in /tmp.
+    Path tmp = Files.createDirectories(logDir.resolve("tmp"));
     List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(),
-        "-javaagent:" + agent.toAbsolutePath(), "-Xmx128m", "-XX:TieredStopAtLevel=1"));
+        "-javaagent:" + agent.toAbsolutePath(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
+        "-Djava.io.tmpdir=" + tmp.toAbsolutePath()));
     command.addAll(app);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().keySet().removeIf(k -> k.startsWith("OTEL_") || k.equals("MSB_HOME"));
     builder.environment().putAll(env);
-    Files.createDirectories(logDir);
     Path out = logDir.resolve("stdout.txt");
     Path err = logDir.resolve("stderr.txt");
     builder.redirectOutput(out.toFile()).redirectError(err.toFile());

@@ -228,6 +228,43 @@ class CatalogLabelsTest {
     }
   }
 
+  /**
+   * At start the catalog is slower than a collection's 50 ms (opening it, loading SQLite, or a
+   * writer's lock, as here for 300 ms): the first collection still waits for the labels that
+   * exist, so no start exports a label-less series; later collections wait 50 ms again.
+   */
+  @Test
+  void theFirstCollectionAfterStartWaitsForTheLabelsThatExist() throws Exception {
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE")) {
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      start(1);
+      catalog.execute("BEGIN EXCLUSIVE");
+      Thread committer = new Thread(() -> {
+        try {
+          Thread.sleep(300);
+          catalog.execute("COMMIT");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      committer.start();
+      try (CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
+        long started = System.nanoTime();
+        labels.refresh(snapshot());
+        assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "labels in the first collection");
+        assertTrue(System.nanoTime() - started < CatalogLabels.FIRST_LOOK_WAIT.toNanos()
+            + 500_000_000L, "bounded");
+        committer.join();
+        catalog.execute("BEGIN EXCLUSIVE");
+        start(2);
+        long again = System.nanoTime();
+        labels.refresh(snapshot());
+        assertTrue(System.nanoTime() - again < 500_000_000L, "later collections wait 50 ms");
+        catalog.execute("COMMIT");
+      }
+    }
+  }
+
   @Test
   void anExclusivelyLockedCatalogCostsLabelsNotTime() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
@@ -243,9 +280,11 @@ class CatalogLabelsTest {
       assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "known labels kept while locked");
       assertEquals(Map.of(), labels.labelsOf(2), "unknown ones wait for the catalog");
       // Counted before the commit: a look-up slower than 50 ms afterwards, on a loaded machine, is
-      // another episode and may rightly log again.
-      assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("did not answer within 50 ms"))
-          .count(), "one line for the whole locked episode");
+      // another episode and may rightly log again. Whether a look outlasts 50 ms under the lock
+      // depends on SQLite's locking path; that it is said at most once does not.
+      assertTrue(logged.stream().filter(r -> r.getMessage().contains("did not answer within 50 ms"))
+          .count() <= 1, () -> "at most one line for the whole locked episode: " + logged.stream()
+          .map(LogRecord::getMessage).collect(java.util.stream.Collectors.toList()));
       catalog.execute("COMMIT");
       awaitLabels(labels, 1, Map.of("tenant", "changed"));
     }

@@ -200,6 +200,27 @@ class InstrumentSetTest {
         metric.getName());
   }
 
+  /**
+   * A sample whose CPU and memory figures are not sourced (upstream's first sample of every
+   * sandbox: cpu_percent 0.0, flag 0x01 clear): the semantic-convention series follow the flags,
+   * the msb gauges report them as msb-metrics does.
+   */
+  @Test
+  void unsourcedFiguresAreLeftOutOfTheConventionSeries() {
+    writer.publish(slots.get("web-2"), samples.get("web-2").flags(0x7f & ~0x03).cpu(0f, 0));
+    Map<String, MetricData> metrics = sandboxMetrics(
+        sdk("otel.microsandbox.instruments", "both").collectAllMetrics());
+    for (String metric : List.of("container.cpu.usage", "container.cpu.time",
+        "container.memory.usage")) {
+      assertEquals(Set.of("web-1", "batch-1"), metrics.get(metric).getData().getPoints().stream()
+          .map(p -> p.getAttributes().get(SandboxAttributes.CONTAINER_NAME))
+          .collect(Collectors.toSet()), metric + " without the unsourced web-2");
+    }
+    for (String metric : List.of("microsandbox.cpu.utilization", "microsandbox.memory.usage")) {
+      assertEquals(3, metrics.get(metric).getData().getPoints().size(), metric + ": msb parity");
+    }
+  }
+
   @Test
   void bothReportsEachFamilyWithItsOwnIdentity() {
     Map<String, MetricData> metrics = sandboxMetrics(

@@ -280,7 +280,15 @@ class SandboxMetricsTest {
         all.get("microsandbox.collector.sandboxes")).iterator().next()).getValue());
     assertEquals(1, skipped(all, "owner_dead"));
     assertEquals(0, skipped(all, "sample_too_old"));
+    assertEquals(0, skipped(all, "superseded"));
     assertFalse(all.containsKey("microsandbox.collector.registry.errors"));
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
+      start(writer, sample(101, 1011, "alpha", 0)); // a second run of alpha: the first is older
+    }
+    all = collect();
+    assertEquals(1, skipped(all, "superseded"), "alpha's older run");
+    assertEquals(1, ((io.opentelemetry.sdk.metrics.data.LongPointData) points(
+        all.get("microsandbox.collector.sandboxes")).iterator().next()).getValue());
 
     java.nio.file.Files.write(file, new byte[4352]); // zeroed header: not ready
     clock.advance(RegistryReader.RECHECK_INTERVAL_MS);

@@ -51,6 +51,41 @@ class RegistryLifecycleTest {
     return new RegistryReader(file, options, clock, null, log);
   }
 
+  /**
+   * A crashed run's slot stays active beside the new run's while the owner check is off: one
+   * sandbox, two runs. Only the newest run is reported, the other counted as superseded, and every
+   * other sandbox is untouched, in slot order.
+   */
+  @Test
+  void aSandboxWithTwoActiveRunsIsReportedOnceByItsNewestRun() throws IOException {
+    Path file = dir.resolve("msb-met-test-v3");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
+        RegistryReader reader = reader(file, new RegistryReader.Options(Duration.ofSeconds(30),
+            false, access))) {
+      start(writer, 1, "before", SELF_PID, NOW - 1_000);
+      SandboxSample crashed = new SandboxSample().identity(7, 70, 999_999, "twice")
+          .times(NOW - 20_000, NOW - 2_000).memory(1 << 30, 1, 0, 0);
+      int old = writer.claim(crashed);
+      writer.activate(old, 70, 999_999);
+      writer.publish(old, crashed);
+      start(writer, 2, "between", SELF_PID, NOW - 1_000);
+      SandboxSample current = new SandboxSample().identity(7, 71, SELF_PID, "twice")
+          .times(NOW - 5_000, NOW - 500).memory(1 << 30, 2, 0, 0);
+      int slot = writer.claim(current);
+      writer.activate(slot, 71, SELF_PID);
+      writer.publish(slot, current);
+      for (int pass = 0; pass < 2; pass++) { // the holders are reused: the same answer again
+        RegistrySnapshot snapshot = reader.read(false);
+        assertEquals(3, snapshot.size());
+        assertEquals("before", snapshot.get(0).name());
+        assertEquals("between", snapshot.get(1).name());
+        assertEquals(71, snapshot.get(2).runId(), "the newest run");
+        assertEquals(1, snapshot.skippedSuperseded());
+      }
+      assertEquals(4, reader.read(true).size(), "with stale slots shown, every slot is");
+    }
+  }
+
   @Test
   void absentThenCreatedThenRecreatedThenDeleted() throws IOException {
     Path file = dir.resolve("msb-met-test-v3");

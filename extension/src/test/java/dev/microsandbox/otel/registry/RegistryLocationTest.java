@@ -2,12 +2,16 @@ package dev.microsandbox.otel.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -63,5 +67,48 @@ class RegistryLocationTest {
   @Test
   void theCatalogLivesUnderTheHome() {
     assertEquals(Path.of("/srv/msb/db/msb.db"), RegistryLocation.catalogFile("/srv/msb"));
+  }
+
+  @Test
+  void theV2RegistryOfAHomeDiffersOnlyInItsSuffix() {
+    assertEquals("/msb-met-af63dc4c8601ec8c-v2", RegistryLocation.shmName("a", RegistryAbi.V2));
+    assertEquals(RegistryAbi.V2, RegistryLocation.abiOf(RegistryLocation.registryFile("a",
+        RegistryAbi.V2)));
+    assertEquals(RegistryAbi.V3, RegistryLocation.abiOf(Path.of("/tmp/any-file")));
+  }
+
+  /**
+   * The runtime's name file under {@code <home>/run/metrics/}: absent or agreeing, the derived
+   * registry is read silently; naming another, that one is read and one line says why.
+   */
+  @Test
+  void theRuntimesNameFileConfirmsOrCorrectsTheDerivedRegistry(@TempDir Path home)
+      throws IOException {
+    String h = home.toString();
+    Path derived = RegistryLocation.registryFile(h);
+    RegistryLocation.Choice absent = RegistryLocation.choose(h, RegistryAbi.V3);
+    assertEquals(derived, absent.path);
+    assertNull(absent.note);
+
+    Path file = RegistryLocation.nameFile(h, RegistryAbi.V3);
+    assertEquals(home.resolve("run/metrics/registry-v3.name"), file);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, derived.getFileName() + "\ncapacity=1024\n");
+    RegistryLocation.Choice agreeing = RegistryLocation.choose(h, RegistryAbi.V3);
+    assertEquals(derived, agreeing.path);
+    assertNull(agreeing.note);
+
+    String runtimes = RegistryLocation.shmName(h + "/").substring(1); // msb saw a trailing slash
+    Files.writeString(file, "/" + runtimes + " 1024\n");
+    RegistryLocation.Choice corrected = RegistryLocation.choose(h, RegistryAbi.V3);
+    assertEquals(RegistryLocation.SHM_DIR.resolve(runtimes), corrected.path);
+    assertEquals("the runtime recorded its registry as /" + runtimes + " in " + file + ", but the"
+        + " home '" + h + "' gives /" + derived.getFileName() + ": this process spells MSB_HOME"
+        + " differently from the runtime (a relative path, a trailing slash, a symbolic link?)."
+        + " Reading the runtime's /dev/shm/" + runtimes + "; set MSB_HOME exactly as msb has it to"
+        + " silence this", corrected.note);
+
+    Files.writeString(file, "no registry name here\n");
+    assertEquals(derived, RegistryLocation.choose(h, RegistryAbi.V3).path, "nothing to go by");
   }
 }
