@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -26,6 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +123,7 @@ class PrometheusExampleIT {
       });
       assertEquals(3, query(api, "microsandbox_uptime_seconds").size());
       everyDashboardPanelAnswers(api);
+      everyVariableHasValues(api);
       // The figures msb-metrics leaves out: vCPU time for all three, memory available for the two
       // simulated sandboxes whose samples carry flag 0x04.
       E2e.await(Duration.ofSeconds(30), () -> query(api, "microsandbox:cpu_time:rate5m").size() == 3
@@ -135,14 +139,108 @@ class PrometheusExampleIT {
   }
 
   /**
+   * The dashboard in the other documented configurations, each a sidecar scraped by the same real
+   * Prometheus (the default one, msb names with labels on every point and a push exporter, is the
+   * test above): the semantic-convention names alone, and labels on the info gauge; both with
+   * Prometheus as the only exporter, where the export-health panels say on the panel that they need
+   * a push exporter and stay empty. Every other panel answers, and every variable has values.
+   */
+  @Test
+  void theDashboardAnswersInEveryDocumentedConfiguration() throws Exception {
+    Path binary = prometheusBinary();
+    int agentPort = E2e.freePort();
+    int prometheusPort = E2e.freePort();
+    Files.writeString(work.resolve("prometheus.yml"), Files.readString(
+        EXAMPLES.resolve("prometheus/prometheus.yml")).replace("127.0.0.1:9464", "127.0.0.1:"
+        + agentPort).replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s"));
+    Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
+    Process simulator = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
+        SIMULATOR.toString(), "--msb-home", home.toString(), "--sandboxes", "3", "--period", "500ms")
+        .redirectErrorStream(true).redirectOutput(work.resolve("simulator.log").toFile()).start();
+    Process server = startPrometheus(binary, work, prometheusPort);
+    String api = "http://127.0.0.1:" + prometheusPort;
+    try {
+      for (String[] configuration : new String[][] {
+          {"OTEL_MICROSANDBOX_INSTRUMENTS", "semconv", "container_memory_usage_bytes"},
+          {"OTEL_MICROSANDBOX_LABELS_ON", "info", "microsandbox_sandbox"}}) {
+        try (AgentJvm sidecar = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, E2e.with(
+            E2e.otlpEnv(null, home, "http/protobuf", "unused"),
+            "OTEL_METRICS_EXPORTER", "prometheus",
+            "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
+            "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(agentPort),
+            "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false",
+            configuration[0], configuration[1]), work.resolve(configuration[1]),
+            List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+          E2e.await(Duration.ofSeconds(90), () -> query(api, configuration[2]
+                  + "{user_id!=\"\"}").size() >= 3,
+              () -> configuration[1] + ": " + query(api, configuration[2]));
+          everyDashboardPanelAnswers(api, true);
+          everyVariableHasValues(api);
+        }
+        // The next sidecar scrapes as the same instance: let this one's series go stale first.
+        E2e.await(Duration.ofSeconds(60), () -> query(api, "up").size() > 0
+            && value(query(api, "up")) == 0, () -> "the target is not down yet");
+      }
+    } finally {
+      stop(server);
+      simulator.destroy();
+      simulator.waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(RegistryLocation.registryFile(home.toString()));
+    }
+  }
+
+  /** Every variable of the dashboard but the datasource has values to pick from. */
+  static void everyVariableHasValues(String api) throws IOException {
+    for (JsonNode variable : GrafanaDashboardTest.dashboard().get("templating").get("list")) {
+      if (!variable.get("type").asText().equals("datasource")) {
+        assertFalse(variableValues(api, variable).isEmpty(), "variable "
+            + variable.get("name").asText() + " has no values");
+      }
+    }
+  }
+
+  /** A dashboard variable's values as Grafana computes them, its own variables set to "All". */
+  static Set<String> variableValues(String api, JsonNode variable) {
+    String definition = variable.get("definition").asText().replace("$instance", ".*");
+    Set<String> values = new TreeSet<>();
+    Matcher labelValues = Pattern.compile("label_values\\((.*), *(\\w+)\\)").matcher(definition);
+    if (labelValues.matches()) {
+      query(api, "group by (" + labelValues.group(2) + ") (" + labelValues.group(1) + ")")
+          .forEach(series -> values.add(series.path("metric").path(labelValues.group(2)).asText()));
+      values.remove("");
+      return values;
+    }
+    Matcher queryResult = Pattern.compile("query_result\\((.*)\\)").matcher(definition);
+    assertTrue(queryResult.matches(), "a variable Grafana computes: " + definition);
+    String regex = variable.get("regex").asText();
+    Pattern pattern = Pattern.compile(regex.substring(1, regex.length() - 1));
+    query(api, queryResult.group(1)).forEach(series -> {
+      Matcher m = pattern.matcher(series.path("metric").toString().replace("\":\"", "=\"")
+          .replace("\",\"", "\","));
+      if (m.find()) {
+        values.add(m.group(1));
+      }
+    });
+    return values;
+  }
+
+  /** As {@link #everyDashboardPanelAnswers(String, boolean)} with a push exporter configured. */
+  static void everyDashboardPanelAnswers(String api) throws IOException {
+    everyDashboardPanelAnswers(api, false);
+  }
+
+  /**
    * Every query of the Grafana dashboard, its variables set to "All", against the real server:
    * each returns at least one series, except the panels that stay empty while all is well (registry
-   * errors, dropped collections), which must still be valid queries.
+   * errors, dropped collections) and, where Prometheus is the only exporter, the export-health
+   * panels, whose descriptions say they need a push exporter; those must still be valid queries.
    */
-  static void everyDashboardPanelAnswers(String api) throws IOException {
+  static void everyDashboardPanelAnswers(String api, boolean prometheusOnly) throws IOException {
     for (JsonNode panel : GrafanaDashboardTest.queryPanels(GrafanaDashboardTest.dashboard())) {
       String title = panel.get("title").asText();
-      boolean mayBeEmpty = title.equals("Registry errors") || title.equals("Collections dropped");
+      boolean needsPush = panel.get("description").asText().contains("Needs a push exporter");
+      boolean mayBeEmpty = title.equals("Registry errors") || title.equals("Collections dropped")
+          || (prometheusOnly && needsPush);
       for (JsonNode target : panel.get("targets")) {
         String promql = target.get("expr").asText().replace("$instance", ".*")
             .replace("$sandbox", ".*").replace("$user_id", ".*").replace("$__rate_interval", "30s");
