@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The demo: builds the project if needed, starts the registry simulator and a sidecar JVM running the
-# one-jar agent bundle, and prints per-sandbox metrics (with each sandbox's tenant label) from the
-# agent's Prometheus endpoint every two seconds. DEMO_V2_SANDBOXES=N adds N sandboxes of an older
-# runtime (a v2 registry beside the v3 one). Ctrl+C stops everything and removes the demo's files.
+# The demo: builds the project if needed, starts the registry simulator and the one-jar bundle's
+# sidecar (the lean form, on the plain SDK), and prints per-sandbox metrics, with each sandbox's
+# tenant label, from the sidecar's Prometheus endpoint every two seconds. DEMO_V2_SANDBOXES=N adds N
+# sandboxes of an older runtime (a v2 registry beside the v3 one). Ctrl+C stops everything and
+# removes the demo's files.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${DEMO_PORT:-9464}
@@ -52,10 +53,8 @@ if [ "$legacy_sandboxes" -gt 0 ]; then
   pids+=($!)
 fi
 MSB_HOME="$home" OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1 \
-  OTEL_EXPORTER_PROMETHEUS_PORT="$port" OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
-  OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED=false \
-  "$java" -Xmx64m -Djava.io.tmpdir="$home" -javaagent:"$bundle" -jar "$bundle" sidecar \
-  >"$home/sidecar.log" 2>&1 &
+  OTEL_EXPORTER_PROMETHEUS_PORT="$port" \
+  "$java" -Xmx64m -Djava.io.tmpdir="$home" -jar "$bundle" sidecar >"$home/sidecar.log" 2>&1 &
 sidecar=$!
 pids+=($sidecar)
 

@@ -76,11 +76,11 @@ while kill -0 "$app" 2>/dev/null; do sleep 1; done
 echo "$app" > app.pid
 perf script -i app.data -s "$OTLP_EVENTS" > app-events.txt 2> app-script.log
 
-# 2. The bundle's sidecar, shorter, at the smallest limit: its resource alone is larger, so every
-# point goes in an event of its own above the limit.
+# 2. The bundle's sidecar in its lean form (the plain SDK, no agent), shorter, at the smallest
+# limit: its resource alone is larger, so every point goes in an event of its own above the limit.
 env MSB_HOME="$WORK/home" OTEL_METRICS_EXPORTER=user_events OTEL_METRIC_EXPORT_INTERVAL=3000 \
   OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES=256 \
-  "$JAVA" $JOPTS -javaagent:"$BUNDLE" -jar "$BUNDLE" sidecar > sidecar.log 2>&1 &
+  "$JAVA" $JOPTS -jar "$BUNDLE" sidecar > sidecar.log 2>&1 &
 sidecar=$!
 await sidecar.log 'msb-otel sidecar running' 1 || exit 4
 sleep 5

@@ -8,17 +8,23 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 /**
  * {@code java -jar msb-otel-agent.jar [--version | sidecar | snapshot …]}: the one deployable jar's
  * commands. {@code --version} prints which agent and which extension the bundle carries;
- * {@code sidecar}, under {@code -javaagent:} the same jar, keeps a JVM alive for the agent to export
- * sandbox metrics until SIGTERM or SIGINT, when the agent's shutdown hook flushes a last export, and
- * exits at once, non-zero, with the reason, when nothing would ever be exported; {@code snapshot}
- * runs the embedded extension's snapshot command. Compiled for Java 8, like the agent's own main
- * class, so that an old {@code java} gets a sentence.
+ * {@code sidecar} exports sandbox metrics until SIGTERM or SIGINT, when a last export is flushed,
+ * and exits at once, non-zero, with the reason, when nothing would ever be exported: on its own it
+ * runs the extension on the plain OpenTelemetry SDK the jar carries (the lean form, no
+ * instrumentation agent), under {@code -javaagent:} the same jar it keeps a JVM alive for the agent
+ * to export; {@code snapshot} runs the embedded extension's snapshot command. Compiled for Java 8,
+ * like the agent's own main class, so that an old {@code java} gets a sentence.
  */
 public final class BundleMain {
 
@@ -26,6 +32,9 @@ public final class BundleMain {
   static final String STATE_PROPERTY = "dev.microsandbox.otel.state";
   static final String EXTENSION_ENTRY = "extensions/msb-otel-extension.jar";
   static final String CLI_MAIN = "dev.microsandbox.otel.cli.Main";
+  /** Where the bundle carries the stand-alone sidecar's SDK jars. */
+  static final String LEAN_DIR = "lean/";
+  static final String STANDALONE_SIDECAR = "dev.microsandbox.otel.metrics.StandaloneSidecar";
   /** How long the sidecar waits for the agent to report the extension's state. */
   static final long STATE_WAIT_MS = 10_000;
   static final int REQUIRED_FEATURE = 11;
@@ -43,7 +52,7 @@ public final class BundleMain {
       System.exit(snapshot(args));
     } else {
       System.err.println("usage: java -jar msb-otel-agent.jar [--version]\n"
-          + "       java -javaagent:msb-otel-agent.jar -jar msb-otel-agent.jar sidecar\n"
+          + "       java -jar msb-otel-agent.jar sidecar    (or under -javaagent:msb-otel-agent.jar)\n"
           + "       java -jar msb-otel-agent.jar snapshot [--help | options]");
       System.exit(2);
     }
@@ -51,17 +60,18 @@ public final class BundleMain {
 
   private static void sidecar() throws InterruptedException {
     requireJava("the sidecar");
-    if (!agentAttached()) {
-      System.err.println("msb-otel sidecar: the agent is not attached; start it as\n"
-          + "  java -javaagent:msb-otel-agent.jar -jar msb-otel-agent.jar sidecar");
-      System.exit(2);
-    }
-    String state = awaitExtensionState();
-    if (state == null) {
-      System.err.println("msb-otel sidecar: the OpenTelemetry agent did not start the microsandbox"
-          + " extension within " + STATE_WAIT_MS / 1000 + " s, so nothing would be exported; see the"
-          + " agent's error above (for example a Prometheus port already in use)");
-      System.exit(1);
+    String state;
+    if (agentAttached()) {
+      state = awaitExtensionState();
+      if (state == null) {
+        System.err.println("msb-otel sidecar: the OpenTelemetry agent did not start the"
+            + " microsandbox extension within " + STATE_WAIT_MS / 1000 + " s, so nothing would be"
+            + " exported; see the agent's error above (for example a Prometheus port already in"
+            + " use)");
+        System.exit(1);
+      }
+    } else {
+      state = startWithoutAgent();
     }
     if (!state.equals("on")) {
       System.err.println("msb-otel sidecar: nothing would be exported, exiting: " + state);
@@ -73,6 +83,77 @@ public final class BundleMain {
     // The agent's threads do the work; on SIGTERM/SIGINT the JVM runs its shutdown hook, which
     // collects and exports one last time before the process ends.
     Thread.currentThread().join();
+  }
+
+  /**
+   * The lean form: the extension on the plain OpenTelemetry SDK, both loaded from the jars nested
+   * in this one ({@value #EXTENSION_ENTRY} and {@value #LEAN_DIR}), copied to a private temporary
+   * directory that is removed at exit, in a class loader of their own. Returns the extension's
+   * state, as the agent form does.
+   */
+  private static String startWithoutAgent() {
+    File dir = null;
+    try {
+      dir = Files.createTempDirectory("msb-otel-sidecar-").toFile();
+      List<URL> jars = new ArrayList<URL>();
+      jars.add(copy(EXTENSION_ENTRY, dir).toURI().toURL()); // first: its classes win
+      try (JarFile bundle = new JarFile(bundleJar())) {
+        for (JarEntry entry : Collections.list(bundle.entries())) {
+          if (entry.getName().startsWith(LEAN_DIR) && entry.getName().endsWith(".jar")) {
+            jars.add(copy(entry.getName(), dir).toURI().toURL());
+          }
+        }
+      }
+      removeAtExit(dir);
+      ClassLoader platform = (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader")
+          .invoke(null);
+      URLClassLoader loader = new URLClassLoader(jars.toArray(new URL[0]), platform);
+      Thread.currentThread().setContextClassLoader(loader);
+      return (String) Class.forName(STANDALONE_SIDECAR, true, loader).getMethod("start")
+          .invoke(null);
+    } catch (IOException | ReflectiveOperationException | RuntimeException e) {
+      if (dir != null) {
+        removeAtExit(dir);
+      }
+      return "off: the sidecar could not load its SDK from this jar: " + e;
+    }
+  }
+
+  /** Copies this jar's entry {@code name} into {@code dir}; the copy. */
+  private static File copy(String name, File dir) throws IOException {
+    File target = new File(dir, name.substring(name.lastIndexOf('/') + 1));
+    try (InputStream in = ClassLoader.getSystemResourceAsStream(name)) {
+      if (in == null) {
+        throw new IOException("this jar carries no " + name);
+      }
+      Files.copy(in, target.toPath(), StandardCopyOption.REPLACE_EXISTING);
+    }
+    return target;
+  }
+
+  /** Deletes {@code dir} and its files when the JVM exits (SIGTERM included). */
+  private static void removeAtExit(final File dir) {
+    Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
+      @Override
+      public void run() {
+        File[] files = dir.listFiles();
+        for (File file : files == null ? new File[0] : files) {
+          file.delete();
+        }
+        dir.delete();
+      }
+    }, "msb-otel-sidecar-cleanup"));
+  }
+
+  /** The bundle jar this class runs from. */
+  private static File bundleJar() throws IOException {
+    java.security.CodeSource source = BundleMain.class.getProtectionDomain().getCodeSource();
+    try {
+      return source != null ? new File(source.getLocation().toURI())
+          : new File(System.getProperty("java.class.path"));
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException(e);
+    }
   }
 
   /**

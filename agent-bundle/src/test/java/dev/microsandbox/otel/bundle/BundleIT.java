@@ -24,6 +24,8 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The one-jar bundle: the upstream agent with the extension embedded. */
@@ -83,8 +85,20 @@ class BundleIT {
         + " with microsandbox extension " + System.getProperty("msb.project.version"), out);
   }
 
-  @Test
-  void sidecarExportsAndFlushesOnSigterm() throws Exception {
+  /** The sidecar's two forms: the lean one on the plain SDK (no agent), and under the agent. */
+  enum Form {
+    LEAN,
+    AGENT;
+
+    /** The agent jar to attach: none for the lean form. */
+    Path agent() {
+      return this == AGENT ? BUNDLE : null;
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void sidecarExportsAndFlushesOnSigterm(Form form) throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http();
         CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
@@ -93,7 +107,7 @@ class BundleIT {
       Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
           "OTEL_METRIC_EXPORT_INTERVAL", "600000", // only the shutdown flush can export
           "OTEL_MICROSANDBOX_LABELS_TIMEOUT", "5s"); // the flush is the first collection: let labels in
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs,
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()),
           List.of("-jar", BUNDLE.toString(), "sidecar"))) {
         E2e.await(Duration.ofSeconds(60), () -> stdout(jvm).contains("msb-otel sidecar running"),
             () -> stdout(jvm) + stderr(jvm));
@@ -113,12 +127,13 @@ class BundleIT {
 
   static final List<String> SIDECAR = List.of("-jar", BUNDLE.toString(), "sidecar");
 
-  /** The resource of the first sandbox point the sidecar exported. */
-  Map<String, String> sidecarResource(Map<String, String> env) throws Exception {
+  /** The resource of the first sandbox point the sidecar in {@code form} exported. */
+  Map<String, String> sidecarResource(Form form, Map<String, String> env) throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.http()) {
       Map<String, String> withReceiver = E2e.with(env, "OTEL_EXPORTER_OTLP_ENDPOINT",
           receiver.endpoint());
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, withReceiver, logs, SIDECAR)) {
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), withReceiver, logs,
+          SIDECAR)) {
         E2e.await(Duration.ofSeconds(60), () -> !sandboxMetricNames(receiver).isEmpty(),
             () -> stdout(jvm) + stderr(jvm));
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
@@ -129,20 +144,21 @@ class BundleIT {
     }
   }
 
-  @Test
-  void sidecarIsServiceMicrosandboxOnItsHostnameAcrossRestartsUnlessTheUserSaysOtherwise()
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void sidecarIsServiceMicrosandboxOnItsHostnameAcrossRestartsUnlessTheUserSaysOtherwise(Form form)
       throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 8)) {
       registry.start(811, 8110, "steady");
       Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", "unset"),
           "HOSTNAME", "msb-host-7");
       for (int start = 0; start < 2; start++) {
-        Map<String, String> resource = sidecarResource(env);
+        Map<String, String> resource = sidecarResource(form, env);
         assertEquals("microsandbox", resource.get("service.name"), resource::toString);
         assertEquals("msb-host-7", resource.get("service.instance.id"),
             "the hostname, not the agent's random UUID, on start " + (start + 1));
       }
-      Map<String, String> user = sidecarResource(E2e.with(env, "OTEL_SERVICE_NAME", "msb-edge",
+      Map<String, String> user = sidecarResource(form, E2e.with(env, "OTEL_SERVICE_NAME", "msb-edge",
           "OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=rack-4"));
       assertEquals("msb-edge", user.get("service.name"));
       assertEquals("rack-4", user.get("service.instance.id"));
@@ -181,15 +197,16 @@ class BundleIT {
    * to the file's reader with export health, and stops on SIGTERM; a bad value in the file ends it
    * at once with the line that names the file's key.
    */
-  @Test
-  void theSidecarRunsFromAConfigurationFile() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void theSidecarRunsFromAConfigurationFile(Form form) throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.start(841, 8410, "declared");
       Path yaml = new DeclarativeYaml().serviceName("microsandbox").otlp(receiver.endpoint(), 2000)
           .set("home", home.toString()).set("instruments", "both").write(logs);
       Map<String, String> env = Map.of("OTEL_CONFIG_FILE", yaml.toString());
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs, SIDECAR)) {
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs, SIDECAR)) {
         E2e.await(Duration.ofSeconds(60), () -> sandboxMetricNames(receiver)
             .contains("microsandbox.cpu.utilization") && Otlp.points(receiver.received().stream()
             .map(OtlpReceiver.Received::request).toList()).stream().anyMatch(p -> p.metric()
@@ -205,7 +222,7 @@ class BundleIT {
       }
       Path bad = new DeclarativeYaml().otlp(receiver.endpoint(), 2000)
           .set("home", home.toString()).set("instruments", "all").write(logs.resolve("bad"));
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE,
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(),
           Map.of("OTEL_CONFIG_FILE", bad.toString()), logs.resolve("bad"), SIDECAR)) {
         assertEquals(1, jvm.awaitExit(Duration.ofSeconds(45)), stderr(jvm));
         assertTrue(stderr(jvm).contains("msb-otel sidecar: nothing would be exported, exiting:"
@@ -215,18 +232,23 @@ class BundleIT {
     }
   }
 
-  @Test
-  void aSidecarThatWouldExportNothingExitsAtOnceWithTheReason() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void aSidecarThatWouldExportNothingExitsAtOnceWithTheReason(Form form) throws Exception {
     Map<String, String> base = E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:9");
     try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
       Map<String, Map<String, String>> cases = Map.of(
           "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", E2e.with(base, "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", "30sec"),
-          "OTEL_MICROSANDBOX_ENABLED=false", E2e.with(base, "OTEL_MICROSANDBOX_ENABLED", "false"),
+          "OTEL_MICROSANDBOX_ENABLED (otel.microsandbox.enabled) = false",
+          E2e.with(base, "OTEL_MICROSANDBOX_ENABLED", "false"),
           "OTEL_METRICS_EXPORTER=none", E2e.with(base, "OTEL_METRICS_EXPORTER", "none"),
-          "did not start the microsandbox extension", E2e.with(base, "OTEL_METRICS_EXPORTER",
+          // The agent reports a Prometheus port in use in its own log; the SDK throws it to us.
+          form == Form.AGENT ? "did not start the microsandbox extension"
+              : "the OpenTelemetry SDK did not start", E2e.with(base, "OTEL_METRICS_EXPORTER",
               "prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT", String.valueOf(busy.getLocalPort())));
       for (Map.Entry<String, Map<String, String>> c : cases.entrySet()) {
-        try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, c.getValue(), logs, SIDECAR)) {
+        try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), c.getValue(), logs,
+            SIDECAR)) {
           int status = jvm.awaitExit(Duration.ofSeconds(45));
           assertEquals(1, status, c.getKey() + ": " + stderr(jvm));
           String last = stderr(jvm).lines().filter(l -> l.startsWith("msb-otel sidecar:"))

@@ -59,7 +59,7 @@ class ReadmeRecipesIT {
     Matcher block = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(readme);
     while (block.find()) {
       for (String line : block.group(1).replace("\\\n", " ").split("\n")) {
-        if (line.contains("-javaagent:")) {
+        if (line.contains("-javaagent:") || line.contains("msb-otel-agent.jar sidecar")) {
           recipes.add(parse("README: " + line.trim(), words(line)));
         }
       }
@@ -161,7 +161,8 @@ class ReadmeRecipesIT {
           app.add(word);
         }
       }
-      assertTrue(agent != null, recipe + ": no -javaagent");
+      assertTrue(agent != null || app.contains("sidecar"), recipe + ": no -javaagent, and not the"
+          + " stand-alone sidecar");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, agent, env, logs.resolve("jvm"), app)) {
         E2e.await(Duration.ofSeconds(60), () -> !sandboxPoints(receiver).isEmpty(),
             () -> recipe + " exported nothing to its " + (port == 4317 ? "gRPC" : "HTTP")

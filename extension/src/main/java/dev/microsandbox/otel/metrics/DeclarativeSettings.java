@@ -47,8 +47,45 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
     for (String name : new String[] {"java", "microsandbox"}) {
       node = node == null ? null : node.getStructured(name);
     }
-    return new DeclarativeSettings(
-        node == null ? Map.of() : DeclarativeConfigProperties.toMap(node), env);
+    return new DeclarativeSettings(node == null ? Map.of() : valuesOf(node), env);
+  }
+
+  /** Settings written as YAML booleans, numbers or lists rather than strings. */
+  private static final List<String> BOOLEANS = List.of(MicrosandboxSettings.ENABLED,
+      MicrosandboxSettings.EMIT_RUN_ID, MicrosandboxSettings.EMIT_PID,
+      MicrosandboxSettings.OWNER_CHECK, MicrosandboxSettings.LABELS_ENABLED);
+  private static final List<String> NUMBERS = List.of(MicrosandboxSettings.MAX_BUFFERED);
+
+  /**
+   * The node's values, each read as the type its setting has first. The SDK logs a warning for
+   * every value asked for as another type than it has (its own {@code toMap} guesses string,
+   * boolean, number in turn), so a setting written as its natural type reads without a word.
+   */
+  private static Map<String, Object> valuesOf(DeclarativeConfigProperties node) {
+    Map<String, Object> values = new java.util.HashMap<>();
+    for (String key : node.getPropertyKeys()) {
+      String property = MicrosandboxSettings.ALL.stream().filter(p -> key(p).equals(key))
+          .findFirst().orElse(null);
+      if (property == null) {
+        values.put(key, ""); // no setting: named in unknownKeys(), its value never read
+        continue;
+      }
+      Object value = BOOLEANS.contains(property) ? node.getBoolean(key)
+          : NUMBERS.contains(property) ? node.getLong(key) : null;
+      if (value == null) {
+        value = scalarOrList(node, key);
+      }
+      if (value != null) {
+        values.put(key, value);
+      }
+    }
+    return values;
+  }
+
+  /** A string, or a list of strings ({@code labels_exclude: [user.id, secret]}). */
+  static Object scalarOrList(DeclarativeConfigProperties node, String key) {
+    String text = node.getString(key);
+    return text != null ? text : node.getScalarList(key, String.class);
   }
 
   /** {@code otel.microsandbox.collect.interval} → {@code collect_interval}. */

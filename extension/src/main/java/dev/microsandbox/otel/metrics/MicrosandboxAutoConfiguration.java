@@ -320,7 +320,7 @@ final class MicrosandboxAutoConfiguration {
       MicrosandboxSettings parsed = MicrosandboxSettings.from(source, System.getenv());
       if (!parsed.enabled()) {
         return off(Level.INFO, "microsandbox metrics are off ("
-            + source.describe(MicrosandboxSettings.ENABLED) + "=false)");
+            + source.describe(MicrosandboxSettings.ENABLED) + " = false)");
       }
       if (MODE == RunMode.SIDECAR && exportsNothing) {
         return off(Level.SEVERE, "microsandbox metrics are off: OTEL_METRICS_EXPORTER=none leaves"

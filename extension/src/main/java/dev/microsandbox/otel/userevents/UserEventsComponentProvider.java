@@ -32,9 +32,11 @@ public final class UserEventsComponentProvider implements ComponentProvider {
     if (!JavaRuntime.supported()) {
       return UserEventsExporterProvider.onUnsupportedJvm();
     }
-    // The node's scalar as written (a number, or a string from an environment substitution).
-    Object limit = DeclarativeConfigProperties.toMap(config).get(MAX_EVENT_BYTES);
-    return UserEventsMetricExporter.create(limit == null ? null : String.valueOf(limit),
-        "user_events exporter's " + MAX_EVENT_BYTES);
+    // A number as written; a string where an environment substitution made one. Asked for as a
+    // number first: the SDK warns about every value asked for as another type than it has.
+    Long number = config.getPropertyKeys().contains(MAX_EVENT_BYTES)
+        ? config.getLong(MAX_EVENT_BYTES) : null;
+    String limit = number != null ? String.valueOf(number) : config.getString(MAX_EVENT_BYTES);
+    return UserEventsMetricExporter.create(limit, "user_events exporter's " + MAX_EVENT_BYTES);
   }
 }

@@ -44,6 +44,7 @@ class AgentDeclarativeIT {
       Path yaml = new DeclarativeYaml().otlp(receiver.endpoint(), 1000).userEvents(1000, 4000)
           .set("home", home.toString()).set("instruments", "both").set("collect_interval", "1s")
           .set("sandboxes_exclude", "scratch-*").set("lables_exclude", "user.id")
+          .setRaw("max_buffered", "120").setRaw("owner_check", "true")
           .write(logs.resolve(agent));
       // The file wins over a variable; a variable applies where the file is silent.
       Map<String, String> env = fileEnv(yaml, "OTEL_MICROSANDBOX_INSTRUMENTS", "msb",
@@ -55,6 +56,13 @@ class AgentDeclarativeIT {
         List<Otlp.Point> points = Otlp.points(AgentOtlpIT.requests(receiver));
         String stderr = jvm.stderr();
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+        // Export health by exporter: the idle user_events exporter's exports count as neither.
+        assertEquals(0.0, AgentFaultsIT.latest(receiver, "microsandbox.collector.exports.success",
+            "UserEventsMetricExporter"));
+        assertEquals(0.0, AgentFaultsIT.latest(receiver, "microsandbox.collector.exports.failure",
+            "UserEventsMetricExporter"));
+        assertFalse(stderr.contains("Ignoring value for key"), "our reading of the file's values"
+            + " makes the SDK warn about no type:\n" + stderr);
 
         assertEquals(Set.of("api-1"), values(points, "microsandbox.cpu.utilization", "sandbox.name"));
         assertEquals(Set.of("api-1"), values(points, "container.cpu.time", "container.name"));

@@ -18,9 +18,16 @@ class AgentFaultsIT {
   @TempDir Path logs;
 
   static double latest(OtlpReceiver receiver, String metric) {
+    return latest(receiver, metric, "OtlpHttpMetricExporter");
+  }
+
+  /** The last value received of {@code metric}'s series for {@code exporter}, or -1. */
+  static double latest(OtlpReceiver receiver, String metric, String exporter) {
     return Otlp.points(AgentOtlpIT.requests(receiver)).stream()
-        .filter(p -> p.metric().getName().equals(metric)).reduce((a, b) -> b)
-        .map(Otlp.Point::value).orElse(-1.0);
+        .filter(p -> p.metric().getName().equals(metric))
+        .filter(p -> !p.attributes().containsKey("exporter")
+            || exporter.equals(p.attributes().get("exporter")))
+        .reduce((a, b) -> b).map(Otlp.Point::value).orElse(-1.0);
   }
 
   static String stderr(AgentJvm jvm) {

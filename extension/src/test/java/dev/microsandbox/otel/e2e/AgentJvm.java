@@ -58,8 +58,9 @@ public final class AgentJvm implements AutoCloseable {
   }
 
   /**
-   * Starts {@code javaHome}/bin/java -javaagent:{@code agent} {@code app} with {@code env} added to a
-   * minimal environment (no OTEL_* from the caller leaks in).
+   * Starts {@code javaHome}/bin/java -javaagent:{@code agent} {@code app} (no agent when
+   * {@code agent} is null: the bundle's stand-alone sidecar) with {@code env} added to a minimal
+   * environment (no OTEL_* from the caller leaks in).
    */
   public static AgentJvm start(Path javaHome, Path agent, Map<String, String> env, Path logDir,
       List<String> app) throws IOException {
@@ -67,8 +68,10 @@ public final class AgentJvm implements AutoCloseable {
     // the test's directory, which JUnit removes: a JVM a test kills cannot leave them in /tmp.
     Path tmp = Files.createDirectories(logDir.resolve("tmp"));
     List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(),
-        "-javaagent:" + agent.toAbsolutePath(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
-        "-Djava.io.tmpdir=" + tmp.toAbsolutePath()));
+        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp.toAbsolutePath()));
+    if (agent != null) {
+      command.add(1, "-javaagent:" + agent.toAbsolutePath());
+    }
     command.addAll(app);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().keySet().removeIf(k -> k.startsWith("OTEL_") || k.equals("MSB_HOME"));

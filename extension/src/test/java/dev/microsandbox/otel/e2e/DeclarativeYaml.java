@@ -19,6 +19,7 @@ public final class DeclarativeYaml {
 
   private final StringBuilder readers = new StringBuilder();
   private final Map<String, String> settings = new TreeMap<>();
+  private final Map<String, String> raw = new TreeMap<>();
   private String serviceName = "declared-app";
 
   /** A periodic reader exporting to {@code endpoint} (the receiver's base URL) every interval. */
@@ -49,6 +50,12 @@ public final class DeclarativeYaml {
     return this;
   }
 
+  /** One key of the extension's node written as YAML has it: a number, a boolean, a list. */
+  public DeclarativeYaml setRaw(String key, String yaml) {
+    raw.put(key, yaml);
+    return this;
+  }
+
   /** The file's text. */
   public String text() {
     StringBuilder yaml = new StringBuilder("file_format: \"" + FILE_FORMAT + "\"\n")
@@ -57,6 +64,7 @@ public final class DeclarativeYaml {
         .append("instrumentation/development:\n  java:\n    microsandbox:\n");
     settings.forEach((k, v) -> yaml.append("      ").append(k).append(": \"").append(v)
         .append("\"\n"));
+    raw.forEach((k, v) -> yaml.append("      ").append(k).append(": ").append(v).append('\n'));
     return yaml.toString();
   }
 

@@ -1,0 +1,57 @@
+package dev.microsandbox.otel.metrics;
+
+import dev.microsandbox.otel.support.ExtensionState;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The bundle's sidecar without the agent: the plain OpenTelemetry SDK, built by its own
+ * autoconfiguration from the same {@code OTEL_*} variables or declarative configuration file the
+ * agent reads, with this extension found through the same service files (its customizers, the
+ * {@code user_events} exporter). The agent is an instrumentation engine the sidecar never uses; the
+ * SDK alone is what it needs. The bundle's main loads this class in a class loader of the nested
+ * SDK jars and calls {@link #start}; the SDK's shutdown hook exports one last time at SIGTERM.
+ */
+public final class StandaloneSidecar {
+
+  /** The SDK's choice among several HTTP senders: the JDK's client, not OkHttp (kept for gRPC). */
+  static final String HTTP_SENDER = "io.opentelemetry.sdk.common.export.HttpSenderProvider";
+  static final String JDK_HTTP_SENDER =
+      "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
+
+  static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
+  private StandaloneSidecar() {}
+
+  /**
+   * Builds the SDK and starts the extension on it; never throws.
+   *
+   * @return the extension's state ({@link ExtensionState#PROPERTY}'s value)
+   */
+  public static String start() {
+    if (System.getProperty(HTTP_SENDER) == null) {
+      System.setProperty(HTTP_SENDER, JDK_HTTP_SENDER);
+    }
+    if (System.getProperty(LOG_FORMAT) == null) { // one line a record, as the agent logs
+      System.setProperty(LOG_FORMAT, "[msb-otel %1$tF %1$tT.%1$tL] %4$s %3$s - %5$s%6$s%n");
+    }
+    try {
+      // The agent's defaults where the SDK's differ (OTLP over http/protobuf, not gRPC), and no
+      // spans or logs, which a sidecar never has; the variables and properties still win.
+      Map<String, String> defaults = new HashMap<>();
+      defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
+      defaults.put("otel.traces.exporter", "none");
+      defaults.put("otel.logs.exporter", "none");
+      AutoConfiguredOpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+          .setServiceClassLoader(StandaloneSidecar.class.getClassLoader())
+          .addPropertiesSupplier(() -> defaults)
+          .build();
+      MicrosandboxAutoConfiguration.start(sdk.getOpenTelemetrySdk());
+    } catch (RuntimeException | LinkageError e) {
+      ExtensionState.off("the OpenTelemetry SDK did not start: " + e.getMessage());
+    }
+    String state = System.getProperty(ExtensionState.PROPERTY);
+    return state != null ? state : ExtensionState.OFF_PREFIX + "the extension did not start";
+  }
+}
