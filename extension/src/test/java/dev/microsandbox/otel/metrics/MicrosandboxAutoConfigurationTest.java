@@ -94,6 +94,24 @@ class MicrosandboxAutoConfigurationTest {
         () -> catalogThreads() == threadsBefore, () -> "the catalog thread is still running");
   }
 
+  /**
+   * A home spelt with a trailing slash is another registry for msb (it hashes the text as given):
+   * where none exists yet, the start-up line says so, as the snapshot command does.
+   */
+  @Test
+  void aTrailingSlashInTheHomeIsNamedWhenNoRegistryIsThere() throws Exception {
+    try (dev.microsandbox.otel.testing.LoggerCapture log =
+        dev.microsandbox.otel.testing.LoggerCapture.of(MicrosandboxAutoConfiguration.class);
+        OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.home", dir + "/"),
+            InMemoryMetricReader.create())) {
+      String start = log.lines().stream().filter(l -> l.contains("microsandbox metrics on"))
+          .findFirst().orElseThrow();
+      assertTrue(start.startsWith("WARNING ") && start.endsWith("No registry there yet. Note the"
+          + " trailing slash: msb hashes the home exactly as given, so '" + dir + "/' and '" + dir
+          + "' are different registries"), start);
+    }
+  }
+
   @Test
   void startUpNamesTheHomeAndTheRegistryAndWarnsAboutSelfDefeatingSettings() throws Exception {
     java.util.List<java.util.logging.LogRecord> records =
