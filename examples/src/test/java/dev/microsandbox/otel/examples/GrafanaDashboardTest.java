@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's structure as Grafana's JSON model requires it, checked without a Grafana. */
@@ -78,7 +80,19 @@ class GrafanaDashboardTest {
       names.add(variable.get("name").asText());
       if (variable.get("name").asText().equals("sandbox")) {
         assertTrue(variable.get("multi").asBoolean(), "several sandboxes at once");
-        assertTrue(variable.get("definition").asText().startsWith("label_values("));
+        // One query serves both naming conventions: the regex takes the sandbox's name from a
+        // series of either (sandbox_name with the msb names, container_name with semconv).
+        assertTrue(variable.get("definition").asText().startsWith("query_result("));
+        String regex = variable.get("regex").asText();
+        Pattern pattern =
+            Pattern.compile(regex.substring(1, regex.length() - 1));
+        for (String series : List.of(
+            "microsandbox_memory_limit_bytes{instance=\"h:9464\", sandbox_name=\"web-1\"} 1 1",
+            "microsandbox_memory_limit_bytes{container_name=\"web-1\", instance=\"h\"} 1 1")) {
+          Matcher m = pattern.matcher(series);
+          assertTrue(m.find(), series);
+          assertEquals("web-1", m.group(1), series);
+        }
       }
     }
     assertEquals(Set.of("datasource", "instance", "sandbox", "user_id"), names);

@@ -84,7 +84,8 @@ class SimulatorTest {
   @Test
   void aV2RegistryBesideV3IsReadAsOneHome() throws Exception {
     Simulator.Options v2 = Simulator.Options.parse(new String[] {"--msb-home", home.toString(),
-        "--sandboxes", "3", "--capacity", "8", "--seed", "7", "--abi", "2", "--no-catalog"},
+        "--sandboxes", "3", "--capacity", "8", "--seed", "7", "--abi", "2", "--first-id", "2001",
+        "--no-catalog"},
         Map.of());
     Path legacy = RegistryLocation.registryFile(home.toString(), RegistryAbi.V2);
     try (Simulator current = simulator(0);

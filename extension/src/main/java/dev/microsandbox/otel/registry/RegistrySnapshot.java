@@ -19,6 +19,8 @@ public final class RegistrySnapshot {
   int skippedSuperseded;
   /** Open-addressing table of sandbox id to accepted index + 1, reused between passes. */
   private int[] byId = new int[0];
+  // The sandbox id of each byId entry, kept beside it so a probe never dereferences a sample.
+  private int[] idAt = new int[0];
   private boolean[] superseded = new boolean[0];
 
   void reset() {
@@ -45,6 +47,7 @@ public final class RegistrySnapshot {
     int tableSize = Integer.highestOneBit(size) << 2; // load factor at most 1/2
     if (byId.length < tableSize) {
       byId = new int[tableSize];
+      idAt = new int[tableSize];
     } else {
       Arrays.fill(byId, 0, tableSize, 0);
     }
@@ -57,11 +60,12 @@ public final class RegistrySnapshot {
       int id = samples[i].sandboxId;
       superseded[i] = false;
       int h = (id * 0x9E3779B9) >>> 7 & mask;
-      while (byId[h] != 0 && samples[byId[h] - 1].sandboxId != id) {
+      while (byId[h] != 0 && idAt[h] != id) {
         h = (h + 1) & mask;
       }
       if (byId[h] == 0) {
         byId[h] = i + 1;
+        idAt[h] = id;
         continue;
       }
       any = true;
