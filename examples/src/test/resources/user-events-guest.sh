@@ -7,7 +7,11 @@ set -u
 cd "$WORK"
 T=/sys/kernel/tracing
 mkdir -p "$WORK/tmp" # the JVMs' temporary files (the agents' extension copies, SQLite's library)
-JOPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir=$WORK/tmp"
+JBASE="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED"
+JOPTS="$JBASE -Djava.io.tmpdir=$WORK/tmp"
+# nobody may not enter $WORK (the test's own directory, rwx------): its JVMs get their own.
+NOBODY_TMP=/tmp/nobody-tmp
+mkdir -p "$NOBODY_TMP" && chown nobody "$NOBODY_TMP"
 note() { echo "guest: $*"; }
 
 await() { # waits up to 300 s until file $1 has at least $3 lines matching $2
@@ -29,7 +33,8 @@ record() { # perf record for $2 seconds into $1
 as_nobody() { # runs the bundle on the app as nobody, logging to $1
   setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
     OTEL_METRICS_EXPORTER=user_events OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
-    "$JAVA" $JOPTS -javaagent:"$BUNDLE" -cp "$APP_CP" "$APP_MAIN" < /dev/null > "$1" 2>&1
+    "$JAVA" $JBASE -Djava.io.tmpdir="$NOBODY_TMP" -javaagent:"$BUNDLE" -cp "$APP_CP" "$APP_MAIN" \
+    < /dev/null > "$1" 2>&1
 }
 # 0b. The event as our exporter spells it and as the Rust exporter spells it (a trailing ';'), then
 # a different definition, registered by hand: the kernel's answer to each.
@@ -55,7 +60,7 @@ await simulator.log 'simulator: 50 sandboxes' 1 || exit 3
 registry=$(ls /dev/shm/msb-met-*-v3 | head -1)
 snapshot_as_nobody() { # $1: registry, $2: log
   setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
-    "$JAVA" -XX:TieredStopAtLevel=1 -jar "$BUNDLE" snapshot --registry "$1" > "$2" 2>&1
+    "$JAVA" $JBASE -Djava.io.tmpdir="$NOBODY_TMP" -jar "$BUNDLE" snapshot --registry "$1" > "$2" 2>&1
 }
 snapshot_as_nobody "$registry" perm-root.log
 mkdir -p /tmp/perm && cp "$registry" /tmp/perm/reg && chown nobody /tmp/perm/reg && chmod 000 /tmp/perm/reg
