@@ -36,7 +36,8 @@ public final class RegistrySnapshot {
 
   /**
    * Keeps one run per sandbox: where two active slots hold the same sandbox (a crashed run's slot
-   * stays active beside the new run's until its sample ages out, when the owner check is off), only
+   * stays active beside the new run's until its sample ages out when the owner check is off, a hung
+   * one's even with it; or the home's v2 registry holds another run of it), only
    * the newest run (latest start, then highest run id) is reported and the other is counted as
    * superseded. Allocation-free once the table has grown to the registry; slot order is kept.
    */
@@ -44,22 +45,15 @@ public final class RegistrySnapshot {
     if (size < 2) {
       return;
     }
-    int tableSize = Integer.highestOneBit(size) << 2; // load factor at most 1/2
-    if (byId.length < tableSize) {
-      byId = new int[tableSize];
-      idAt = new int[tableSize];
-    } else {
-      Arrays.fill(byId, 0, tableSize, 0);
-    }
+    int mask = clearTable(size);
     if (superseded.length < size) {
       superseded = new boolean[samples.length];
     }
-    int mask = tableSize - 1;
     boolean any = false;
     for (int i = 0; i < size; i++) {
       int id = samples[i].sandboxId;
       superseded[i] = false;
-      int h = (id * 0x9E3779B9) >>> 7 & mask;
+      int h = home(id, mask);
       while (byId[h] != 0 && idAt[h] != id) {
         h = (h + 1) & mask;
       }
@@ -93,10 +87,10 @@ public final class RegistrySnapshot {
     skippedDeadOwner += legacy.skippedDeadOwner;
     skippedTooOld += legacy.skippedTooOld;
     skippedInconsistent += legacy.skippedInconsistent;
-    int own = size;
+    int mask = indexRuns(size);
     for (int i = 0; i < legacy.size; i++) {
       SandboxSample run = legacy.samples[i];
-      if (holds(run, own)) {
+      if (holds(run, mask)) {
         skippedSuperseded++;
         continue;
       }
@@ -113,14 +107,48 @@ public final class RegistrySnapshot {
     }
   }
 
-  /** Whether one of the first {@code count} samples is {@code run}'s sandbox and run. */
-  private boolean holds(SandboxSample run, int count) {
+  /**
+   * Indexes the first {@code count} samples by sandbox id, every run its own entry (a registry may
+   * hold two runs of one sandbox); returns the table's mask for {@link #holds}.
+   */
+  private int indexRuns(int count) {
+    int mask = clearTable(count);
     for (int i = 0; i < count; i++) {
-      if (samples[i].sandboxId == run.sandboxId && samples[i].runId == run.runId) {
+      int id = samples[i].sandboxId;
+      int h = home(id, mask);
+      while (byId[h] != 0) {
+        h = (h + 1) & mask;
+      }
+      byId[h] = i + 1;
+      idAt[h] = id;
+    }
+    return mask;
+  }
+
+  /** Whether the samples {@link #indexRuns} indexed hold {@code run}'s sandbox and run. */
+  private boolean holds(SandboxSample run, int mask) {
+    for (int h = home(run.sandboxId, mask); byId[h] != 0; h = (h + 1) & mask) {
+      if (idAt[h] == run.sandboxId && samples[byId[h] - 1].runId == run.runId) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Empties the id table, grown to hold {@code count} entries at a load of at most 1/2. */
+  private int clearTable(int count) {
+    int tableSize = Integer.highestOneBit(Math.max(count, 1)) << 2;
+    if (byId.length < tableSize) {
+      byId = new int[tableSize];
+      idAt = new int[tableSize];
+    } else {
+      Arrays.fill(byId, 0, tableSize, 0);
+    }
+    return tableSize - 1;
+  }
+
+  private static int home(int sandboxId, int mask) {
+    return (sandboxId * 0x9E3779B9) >>> 7 & mask;
   }
 
   private static boolean newer(SandboxSample a, SandboxSample b) {
