@@ -18,25 +18,30 @@ import java.util.jar.Manifest;
 
 /**
  * {@code java -jar msb-otel-agent.jar [--version | sidecar | snapshot …]}: the one deployable jar's
- * commands. {@code --version} prints which agent and which extension the bundle carries;
- * {@code sidecar} exports sandbox metrics until SIGTERM or SIGINT, when a last export is flushed,
- * and exits at once, non-zero, with the reason, when nothing would ever be exported: on its own it
- * runs the extension on the plain OpenTelemetry SDK the jar carries (the lean form, no
- * instrumentation agent), under {@code -javaagent:} the same jar it keeps a JVM alive for the agent
- * to export; {@code snapshot} runs the embedded extension's snapshot command. Compiled for Java 8,
- * like the agent's own main class, so that an old {@code java} gets a sentence.
+ * commands. {@code --version} prints which agent and which extension the bundle carries; {@code
+ * sidecar} exports sandbox metrics until SIGTERM or SIGINT, when a last export is flushed, and
+ * exits at once, non-zero, with the reason, when nothing would ever be exported: on its own it runs
+ * the extension on the plain OpenTelemetry SDK the jar carries (the lean form, no instrumentation
+ * agent), under {@code -javaagent:} the same jar it keeps a JVM alive for the agent to export;
+ * {@code snapshot} runs the embedded extension's snapshot command. Compiled for Java 8, like the
+ * agent's own main class, so that an old {@code java} gets a sentence.
  */
 public final class BundleMain {
 
   /** What the extension publishes about itself (see the extension's ExtensionState). */
   static final String STATE_PROPERTY = "dev.microsandbox.otel.state";
+
   static final String EXTENSION_ENTRY = "extensions/msb-otel-extension.jar";
   static final String CLI_MAIN = "dev.microsandbox.otel.cli.Main";
+
   /** Where the bundle carries the stand-alone sidecar's SDK jars. */
   static final String LEAN_DIR = "lean/";
+
   static final String STANDALONE_SIDECAR = "dev.microsandbox.otel.metrics.StandaloneSidecar";
+
   /** How long the sidecar waits for the agent to report the extension's state. */
   static final long STATE_WAIT_MS = 10_000;
+
   static final int REQUIRED_FEATURE = 11;
 
   private BundleMain() {}
@@ -51,9 +56,11 @@ public final class BundleMain {
     } else if (command.equals("snapshot")) {
       System.exit(snapshot(args));
     } else {
-      System.err.println("usage: java -jar msb-otel-agent.jar [--version]\n"
-          + "       java -jar msb-otel-agent.jar sidecar    (or under -javaagent:msb-otel-agent.jar)\n"
-          + "       java -jar msb-otel-agent.jar snapshot [--help | options]");
+      System.err.println(
+          "usage: java -jar msb-otel-agent.jar [--version]\n"
+              + "       java -jar msb-otel-agent.jar sidecar    (or under"
+              + " -javaagent:msb-otel-agent.jar)\n"
+              + "       java -jar msb-otel-agent.jar snapshot [--help | options]");
       System.exit(2);
     }
   }
@@ -64,10 +71,13 @@ public final class BundleMain {
     if (agentAttached()) {
       state = awaitExtensionState();
       if (state == null) {
-        System.err.println("msb-otel sidecar: the OpenTelemetry agent did not start the"
-            + " microsandbox extension within " + STATE_WAIT_MS / 1000 + " s, so nothing would be"
-            + " exported; see the agent's error above (for example a Prometheus port already in"
-            + " use)");
+        System.err.println(
+            "msb-otel sidecar: the OpenTelemetry agent did not start the"
+                + " microsandbox extension within "
+                + STATE_WAIT_MS / 1000
+                + " s, so nothing would be"
+                + " exported; see the agent's error above (for example a Prometheus port already in"
+                + " use)");
         System.exit(1);
       }
     } else {
@@ -77,8 +87,11 @@ public final class BundleMain {
       System.err.println("msb-otel sidecar: nothing would be exported, exiting: " + state);
       System.exit(1);
     }
-    System.out.println("msb-otel sidecar running (" + versionLine() + "); metrics go wherever OTEL_*"
-        + " says; stop with SIGTERM or Ctrl+C");
+    System.out.println(
+        "msb-otel sidecar running ("
+            + versionLine()
+            + "); metrics go wherever OTEL_*"
+            + " says; stop with SIGTERM or Ctrl+C");
     System.out.flush();
     // The agent's threads do the work; on SIGTERM/SIGINT the JVM runs its shutdown hook, which
     // collects and exports one last time before the process ends.
@@ -105,12 +118,12 @@ public final class BundleMain {
         }
       }
       removeAtExit(dir);
-      ClassLoader platform = (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader")
-          .invoke(null);
+      ClassLoader platform =
+          (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
       URLClassLoader loader = new URLClassLoader(jars.toArray(new URL[0]), platform);
       Thread.currentThread().setContextClassLoader(loader);
-      return (String) Class.forName(STANDALONE_SIDECAR, true, loader).getMethod("start")
-          .invoke(null);
+      return (String)
+          Class.forName(STANDALONE_SIDECAR, true, loader).getMethod("start").invoke(null);
     } catch (IOException | ReflectiveOperationException | RuntimeException e) {
       if (dir != null) {
         removeAtExit(dir);
@@ -133,23 +146,28 @@ public final class BundleMain {
 
   /** Deletes {@code dir} and its files when the JVM exits (SIGTERM included). */
   private static void removeAtExit(final File dir) {
-    Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
-      @Override
-      public void run() {
-        File[] files = dir.listFiles();
-        for (File file : files == null ? new File[0] : files) {
-          file.delete();
-        }
-        dir.delete();
-      }
-    }, "msb-otel-sidecar-cleanup"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                new Runnable() {
+                  @Override
+                  public void run() {
+                    File[] files = dir.listFiles();
+                    for (File file : files == null ? new File[0] : files) {
+                      file.delete();
+                    }
+                    dir.delete();
+                  }
+                },
+                "msb-otel-sidecar-cleanup"));
   }
 
   /** The bundle jar this class runs from. */
   private static File bundleJar() throws IOException {
     java.security.CodeSource source = BundleMain.class.getProtectionDomain().getCodeSource();
     try {
-      return source != null ? new File(source.getLocation().toURI())
+      return source != null
+          ? new File(source.getLocation().toURI())
           : new File(System.getProperty("java.class.path"));
     } catch (java.net.URISyntaxException e) {
       throw new IOException(e);
@@ -181,9 +199,10 @@ public final class BundleMain {
     try {
       copy = File.createTempFile("msb-otel-extension-", ".jar");
       copy.deleteOnExit();
-      try (InputStream in = BundleMain.class.getClassLoader() == null
-          ? ClassLoader.getSystemResourceAsStream(EXTENSION_ENTRY)
-          : BundleMain.class.getClassLoader().getResourceAsStream(EXTENSION_ENTRY)) {
+      try (InputStream in =
+          BundleMain.class.getClassLoader() == null
+              ? ClassLoader.getSystemResourceAsStream(EXTENSION_ENTRY)
+              : BundleMain.class.getClassLoader().getResourceAsStream(EXTENSION_ENTRY)) {
         if (in == null) {
           System.err.println("msb-otel: this jar carries no " + EXTENSION_ENTRY);
           return 2;
@@ -192,12 +211,17 @@ public final class BundleMain {
       }
       // Parent: the platform loader (java.sql for SQLite), not this jar's agent classes. Looked up
       // reflectively: this class is compiled for Java 8, and requireJava has checked 11+.
-      ClassLoader platform = (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader")
-          .invoke(null);
+      ClassLoader platform =
+          (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
       try (URLClassLoader loader = new URLClassLoader(new URL[] {copy.toURI().toURL()}, platform)) {
         Class<?> cli = Class.forName("dev.microsandbox.otel.cli.Cli", true, loader);
-        Method run = cli.getMethod("run", String[].class, java.io.PrintStream.class,
-            java.io.PrintStream.class, java.util.Map.class);
+        Method run =
+            cli.getMethod(
+                "run",
+                String[].class,
+                java.io.PrintStream.class,
+                java.io.PrintStream.class,
+                java.util.Map.class);
         return (Integer) run.invoke(null, args, System.out, System.err, System.getenv());
       }
     } catch (IOException | ReflectiveOperationException e) {
@@ -219,8 +243,16 @@ public final class BundleMain {
       feature = 0;
     }
     if (feature < REQUIRED_FEATURE) {
-      System.err.println("msb-otel: " + what + " needs Java " + REQUIRED_FEATURE
-          + " or newer; this JVM is Java " + feature + " (" + System.getProperty("java.home") + ")");
+      System.err.println(
+          "msb-otel: "
+              + what
+              + " needs Java "
+              + REQUIRED_FEATURE
+              + " or newer; this JVM is Java "
+              + feature
+              + " ("
+              + System.getProperty("java.home")
+              + ")");
       System.exit(2);
     }
   }
@@ -237,8 +269,10 @@ public final class BundleMain {
 
   static String versionLine() {
     Attributes manifest = manifest();
-    return "opentelemetry-javaagent " + manifest.getValue("OpenTelemetry-Agent-Version")
-        + " with microsandbox extension " + manifest.getValue("Microsandbox-Extension-Version");
+    return "opentelemetry-javaagent "
+        + manifest.getValue("OpenTelemetry-Agent-Version")
+        + " with microsandbox extension "
+        + manifest.getValue("Microsandbox-Extension-Version");
   }
 
   private static Attributes manifest() {
@@ -246,8 +280,10 @@ public final class BundleMain {
     // `java -jar` put this very jar on the class path.
     java.security.CodeSource source = BundleMain.class.getProtectionDomain().getCodeSource();
     try {
-      URL location = source != null ? source.getLocation()
-          : new java.io.File(System.getProperty("java.class.path")).toURI().toURL();
+      URL location =
+          source != null
+              ? source.getLocation()
+              : new java.io.File(System.getProperty("java.class.path")).toURI().toURL();
       return read(new URL("jar:" + location + "!/META-INF/MANIFEST.MF"));
     } catch (IOException e) {
       return new Attributes();

@@ -24,9 +24,9 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The one-jar bundle: the upstream agent with the extension embedded. */
 class BundleIT {
@@ -39,8 +39,10 @@ class BundleIT {
 
   static Set<String> sandboxMetricNames(OtlpReceiver receiver) {
     return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
-        .stream().filter(p -> p.attributes().containsKey("sandbox.name"))
-        .map(p -> p.metric().getName()).collect(Collectors.toSet());
+        .stream()
+        .filter(p -> p.attributes().containsKey("sandbox.name"))
+        .map(p -> p.metric().getName())
+        .collect(Collectors.toSet());
   }
 
   @Test
@@ -50,7 +52,9 @@ class BundleIT {
       registry.start(701, 7010, "bundled");
       Map<String, String> env = E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint());
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs)) {
-        E2e.await(Duration.ofSeconds(60), () -> sandboxMetricNames(receiver).equals(E2e.SANDBOX_METRICS),
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> sandboxMetricNames(receiver).equals(E2e.SANDBOX_METRICS),
             () -> sandboxMetricNames(receiver) + "\n" + stderr(jvm));
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
       }
@@ -59,30 +63,52 @@ class BundleIT {
 
   @Test
   void manifestKeepsUpstreamAndNamesBothVersions() throws Exception {
-    try (JarFile bundle = new JarFile(BUNDLE.toFile()); JarFile upstream = new JarFile(UPSTREAM.toFile())) {
+    try (JarFile bundle = new JarFile(BUNDLE.toFile());
+        JarFile upstream = new JarFile(UPSTREAM.toFile())) {
       Manifest mf = bundle.getManifest();
       String agentVersion = System.getProperty("msb.otel.agent.version");
       assertEquals(agentVersion, mf.getMainAttributes().getValue("OpenTelemetry-Agent-Version"));
-      assertEquals(System.getProperty("msb.project.version"),
+      assertEquals(
+          System.getProperty("msb.project.version"),
           mf.getMainAttributes().getValue("Microsandbox-Extension-Version"));
-      upstream.getManifest().getMainAttributes().forEach((key, value) -> {
-        if (!key.toString().equals("Main-Class")) {
-          assertEquals(value, mf.getMainAttributes().get(key), "upstream manifest entry " + key);
-        }
-      });
-      Set<String> bundled = Collections.list(bundle.entries()).stream().map(JarEntry::getName)
-          .collect(Collectors.toSet());
-      List<String> missing = Collections.list(upstream.entries()).stream().map(JarEntry::getName)
-          .filter(name -> !bundled.contains(name)).toList();
+      upstream
+          .getManifest()
+          .getMainAttributes()
+          .forEach(
+              (key, value) -> {
+                if (!key.toString().equals("Main-Class")) {
+                  assertEquals(
+                      value, mf.getMainAttributes().get(key), "upstream manifest entry " + key);
+                }
+              });
+      Set<String> bundled =
+          Collections.list(bundle.entries()).stream()
+              .map(JarEntry::getName)
+              .collect(Collectors.toSet());
+      List<String> missing =
+          Collections.list(upstream.entries()).stream()
+              .map(JarEntry::getName)
+              .filter(name -> !bundled.contains(name))
+              .toList();
       assertTrue(missing.isEmpty(), "upstream entries missing from the bundle: " + missing);
       assertNotNull(bundle.getEntry("extensions/msb-otel-extension.jar"));
     }
-    Process version = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
-        BUNDLE.toString(), "--version").redirectErrorStream(true).start();
+    Process version =
+        new ProcessBuilder(
+                E2e.JAVA_HOME.resolve("bin/java").toString(),
+                "-jar",
+                BUNDLE.toString(),
+                "--version")
+            .redirectErrorStream(true)
+            .start();
     String out = new String(version.getInputStream().readAllBytes()).trim();
     assertEquals(0, version.waitFor());
-    assertEquals("opentelemetry-javaagent " + System.getProperty("msb.otel.agent.version")
-        + " with microsandbox extension " + System.getProperty("msb.project.version"), out);
+    assertEquals(
+        "opentelemetry-javaagent "
+            + System.getProperty("msb.otel.agent.version")
+            + " with microsandbox extension "
+            + System.getProperty("msb.project.version"),
+        out);
   }
 
   /** The sidecar's two forms: the lean one on the plain SDK (no agent), and under the agent. */
@@ -104,28 +130,46 @@ class BundleIT {
         CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
       catalog.put(801, "sidecar-sandbox", CatalogWriter.labels("tenant", "acme"), null);
       registry.start(801, 8010, "sidecar-sandbox");
-      Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
-          "OTEL_METRIC_EXPORT_INTERVAL", "600000", // only the shutdown flush can export
-          "OTEL_MICROSANDBOX_LABELS_TIMEOUT", "5s"); // the flush is the first collection: let labels in
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()),
-          List.of("-jar", BUNDLE.toString(), "sidecar"))) {
-        E2e.await(Duration.ofSeconds(60), () -> stdout(jvm).contains("msb-otel sidecar running"),
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+              "OTEL_METRIC_EXPORT_INTERVAL",
+              "600000", // only the shutdown flush can export
+              "OTEL_MICROSANDBOX_LABELS_TIMEOUT",
+              "5s"); // the flush is the first collection: let labels in
+      try (AgentJvm jvm =
+          AgentJvm.start(
+              E2e.JAVA_HOME,
+              form.agent(),
+              env,
+              logs.resolve(form.name()),
+              List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> stdout(jvm).contains("msb-otel sidecar running"),
             () -> stdout(jvm) + stderr(jvm));
         // "running" is printed once the agent has started the extension; no periodic export is
         // due for 10 min, so anything received now would be an export the sidecar must not make.
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
         // The catalog opens (SQLite's native library loads) on its own thread after "running";
-        // SQLite's loader cannot run once the JVM is shutting down (File.deleteOnExit refuses), so a
+        // SQLite's loader cannot run once the JVM is shutting down (File.deleteOnExit refuses), so
+        // a
         // signal in the first moment would flush without labels (the README says so). Seen once
         // in CI. A second is ample for the load; the flush itself is what this test is about.
         Thread.sleep(2000);
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
-        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)), "terminated by SIGTERM (128 + 15)");
-        assertTrue(sandboxMetricNames(receiver).containsAll(E2e.SANDBOX_METRICS),
+        assertEquals(
+            143, jvm.terminate(Duration.ofSeconds(30)), "terminated by SIGTERM (128 + 15)");
+        assertTrue(
+            sandboxMetricNames(receiver).containsAll(E2e.SANDBOX_METRICS),
             "the shutdown hook flushed a last export: " + sandboxMetricNames(receiver));
-        assertTrue(Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
-            .stream().anyMatch(p -> "acme".equals(p.attributes().get("tenant"))), "catalog labels");
-        assertFalse(stderr(jvm).contains("restricted method"),
+        assertTrue(
+            Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+                .stream()
+                .anyMatch(p -> "acme".equals(p.attributes().get("tenant"))),
+            "catalog labels");
+        assertFalse(
+            stderr(jvm).contains("restricted method"),
             "Enable-Native-Access in the manifest: no JDK 24+ warning for SQLite\n" + stderr(jvm));
       }
     }
@@ -136,16 +180,22 @@ class BundleIT {
   /** The resource of the first sandbox point the sidecar in {@code form} exported. */
   Map<String, String> sidecarResource(Form form, Map<String, String> env) throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.http()) {
-      Map<String, String> withReceiver = E2e.with(env, "OTEL_EXPORTER_OTLP_ENDPOINT",
-          receiver.endpoint());
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), withReceiver, logs,
-          SIDECAR)) {
-        E2e.await(Duration.ofSeconds(60), () -> !sandboxMetricNames(receiver).isEmpty(),
+      Map<String, String> withReceiver =
+          E2e.with(env, "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
+      try (AgentJvm jvm =
+          AgentJvm.start(E2e.JAVA_HOME, form.agent(), withReceiver, logs, SIDECAR)) {
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> !sandboxMetricNames(receiver).isEmpty(),
             () -> stdout(jvm) + stderr(jvm));
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
-        return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
-            .stream().filter(p -> p.attributes().containsKey("sandbox.name")).findFirst()
-            .orElseThrow().resource();
+        return Otlp.points(
+                receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+            .stream()
+            .filter(p -> p.attributes().containsKey("sandbox.name"))
+            .findFirst()
+            .orElseThrow()
+            .resource();
       }
     }
   }
@@ -156,16 +206,25 @@ class BundleIT {
       throws Exception {
     try (LiveRegistry registry = new LiveRegistry(home, 8)) {
       registry.start(811, 8110, "steady");
-      Map<String, String> env = E2e.with(E2e.otlpEnv(null, home, "http/protobuf", "unset"),
-          "HOSTNAME", "msb-host-7");
+      Map<String, String> env =
+          E2e.with(E2e.otlpEnv(null, home, "http/protobuf", "unset"), "HOSTNAME", "msb-host-7");
       for (int start = 0; start < 2; start++) {
         Map<String, String> resource = sidecarResource(form, env);
         assertEquals("microsandbox", resource.get("service.name"), resource::toString);
-        assertEquals("msb-host-7", resource.get("service.instance.id"),
+        assertEquals(
+            "msb-host-7",
+            resource.get("service.instance.id"),
             "the hostname, not the agent's random UUID, on start " + (start + 1));
       }
-      Map<String, String> user = sidecarResource(form, E2e.with(env, "OTEL_SERVICE_NAME", "msb-edge",
-          "OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=rack-4"));
+      Map<String, String> user =
+          sidecarResource(
+              form,
+              E2e.with(
+                  env,
+                  "OTEL_SERVICE_NAME",
+                  "msb-edge",
+                  "OTEL_RESOURCE_ATTRIBUTES",
+                  "service.instance.id=rack-4"));
       assertEquals("msb-edge", user.get("service.name"));
       assertEquals("rack-4", user.get("service.instance.id"));
     }
@@ -182,26 +241,28 @@ class BundleIT {
       env.remove("OTEL_METRIC_EXPORT_INTERVAL");
       long started = System.nanoTime();
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, env, logs, SIDECAR)) {
-        E2e.await(Duration.ofSeconds(40),
+        E2e.await(
+            Duration.ofSeconds(40),
             () -> E2e.requestsAbout(receiver, "upstream-defaults").size() >= 2,
             () -> stdout(jvm) + stderr(jvm));
         double seconds = (System.nanoTime() - started) / 1e9;
         assertTrue(seconds >= 19, "two exports take two 10 s intervals: " + seconds + " s");
-        long samples = Otlp.points(List.of(E2e.requestsAbout(receiver, "upstream-defaults").get(1)))
-            .stream()
-            .filter(p -> p.metric().getName().equals("microsandbox.disk.bytes_read")).count();
+        long samples =
+            Otlp.points(List.of(E2e.requestsAbout(receiver, "upstream-defaults").get(1))).stream()
+                .filter(p -> p.metric().getName().equals("microsandbox.disk.bytes_read"))
+                .count();
         assertTrue(samples >= 9 && samples <= 11, "ten 1 s samples per 10 s export: " + samples);
-        assertTrue(stderr(jvm).contains("sampling every 1000 ms, buffering 60 collections"),
-            stderr(jvm));
+        assertTrue(
+            stderr(jvm).contains("sampling every 1000 ms, buffering 60 collections"), stderr(jvm));
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
       }
     }
   }
 
   /**
-   * The sidecar configured by a declarative file alone: it starts, samples every second, exports
-   * to the file's reader with export health, and stops on SIGTERM; a bad value in the file ends it
-   * at once with the line that names the file's key.
+   * The sidecar configured by a declarative file alone: it starts, samples every second, exports to
+   * the file's reader with export health, and stops on SIGTERM; a bad value in the file ends it at
+   * once with the line that names the file's key.
    */
   @ParameterizedTest(name = "{0}")
   @EnumSource(Form.class)
@@ -209,31 +270,66 @@ class BundleIT {
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.start(841, 8410, "declared");
-      Path yaml = new DeclarativeYaml().serviceName("microsandbox").otlp(receiver.endpoint(), 2000)
-          .set("home", home.toString()).set("instruments", "both").write(logs);
+      Path yaml =
+          new DeclarativeYaml()
+              .serviceName("microsandbox")
+              .otlp(receiver.endpoint(), 2000)
+              .set("home", home.toString())
+              .set("instruments", "both")
+              .write(logs);
       Map<String, String> env = Map.of("OTEL_CONFIG_FILE", yaml.toString());
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs, SIDECAR)) {
-        E2e.await(Duration.ofSeconds(60), () -> sandboxMetricNames(receiver)
-            .contains("microsandbox.cpu.utilization") && Otlp.points(receiver.received().stream()
-            .map(OtlpReceiver.Received::request).toList()).stream().anyMatch(p -> p.metric()
-            .getName().equals("microsandbox.collector.exports.success")),
+        E2e.await(
+            Duration.ofSeconds(60),
+            () ->
+                sandboxMetricNames(receiver).contains("microsandbox.cpu.utilization")
+                    && Otlp.points(
+                            receiver.received().stream()
+                                .map(OtlpReceiver.Received::request)
+                                .toList())
+                        .stream()
+                        .anyMatch(
+                            p ->
+                                p.metric()
+                                    .getName()
+                                    .equals("microsandbox.collector.exports.success")),
             () -> stdout(jvm) + stderr(jvm));
         assertTrue(stdout(jvm).contains("msb-otel sidecar running"), stdout(jvm));
-        assertTrue(stderr(jvm).contains("(sidecar mode") && stderr(jvm).contains(
-            "sampling every 1000 ms"), stderr(jvm));
-        assertTrue(Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request)
-            .toList()).stream().anyMatch(p -> p.metric().getName().equals("container.cpu.time")
-            && "declared".equals(p.attributes().get("container.name"))), "the counters too");
+        assertTrue(
+            stderr(jvm).contains("(sidecar mode") && stderr(jvm).contains("sampling every 1000 ms"),
+            stderr(jvm));
+        assertTrue(
+            Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+                .stream()
+                .anyMatch(
+                    p ->
+                        p.metric().getName().equals("container.cpu.time")
+                            && "declared".equals(p.attributes().get("container.name"))),
+            "the counters too");
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
       }
-      Path bad = new DeclarativeYaml().otlp(receiver.endpoint(), 2000)
-          .set("home", home.toString()).set("instruments", "all").write(logs.resolve("bad"));
-      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(),
-          Map.of("OTEL_CONFIG_FILE", bad.toString()), logs.resolve("bad"), SIDECAR)) {
+      Path bad =
+          new DeclarativeYaml()
+              .otlp(receiver.endpoint(), 2000)
+              .set("home", home.toString())
+              .set("instruments", "all")
+              .write(logs.resolve("bad"));
+      try (AgentJvm jvm =
+          AgentJvm.start(
+              E2e.JAVA_HOME,
+              form.agent(),
+              Map.of("OTEL_CONFIG_FILE", bad.toString()),
+              logs.resolve("bad"),
+              SIDECAR)) {
         assertEquals(1, jvm.awaitExit(Duration.ofSeconds(45)), stderr(jvm));
-        assertTrue(stderr(jvm).contains("msb-otel sidecar: nothing would be exported, exiting:"
-            + " off: microsandbox metrics are off: instrumentation/development.java.microsandbox"
-            + ".instruments = 'all': expected msb, semconv or both"), stderr(jvm));
+        assertTrue(
+            stderr(jvm)
+                .contains(
+                    "msb-otel sidecar: nothing would be exported, exiting: off: microsandbox"
+                        + " metrics are off:"
+                        + " instrumentation/development.java.microsandbox.instruments = 'all':"
+                        + " expected msb, semconv or both"),
+            stderr(jvm));
       }
     }
   }
@@ -243,22 +339,35 @@ class BundleIT {
   void aSidecarThatWouldExportNothingExitsAtOnceWithTheReason(Form form) throws Exception {
     Map<String, String> base = E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:9");
     try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
-      Map<String, Map<String, String>> cases = Map.of(
-          "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", E2e.with(base, "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", "30sec"),
-          "OTEL_MICROSANDBOX_ENABLED (otel.microsandbox.enabled) = false",
-          E2e.with(base, "OTEL_MICROSANDBOX_ENABLED", "false"),
-          "OTEL_METRICS_EXPORTER=none", E2e.with(base, "OTEL_METRICS_EXPORTER", "none"),
-          // The agent reports a Prometheus port in use in its own log; the SDK throws it to us.
-          form == Form.AGENT ? "did not start the microsandbox extension"
-              : "the OpenTelemetry SDK did not start", E2e.with(base, "OTEL_METRICS_EXPORTER",
-              "prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT", String.valueOf(busy.getLocalPort())));
+      Map<String, Map<String, String>> cases =
+          Map.of(
+              "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE",
+              E2e.with(base, "OTEL_MICROSANDBOX_MAX_SAMPLE_AGE", "30sec"),
+              "OTEL_MICROSANDBOX_ENABLED (otel.microsandbox.enabled) = false",
+              E2e.with(base, "OTEL_MICROSANDBOX_ENABLED", "false"),
+              "OTEL_METRICS_EXPORTER=none",
+              E2e.with(base, "OTEL_METRICS_EXPORTER", "none"),
+              // The agent reports a Prometheus port in use in its own log; the SDK throws it to us.
+              form == Form.AGENT
+                  ? "did not start the microsandbox extension"
+                  : "the OpenTelemetry SDK did not start",
+              E2e.with(
+                  base,
+                  "OTEL_METRICS_EXPORTER",
+                  "prometheus",
+                  "OTEL_EXPORTER_PROMETHEUS_PORT",
+                  String.valueOf(busy.getLocalPort())));
       for (Map.Entry<String, Map<String, String>> c : cases.entrySet()) {
-        try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, form.agent(), c.getValue(), logs,
-            SIDECAR)) {
+        try (AgentJvm jvm =
+            AgentJvm.start(E2e.JAVA_HOME, form.agent(), c.getValue(), logs, SIDECAR)) {
           int status = jvm.awaitExit(Duration.ofSeconds(45));
           assertEquals(1, status, c.getKey() + ": " + stderr(jvm));
-          String last = stderr(jvm).lines().filter(l -> l.startsWith("msb-otel sidecar:"))
-              .reduce((a, b) -> b).orElse("");
+          String last =
+              stderr(jvm)
+                  .lines()
+                  .filter(l -> l.startsWith("msb-otel sidecar:"))
+                  .reduce((a, b) -> b)
+                  .orElse("");
           assertTrue(last.contains(c.getKey()), c.getKey() + " named in: " + stderr(jvm));
           assertFalse(stdout(jvm).contains("sidecar running"), stdout(jvm));
         }
@@ -272,14 +381,21 @@ class BundleIT {
         CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
       catalog.put(821, "snapped", CatalogWriter.labels("tenant", "acme"), null);
       registry.start(821, 8210, "snapped");
-      Process snapshot = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
-          BUNDLE.toString(), "snapshot", "--msb-home", home.toString())
-          .redirectErrorStream(true).start();
+      Process snapshot =
+          new ProcessBuilder(
+                  E2e.JAVA_HOME.resolve("bin/java").toString(),
+                  "-jar",
+                  BUNDLE.toString(),
+                  "snapshot",
+                  "--msb-home",
+                  home.toString())
+              .redirectErrorStream(true)
+              .start();
       String out = new String(snapshot.getInputStream().readAllBytes());
       assertEquals(0, snapshot.waitFor(), out);
       assertTrue(out.contains("snapped  id=821") && out.contains("labels={tenant=acme}"), out);
-      assertFalse(out.contains("WARNING"), "SQLite loaded without a restricted-method warning:\n"
-          + out);
+      assertFalse(
+          out.contains("WARNING"), "SQLite loaded without a restricted-method warning:\n" + out);
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.microsandbox.otel.examples;
 
 import dev.microsandbox.otel.labels.CatalogWriter;
+import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
-import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
@@ -29,21 +29,26 @@ public final class Simulator implements AutoCloseable {
   /** Tenants the fake sandboxes are labelled with. */
   static final String[] TENANTS = {"acme", "globex", "initech"};
 
-  static final String USAGE = String.join(System.lineSeparator(),
-      "usage: java -jar msb-otel-simulator.jar [options]",
-      "  --msb-home DIR      microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
-      "  --sandboxes N       sandboxes kept alive (default 5)",
-      "  --period DUR        sample period (default 1s)",
-      "  --churn N           restarts/replacements per minute (default 0)",
-      "  --capacity N        slots when the registry is created here (default 1024)",
-      "  --abi 3|2           the registry ABI to write: 3 (current runtimes, default) or 2 (older",
-      "                      runtimes: msb-met-<hash>-v2, no writable-layer figures)",
-      "  --first-id N        the first sandbox id (default 1001); give a second simulator of the",
-      "                      same home its own range (sandbox ids are unique per home)",
-      "  --seed N            random seed (default: time)",
-      "  --no-catalog        write no catalog (by default <home>/db/msb.db gets each sandbox's labels,",
-      "                      unless a catalog the simulator did not create is already there)",
-      "");
+  static final String USAGE =
+      String.join(
+          System.lineSeparator(),
+          "usage: java -jar msb-otel-simulator.jar [options]",
+          "  --msb-home DIR      microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
+          "  --sandboxes N       sandboxes kept alive (default 5)",
+          "  --period DUR        sample period (default 1s)",
+          "  --churn N           restarts/replacements per minute (default 0)",
+          "  --capacity N        slots when the registry is created here (default 1024)",
+          "  --abi 3|2           the registry ABI to write: 3 (current runtimes, default) or 2"
+              + " (older",
+          "                      runtimes: msb-met-<hash>-v2, no writable-layer figures)",
+          "  --first-id N        the first sandbox id (default 1001); give a second simulator of"
+              + " the",
+          "                      same home its own range (sandbox ids are unique per home)",
+          "  --seed N            random seed (default: time)",
+          "  --no-catalog        write no catalog (by default <home>/db/msb.db gets each sandbox's"
+              + " labels,",
+          "                      unless a catalog the simulator did not create is already there)",
+          "");
 
   /** Simulator settings; immutable. */
   static final class Options {
@@ -57,8 +62,16 @@ public final class Simulator implements AutoCloseable {
     private final RegistryAbi abi;
     private final int firstId;
 
-    Options(String home, int sandboxes, Duration period, double churnPerMinute, int capacity,
-        long seed, boolean catalog, RegistryAbi abi, int firstId) {
+    Options(
+        String home,
+        int sandboxes,
+        Duration period,
+        double churnPerMinute,
+        int capacity,
+        long seed,
+        boolean catalog,
+        RegistryAbi abi,
+        int firstId) {
       this.home = home;
       this.sandboxes = sandboxes;
       this.period = period;
@@ -175,8 +188,9 @@ public final class Simulator implements AutoCloseable {
         }
       }
       if (sandboxes < 0 || churn < 0 || period.isZero() || capacity < 1 || firstId < 1) {
-        throw new IllegalArgumentException("--sandboxes and --churn must be >= 0, --period,"
-            + " --capacity and --first-id above 0");
+        throw new IllegalArgumentException(
+            "--sandboxes and --churn must be >= 0, --period,"
+                + " --capacity and --first-id above 0");
       }
       return new Options(home, sandboxes, period, churn, capacity, seed, catalog, abi, firstId);
     }
@@ -198,10 +212,14 @@ public final class Simulator implements AutoCloseable {
       this.id = id;
       this.name = "sim-" + (id - 1000);
       int remainder = id % 3;
-      this.flags = remainder == 0 ? 0x7f // every optional field
-          : remainder == 1
-              ? RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY | RegistryLayout.FLAG_MEMORY_AVAILABLE
-              : RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY;
+      this.flags =
+          remainder == 0
+              ? 0x7f // every optional field
+              : remainder == 1
+                  ? RegistryLayout.FLAG_CPU
+                      | RegistryLayout.FLAG_MEMORY
+                      | RegistryLayout.FLAG_MEMORY_AVAILABLE
+                  : RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY;
       this.memoryLimit = (256L << 20) << random.nextInt(4); // 256 MiB .. 2 GiB
       this.cpuBase = 10 + random.nextInt(150);
       this.phase = random.nextDouble() * Math.PI * 2;
@@ -210,8 +228,10 @@ public final class Simulator implements AutoCloseable {
 
   private final Options options;
   private final RegistryWriter writer;
+
   /** Null with --no-catalog, or when the home already has a catalog of msb's own. */
   private final CatalogWriter catalog;
+
   private final Random random;
   private final PrintStream log;
   private final LongSupplier clock;
@@ -230,10 +250,15 @@ public final class Simulator implements AutoCloseable {
     this.nextId = options.firstId();
     Path file = RegistryLocation.registryFile(options.home(), options.abi());
     this.writer = RegistryWriter.openOrCreate(file, options.capacity(), options.abi());
-    log.println("simulator: registry " + file + " (" + writer.capacity() + " slots), MSB_HOME="
-        + options.home());
-    this.catalog = options.catalog() ? openCatalog(RegistryLocation.catalogFile(options.home()), log)
-        : null;
+    log.println(
+        "simulator: registry "
+            + file
+            + " ("
+            + writer.capacity()
+            + " slots), MSB_HOME="
+            + options.home());
+    this.catalog =
+        options.catalog() ? openCatalog(RegistryLocation.catalogFile(options.home()), log) : null;
     for (int i = 0; i < options.sandboxes(); i++) {
       start(new FakeSandbox(nextId++, random));
     }
@@ -242,8 +267,11 @@ public final class Simulator implements AutoCloseable {
   private static CatalogWriter openCatalog(Path file, PrintStream log) throws IOException {
     try {
       if (!CatalogWriter.absentOrSimulated(file)) {
-        log.println("simulator: " + file + " is a catalog the simulator did not create; leaving it"
-            + " alone (no labels written)");
+        log.println(
+            "simulator: "
+                + file
+                + " is a catalog the simulator did not create; leaving it"
+                + " alone (no labels written)");
         return null;
       }
       CatalogWriter writer = CatalogWriter.create(file).markSimulated();
@@ -288,11 +316,14 @@ public final class Simulator implements AutoCloseable {
     SandboxSample x = s.sample;
     long memory = (long) (s.memoryLimit * (0.80 + 0.12 * Math.sin(t / 3)));
     long upperTotal = 4L << 30;
-    long upperUsed = Math.min(upperTotal, x.upperUsedBytes() + (long) (random.nextInt(64 << 10) * seconds));
-    x.times(x.startedAtMs(), now).flags(s.flags)
+    long upperUsed =
+        Math.min(upperTotal, x.upperUsedBytes() + (long) (random.nextInt(64 << 10) * seconds));
+    x.times(x.startedAtMs(), now)
+        .flags(s.flags)
         .cpu((float) cpu, x.vcpuTimeNs() + (long) (cpu / 100 * seconds * 1e9))
         .memory(s.memoryLimit, memory, s.memoryLimit - memory, memory + (memory >> 4))
-        .io(x.diskReadBytes() + grow(2 << 20, seconds), x.diskWriteBytes() + grow(1 << 20, seconds),
+        .io(
+            x.diskReadBytes() + grow(2 << 20, seconds), x.diskWriteBytes() + grow(1 << 20, seconds),
             x.netRxBytes() + grow(512 << 10, seconds), x.netTxBytes() + grow(128 << 10, seconds))
         .upper(upperUsed, upperTotal - upperUsed, upperUsed + (upperUsed >> 3));
   }
@@ -303,7 +334,11 @@ public final class Simulator implements AutoCloseable {
 
   private void start(FakeSandbox s) {
     long now = clock.getAsLong();
-    s.sample.identity(s.id, s.runId, pid, s.name).times(now, 0).cpu(0, 0).io(0, 0, 0, 0)
+    s.sample
+        .identity(s.id, s.runId, pid, s.name)
+        .times(now, 0)
+        .cpu(0, 0)
+        .io(0, 0, 0, 0)
         .upper(64L << 20, 0, 0);
     s.slot = writer.claim(s.sample);
     if (s.slot < 0) {
@@ -320,8 +355,12 @@ public final class Simulator implements AutoCloseable {
       return;
     }
     try {
-      catalog.put(s.id, s.name, CatalogWriter.labels("tenant", TENANTS[s.id % TENANTS.length],
-          "user.id", "user-" + (s.id % 7)), null);
+      catalog.put(
+          s.id,
+          s.name,
+          CatalogWriter.labels(
+              "tenant", TENANTS[s.id % TENANTS.length], "user.id", "user-" + (s.id % 7)),
+          null);
     } catch (SQLException e) {
       log.println("simulator: could not label " + s.name + ": " + e.getMessage());
     }
@@ -375,12 +414,22 @@ public final class Simulator implements AutoCloseable {
     }
     Simulator simulator = new Simulator(options, System.out, System::currentTimeMillis);
     Thread main = Thread.currentThread();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      main.interrupt();
-      simulator.close();
-    }, "simulator-shutdown"));
-    System.out.println("simulator: " + options.sandboxes() + " sandboxes, period "
-        + options.period() + ", churn " + options.churnPerMinute() + "/min; Ctrl+C to stop");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  main.interrupt();
+                  simulator.close();
+                },
+                "simulator-shutdown"));
+    System.out.println(
+        "simulator: "
+            + options.sandboxes()
+            + " sandboxes, period "
+            + options.period()
+            + ", churn "
+            + options.churnPerMinute()
+            + "/min; Ctrl+C to stop");
     try {
       while (true) {
         simulator.tick();

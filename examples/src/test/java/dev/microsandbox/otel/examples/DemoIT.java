@@ -22,46 +22,57 @@ class DemoIT {
   @Test
   void aBusyPortIsNamedWithTheFixAndTheDemoExitsNonZero() throws Exception {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      ProcessBuilder demo = new ProcessBuilder("bash", EXAMPLES.resolve("demo.sh").toString())
-          .redirectErrorStream(true);
+      ProcessBuilder demo =
+          new ProcessBuilder("bash", EXAMPLES.resolve("demo.sh").toString())
+              .redirectErrorStream(true);
       demo.environment().put("DEMO_PORT", Integer.toString(busy.getLocalPort()));
       Process process = demo.start();
       assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the demo gave up within seconds");
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(1, process.exitValue(), output);
-      assertTrue(output.contains("port " + busy.getLocalPort() + " is already in use")
-          && output.contains("DEMO_PORT="), output);
+      assertTrue(
+          output.contains("port " + busy.getLocalPort() + " is already in use")
+              && output.contains("DEMO_PORT="),
+          output);
     }
   }
 
   @Test
   void itShowsLabelledSandboxesOfBothRegistriesAndLeavesNothingBehind() throws Exception {
-    ProcessBuilder demo = new ProcessBuilder("bash", EXAMPLES.resolve("demo.sh").toString())
-        .redirectErrorStream(true);
+    ProcessBuilder demo =
+        new ProcessBuilder("bash", EXAMPLES.resolve("demo.sh").toString())
+            .redirectErrorStream(true);
     demo.environment().put("DEMO_PORT", Integer.toString(dev.microsandbox.otel.e2e.E2e.freePort()));
     demo.environment().put("DEMO_SANDBOXES", "2");
     demo.environment().put("DEMO_V2_SANDBOXES", "1");
     Process process = demo.start();
     StringBuilder output = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
-          process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = lines.readLine()) != null; ) {
-          synchronized (output) {
-            output.append(line).append('\n');
-          }
-        }
-      } catch (java.io.IOException e) {
-        // the process ended
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (java.io.BufferedReader lines =
+                  new java.io.BufferedReader(
+                      new java.io.InputStreamReader(
+                          process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                  synchronized (output) {
+                    output.append(line).append('\n');
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // the process ended
+              }
+            });
     reader.start();
     try {
-      dev.microsandbox.otel.e2e.E2e.await(java.time.Duration.ofSeconds(90), () -> {
-        synchronized (output) {
-          return output.toString().contains("sim-1001 ");
-        }
-      }, output::toString);
+      dev.microsandbox.otel.e2e.E2e.await(
+          java.time.Duration.ofSeconds(90),
+          () -> {
+            synchronized (output) {
+              return output.toString().contains("sim-1001 ");
+            }
+          },
+          output::toString);
     } finally {
       // SIGTERM, which the demo handles as Ctrl+C; Process.destroy would also close our end of its
       // output before its last line.
@@ -70,20 +81,33 @@ class DemoIT {
       reader.join();
     }
     String text = output.toString();
-    java.util.regex.Matcher home = java.util.regex.Pattern.compile("MSB_HOME=(\\S+);").matcher(text);
+    java.util.regex.Matcher home =
+        java.util.regex.Pattern.compile("MSB_HOME=(\\S+);").matcher(text);
     assertTrue(home.find(), text);
     String firstFrame = text.substring(text.indexOf("per-sandbox metrics"));
-    firstFrame = firstFrame.substring(0, firstFrame.indexOf("\n\n") > 0 ? firstFrame.indexOf("\n\n")
-        : firstFrame.length());
-    assertTrue(firstFrame.lines().anyMatch(l -> l.startsWith("sim-1 ") && (l.contains(" acme ")
-        || l.contains(" globex ") || l.contains(" initech "))), "labels from the first frame:\n"
-        + firstFrame);
+    firstFrame =
+        firstFrame.substring(
+            0, firstFrame.indexOf("\n\n") > 0 ? firstFrame.indexOf("\n\n") : firstFrame.length());
+    assertTrue(
+        firstFrame
+            .lines()
+            .anyMatch(
+                l ->
+                    l.startsWith("sim-1 ")
+                        && (l.contains(" acme ")
+                            || l.contains(" globex ")
+                            || l.contains(" initech "))),
+        "labels from the first frame:\n" + firstFrame);
     assertTrue(text.contains("demo: stopped"), text);
     assertTrue(!java.nio.file.Files.exists(Path.of(home.group(1))), "its home is removed");
-    String registryHash = String.format("%016x", dev.microsandbox.otel.registry.RegistryLocation
-        .fnv1a64(home.group(1).getBytes(StandardCharsets.UTF_8)));
+    String registryHash =
+        String.format(
+            "%016x",
+            dev.microsandbox.otel.registry.RegistryLocation.fnv1a64(
+                home.group(1).getBytes(StandardCharsets.UTF_8)));
     for (String abi : new String[] {"-v3", "-v2"}) {
-      assertTrue(!java.nio.file.Files.exists(Path.of("/dev/shm/msb-met-" + registryHash + abi)),
+      assertTrue(
+          !java.nio.file.Files.exists(Path.of("/dev/shm/msb-met-" + registryHash + abi)),
           "its registries are removed");
     }
   }

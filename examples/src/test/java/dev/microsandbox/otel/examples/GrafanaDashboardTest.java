@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 /** The dashboard's structure as Grafana's JSON model requires it, checked without a Grafana. */
 class GrafanaDashboardTest {
 
-  static final Path DASHBOARD = Path.of(System.getProperty("msb.examples.dir", "."))
-      .resolve("grafana/microsandbox-dashboard.json");
+  static final Path DASHBOARD =
+      Path.of(System.getProperty("msb.examples.dir", "."))
+          .resolve("grafana/microsandbox-dashboard.json");
   static final Set<String> PANEL_TYPES = Set.of("row", "timeseries", "stat", "table", "bargauge");
 
   static JsonNode dashboard() throws IOException {
@@ -30,11 +31,14 @@ class GrafanaDashboardTest {
   /** Every panel that queries (every panel but rows). */
   static List<JsonNode> queryPanels(JsonNode dashboard) {
     List<JsonNode> panels = new ArrayList<>();
-    dashboard.get("panels").forEach(p -> {
-      if (!p.get("type").asText().equals("row")) {
-        panels.add(p);
-      }
-    });
+    dashboard
+        .get("panels")
+        .forEach(
+            p -> {
+              if (!p.get("type").asText().equals("row")) {
+                panels.add(p);
+              }
+            });
     return panels;
   }
 
@@ -53,8 +57,11 @@ class GrafanaDashboardTest {
       int[] box = {g.get("x").asInt(), g.get("y").asInt(), g.get("w").asInt(), g.get("h").asInt()};
       assertTrue(box[0] >= 0 && box[0] + box[2] <= 24 && box[2] > 0 && box[3] > 0, title);
       for (int[] other : boxes) {
-        boolean apart = box[0] + box[2] <= other[0] || other[0] + other[2] <= box[0]
-            || box[1] + box[3] <= other[1] || other[1] + other[3] <= box[1];
+        boolean apart =
+            box[0] + box[2] <= other[0]
+                || other[0] + other[2] <= box[0]
+                || box[1] + box[3] <= other[1]
+                || other[1] + other[3] <= box[1];
         assertTrue(apart, title + " overlaps another panel");
       }
       boxes.add(box);
@@ -65,11 +72,16 @@ class GrafanaDashboardTest {
       String title = panel.get("title").asText();
       assertEquals("${datasource}", panel.get("datasource").get("uid").asText(), title);
       assertFalse(panel.get("description").asText().isEmpty(), title + " has a description");
-      assertFalse(panel.get("fieldConfig").get("defaults").get("unit").asText().isEmpty(),
+      assertFalse(
+          panel.get("fieldConfig").get("defaults").get("unit").asText().isEmpty(),
           title + " has a unit");
       assertFalse(panel.get("targets").isEmpty(), title);
-      panel.get("targets").forEach(t -> assertEquals("${datasource}",
-          t.get("datasource").get("uid").asText(), title + " target"));
+      panel
+          .get("targets")
+          .forEach(
+              t ->
+                  assertEquals(
+                      "${datasource}", t.get("datasource").get("uid").asText(), title + " target"));
     }
   }
 
@@ -84,11 +96,11 @@ class GrafanaDashboardTest {
         // series of either (sandbox_name with the msb names, container_name with semconv).
         assertTrue(variable.get("definition").asText().startsWith("query_result("));
         String regex = variable.get("regex").asText();
-        Pattern pattern =
-            Pattern.compile(regex.substring(1, regex.length() - 1));
-        for (String series : List.of(
-            "microsandbox_memory_limit_bytes{instance=\"h:9464\", sandbox_name=\"web-1\"} 1 1",
-            "microsandbox_memory_limit_bytes{container_name=\"web-1\", instance=\"h\"} 1 1")) {
+        Pattern pattern = Pattern.compile(regex.substring(1, regex.length() - 1));
+        for (String series :
+            List.of(
+                "microsandbox_memory_limit_bytes{instance=\"h:9464\", sandbox_name=\"web-1\"} 1 1",
+                "microsandbox_memory_limit_bytes{container_name=\"web-1\", instance=\"h\"} 1 1")) {
           Matcher m = pattern.matcher(series);
           assertTrue(m.find(), series);
           assertEquals("web-1", m.group(1), series);

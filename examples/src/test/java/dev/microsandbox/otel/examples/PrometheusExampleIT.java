@@ -50,24 +50,30 @@ class PrometheusExampleIT {
 
   static Optional<Path> onPath(String binary) {
     return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-        .map(dir -> Path.of(dir, binary)).filter(Files::isExecutable).findFirst();
+        .map(dir -> Path.of(dir, binary))
+        .filter(Files::isExecutable)
+        .findFirst();
   }
 
   /** Debian's Prometheus server; a test without one is skipped, except in CI, where it fails. */
   static Path prometheusBinary() {
     Optional<Path> prometheus = onPath("prometheus");
-    assumeTrue(prometheus.isPresent() || System.getenv("CI") != null,
+    assumeTrue(
+        prometheus.isPresent() || System.getenv("CI") != null,
         "no prometheus binary on PATH (apt-get install prometheus, as .ci/run does)");
     return prometheus.orElseThrow(() -> new AssertionError("CI must have prometheus on PATH"));
   }
 
   /** Starts {@code binary} with {@code work}/prometheus.yml, its data in {@code work}/data. */
   static Process startPrometheus(Path binary, Path work, int port) throws IOException {
-    return new ProcessBuilder(binary.toString(),
-        "--config.file=" + work.resolve("prometheus.yml"),
-        "--storage.tsdb.path=" + work.resolve("data"),
-        "--web.listen-address=127.0.0.1:" + port)
-        .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+    return new ProcessBuilder(
+            binary.toString(),
+            "--config.file=" + work.resolve("prometheus.yml"),
+            "--storage.tsdb.path=" + work.resolve("data"),
+            "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true)
+        .redirectOutput(work.resolve("prometheus.log").toFile())
+        .start();
   }
 
   /** Stops a server started by {@link #startPrometheus}, if it was started. */
@@ -81,55 +87,99 @@ class PrometheusExampleIT {
   @Test
   void prometheusScrapesTheSidecarAndTheRecommendedQueriesAnswer() throws Exception {
     Path binary = prometheusBinary();
-    onPath("promtool").ifPresent(promtool -> assertEquals(0, run(promtool.toString(), "check",
-        "rules", EXAMPLES.resolve("prometheus/rules.yml").toString()), "promtool check rules"));
+    onPath("promtool")
+        .ifPresent(
+            promtool ->
+                assertEquals(
+                    0,
+                    run(
+                        promtool.toString(),
+                        "check",
+                        "rules",
+                        EXAMPLES.resolve("prometheus/rules.yml").toString()),
+                    "promtool check rules"));
 
     int agentPort = E2e.freePort();
     int prometheusPort = E2e.freePort();
-    String config = Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
-        .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
-        .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s");
+    String config =
+        Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
+            .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
+            .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s");
     Files.writeString(work.resolve("prometheus.yml"), config);
     Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
 
-    Process simulator = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
-        SIMULATOR.toString(), "--msb-home", home.toString(), "--sandboxes", "3", "--period", "500ms")
-        .redirectErrorStream(true).redirectOutput(work.resolve("simulator.log").toFile()).start();
+    Process simulator =
+        new ProcessBuilder(
+                E2e.JAVA_HOME.resolve("bin/java").toString(),
+                "-jar",
+                SIMULATOR.toString(),
+                "--msb-home",
+                home.toString(),
+                "--sandboxes",
+                "3",
+                "--period",
+                "500ms")
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("simulator.log").toFile())
+            .start();
     Process server = null;
     try (OtlpReceiver receiver = OtlpReceiver.http();
-        AgentJvm sidecar = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, E2e.with(
-            E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
-            "OTEL_METRICS_EXPORTER", "otlp,prometheus",
-            "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
-            "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(agentPort),
-            "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false"), work.resolve("sidecar"),
-            List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+        AgentJvm sidecar =
+            AgentJvm.start(
+                E2e.JAVA_HOME,
+                BUNDLE,
+                E2e.with(
+                    E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+                    "OTEL_METRICS_EXPORTER",
+                    "otlp,prometheus",
+                    "OTEL_EXPORTER_PROMETHEUS_HOST",
+                    "127.0.0.1",
+                    "OTEL_EXPORTER_PROMETHEUS_PORT",
+                    Integer.toString(agentPort),
+                    "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
+                    "false"),
+                work.resolve("sidecar"),
+                List.of("-jar", BUNDLE.toString(), "sidecar"))) {
       server = startPrometheus(binary, work, prometheusPort);
       String api = "http://127.0.0.1:" + prometheusPort;
 
-      E2e.await(Duration.ofSeconds(90), () -> sandboxNames(query(api,
-              "microsandbox:cpu_utilization:by_sandbox")).equals(Set.of("sim-1", "sim-2", "sim-3")),
-          () -> query(api, "microsandbox:cpu_utilization:by_sandbox") + "\n" + log(work, "prometheus.log"));
-      E2e.await(Duration.ofSeconds(60), () -> value(query(api, "microsandbox:exports_success:rate5m")) > 0,
+      E2e.await(
+          Duration.ofSeconds(90),
+          () ->
+              sandboxNames(query(api, "microsandbox:cpu_utilization:by_sandbox"))
+                  .equals(Set.of("sim-1", "sim-2", "sim-3")),
+          () ->
+              query(api, "microsandbox:cpu_utilization:by_sandbox")
+                  + "\n"
+                  + log(work, "prometheus.log"));
+      E2e.await(
+          Duration.ofSeconds(60),
+          () -> value(query(api, "microsandbox:exports_success:rate5m")) > 0,
           () -> query(api, "microsandbox_collector_exports_success_total").toString());
       assertEquals(0.0, value(query(api, "microsandbox:exports_failure:ratio5m")), "no failures");
       assertTrue(value(query(api, "microsandbox:last_success:age_seconds")) < 60);
       assertEquals(0, query(api, "ALERTS{alertname=\"MicrosandboxExportsStale\"}").size());
       JsonNode memory = query(api, "microsandbox:memory_usage:ratio");
       assertEquals(3, memory.size());
-      memory.forEach(series -> {
-        double ratio = Double.parseDouble(series.get("value").get(1).asText());
-        assertTrue(ratio > 0.5 && ratio < 1.0, "memory near its limit: " + ratio);
-      });
+      memory.forEach(
+          series -> {
+            double ratio = Double.parseDouble(series.get("value").get(1).asText());
+            assertTrue(ratio > 0.5 && ratio < 1.0, "memory near its limit: " + ratio);
+          });
       assertEquals(3, query(api, "microsandbox_uptime_seconds").size());
       everyDashboardPanelAnswers(api);
       everyVariableHasValues(api);
       // The figures msb-metrics leaves out: vCPU time for all three, memory available for the two
       // simulated sandboxes whose samples carry flag 0x04.
-      E2e.await(Duration.ofSeconds(30), () -> query(api, "microsandbox:cpu_time:rate5m").size() == 3
-              && query(api, "microsandbox:memory_available:ratio").size() == 2,
-          () -> query(api, "microsandbox:cpu_time:rate5m") + " / "
-              + query(api, "microsandbox:memory_available:ratio"));
+      E2e.await(
+          Duration.ofSeconds(30),
+          () ->
+              query(api, "microsandbox:cpu_time:rate5m").size() == 3
+                  && query(api, "microsandbox:memory_available:ratio").size() == 2,
+          () ->
+              query(api, "microsandbox:cpu_time:rate5m")
+                  + " / "
+                  + query(api, "microsandbox:memory_available:ratio"));
     } finally {
       stop(server);
       simulator.destroy();
@@ -150,36 +200,64 @@ class PrometheusExampleIT {
     Path binary = prometheusBinary();
     int agentPort = E2e.freePort();
     int prometheusPort = E2e.freePort();
-    Files.writeString(work.resolve("prometheus.yml"), Files.readString(
-        EXAMPLES.resolve("prometheus/prometheus.yml")).replace("127.0.0.1:9464", "127.0.0.1:"
-        + agentPort).replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s"));
+    Files.writeString(
+        work.resolve("prometheus.yml"),
+        Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
+            .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
+            .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s"));
     Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
-    Process simulator = new ProcessBuilder(E2e.JAVA_HOME.resolve("bin/java").toString(), "-jar",
-        SIMULATOR.toString(), "--msb-home", home.toString(), "--sandboxes", "3", "--period", "500ms")
-        .redirectErrorStream(true).redirectOutput(work.resolve("simulator.log").toFile()).start();
+    Process simulator =
+        new ProcessBuilder(
+                E2e.JAVA_HOME.resolve("bin/java").toString(),
+                "-jar",
+                SIMULATOR.toString(),
+                "--msb-home",
+                home.toString(),
+                "--sandboxes",
+                "3",
+                "--period",
+                "500ms")
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("simulator.log").toFile())
+            .start();
     Process server = startPrometheus(binary, work, prometheusPort);
     String api = "http://127.0.0.1:" + prometheusPort;
     try {
-      for (String[] configuration : new String[][] {
-          {"OTEL_MICROSANDBOX_INSTRUMENTS", "semconv", "container_memory_usage_bytes"},
-          {"OTEL_MICROSANDBOX_LABELS_ON", "info", "microsandbox_sandbox"}}) {
-        try (AgentJvm sidecar = AgentJvm.start(E2e.JAVA_HOME, BUNDLE, E2e.with(
-            E2e.otlpEnv(null, home, "http/protobuf", "unused"),
-            "OTEL_METRICS_EXPORTER", "prometheus",
-            "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
-            "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(agentPort),
-            "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false",
-            configuration[0], configuration[1]), work.resolve(configuration[1]),
-            List.of("-jar", BUNDLE.toString(), "sidecar"))) {
-          E2e.await(Duration.ofSeconds(90), () -> query(api, configuration[2]
-                  + "{user_id!=\"\"}").size() >= 3,
+      for (String[] configuration :
+          new String[][] {
+            {"OTEL_MICROSANDBOX_INSTRUMENTS", "semconv", "container_memory_usage_bytes"},
+            {"OTEL_MICROSANDBOX_LABELS_ON", "info", "microsandbox_sandbox"}
+          }) {
+        try (AgentJvm sidecar =
+            AgentJvm.start(
+                E2e.JAVA_HOME,
+                BUNDLE,
+                E2e.with(
+                    E2e.otlpEnv(null, home, "http/protobuf", "unused"),
+                    "OTEL_METRICS_EXPORTER",
+                    "prometheus",
+                    "OTEL_EXPORTER_PROMETHEUS_HOST",
+                    "127.0.0.1",
+                    "OTEL_EXPORTER_PROMETHEUS_PORT",
+                    Integer.toString(agentPort),
+                    "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
+                    "false",
+                    configuration[0],
+                    configuration[1]),
+                work.resolve(configuration[1]),
+                List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+          E2e.await(
+              Duration.ofSeconds(90),
+              () -> query(api, configuration[2] + "{user_id!=\"\"}").size() >= 3,
               () -> configuration[1] + ": " + query(api, configuration[2]));
           everyDashboardPanelAnswers(api, true);
           everyVariableHasValues(api);
         }
         // The next sidecar scrapes as the same instance: let this one's series go stale first.
-        E2e.await(Duration.ofSeconds(60), () -> query(api, "up").size() > 0
-            && value(query(api, "up")) == 0, () -> "the target is not down yet");
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> query(api, "up").size() > 0 && value(query(api, "up")) == 0,
+            () -> "the target is not down yet");
       }
     } finally {
       stop(server);
@@ -193,8 +271,9 @@ class PrometheusExampleIT {
   static void everyVariableHasValues(String api) throws IOException {
     for (JsonNode variable : GrafanaDashboardTest.dashboard().get("templating").get("list")) {
       if (!variable.get("type").asText().equals("datasource")) {
-        assertFalse(variableValues(api, variable).isEmpty(), "variable "
-            + variable.get("name").asText() + " has no values");
+        assertFalse(
+            variableValues(api, variable).isEmpty(),
+            "variable " + variable.get("name").asText() + " has no values");
       }
     }
   }
@@ -214,13 +293,20 @@ class PrometheusExampleIT {
     assertTrue(queryResult.matches(), "a variable Grafana computes: " + definition);
     String regex = variable.get("regex").asText();
     Pattern pattern = Pattern.compile(regex.substring(1, regex.length() - 1));
-    query(api, queryResult.group(1)).forEach(series -> {
-      Matcher m = pattern.matcher(series.path("metric").toString().replace("\":\"", "=\"")
-          .replace("\",\"", "\","));
-      if (m.find()) {
-        values.add(m.group(1));
-      }
-    });
+    query(api, queryResult.group(1))
+        .forEach(
+            series -> {
+              Matcher m =
+                  pattern.matcher(
+                      series
+                          .path("metric")
+                          .toString()
+                          .replace("\":\"", "=\"")
+                          .replace("\",\"", "\","));
+              if (m.find()) {
+                values.add(m.group(1));
+              }
+            });
     return values;
   }
 
@@ -230,8 +316,8 @@ class PrometheusExampleIT {
   }
 
   /**
-   * Every query of the Grafana dashboard, its variables set to "All", against the real server:
-   * each returns at least one series, except the panels that stay empty while all is well (registry
+   * Every query of the Grafana dashboard, its variables set to "All", against the real server: each
+   * returns at least one series, except the panels that stay empty while all is well (registry
    * errors, dropped collections) and, where Prometheus is the only exporter, the export-health
    * panels, whose descriptions say they need a push exporter; those must still be valid queries.
    */
@@ -239,25 +325,44 @@ class PrometheusExampleIT {
     for (JsonNode panel : GrafanaDashboardTest.queryPanels(GrafanaDashboardTest.dashboard())) {
       String title = panel.get("title").asText();
       boolean needsPush = panel.get("description").asText().contains("Needs a push exporter");
-      boolean mayBeEmpty = title.equals("Registry errors") || title.equals("Collections dropped")
-          || (prometheusOnly && needsPush);
+      boolean mayBeEmpty =
+          title.equals("Registry errors")
+              || title.equals("Collections dropped")
+              || (prometheusOnly && needsPush);
       for (JsonNode target : panel.get("targets")) {
-        String promql = target.get("expr").asText().replace("$instance", ".*")
-            .replace("$sandbox", ".*").replace("$user_id", ".*").replace("$__rate_interval", "30s");
-        E2e.await(Duration.ofSeconds(60), () -> {
-          JsonNode body = queryBody(api, promql);
-          return "success".equals(body.path("status").asText())
-              && (mayBeEmpty || body.path("data").path("result").size() > 0);
-        }, () -> title + ": " + promql + " -> " + queryBody(api, promql));
+        String promql =
+            target
+                .get("expr")
+                .asText()
+                .replace("$instance", ".*")
+                .replace("$sandbox", ".*")
+                .replace("$user_id", ".*")
+                .replace("$__rate_interval", "30s");
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> {
+              JsonNode body = queryBody(api, promql);
+              return "success".equals(body.path("status").asText())
+                  && (mayBeEmpty || body.path("data").path("result").size() > 0);
+            },
+            () -> title + ": " + promql + " -> " + queryBody(api, promql));
       }
     }
   }
 
   static JsonNode queryBody(String api, String promql) {
     try {
-      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-              api + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              api
+                                  + "/api/v1/query?query="
+                                  + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       return JSON.readTree(response.body());
     } catch (IOException e) {
       return JSON.createObjectNode().put("error", e.toString());
@@ -270,7 +375,8 @@ class PrometheusExampleIT {
   /** The result of an instant query; empty when it failed. */
   static JsonNode query(String api, String promql) {
     JsonNode body = queryBody(api, promql);
-    return "success".equals(body.path("status").asText()) ? body.path("data").path("result")
+    return "success".equals(body.path("status").asText())
+        ? body.path("data").path("result")
         : JSON.createArrayNode();
   }
 

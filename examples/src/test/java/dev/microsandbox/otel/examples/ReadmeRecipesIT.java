@@ -105,8 +105,9 @@ class ReadmeRecipesIT {
 
   /** The README's declarative configuration file: its YAML block with our settings. */
   static String readmeYaml() throws IOException {
-    Matcher block = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL)
-        .matcher(Files.readString(EXAMPLES.resolve("../README.md")));
+    Matcher block =
+        Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL)
+            .matcher(Files.readString(EXAMPLES.resolve("../README.md")));
     while (block.find()) {
       if (block.group(1).contains("instrumentation/development:")) {
         return block.group(1);
@@ -124,10 +125,19 @@ class ReadmeRecipesIT {
     boolean fromFile = recipe.java().stream().anyMatch(w -> w.startsWith(CONFIG_FILE));
     Matcher yamlEndpoint = YAML_ENDPOINT.matcher(fromFile ? readmeYaml() : "");
     assertTrue(!fromFile || yamlEndpoint.find(), "the file's OTLP endpoint");
-    URI endpoint = URI.create(fromFile ? yamlEndpoint.group(1) : recipe.env().getOrDefault(
-        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")); // the agent's default
-    int port = endpoint.getPort() > 0 ? endpoint.getPort()
-        : "https".equals(endpoint.getScheme()) ? 443 : 80;
+    URI endpoint =
+        URI.create(
+            fromFile
+                ? yamlEndpoint.group(1)
+                : recipe
+                    .env()
+                    .getOrDefault(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "http://localhost:4318")); // the agent's default
+    int port =
+        endpoint.getPort() > 0
+            ? endpoint.getPort()
+            : "https".equals(endpoint.getScheme()) ? 443 : 80;
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = port == 4317 ? OtlpReceiver.grpc() : OtlpReceiver.http()) {
       registry.start(901, 9010, "recipe-sandbox");
@@ -146,8 +156,11 @@ class ReadmeRecipesIT {
         } else if (word.startsWith(CONFIG_FILE)) {
           // The README's file as written, but for the receiver's address and the test's home.
           Path yaml = Files.createDirectories(logs.resolve("file")).resolve("otel.yaml");
-          Files.writeString(yaml, readmeYaml().replace(yamlEndpoint.group(1), receiver.endpoint())
-              .replaceFirst("home: .*", "home: " + home));
+          Files.writeString(
+              yaml,
+              readmeYaml()
+                  .replace(yamlEndpoint.group(1), receiver.endpoint())
+                  .replaceFirst("home: .*", "home: " + home));
           app.add(CONFIG_FILE + yaml);
         } else if (word.equals("-jar")) {
           String jar = recipe.java().get(++i);
@@ -161,16 +174,25 @@ class ReadmeRecipesIT {
           app.add(word);
         }
       }
-      assertTrue(agent != null || app.contains("sidecar"), recipe + ": no -javaagent, and not the"
-          + " stand-alone sidecar");
+      assertTrue(
+          agent != null || app.contains("sidecar"),
+          recipe + ": no -javaagent, and not the" + " stand-alone sidecar");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, agent, env, logs.resolve("jvm"), app)) {
-        E2e.await(Duration.ofSeconds(60), () -> !sandboxPoints(receiver).isEmpty(),
-            () -> recipe + " exported nothing to its " + (port == 4317 ? "gRPC" : "HTTP")
-                + " receiver:\n" + stderr(jvm));
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> !sandboxPoints(receiver).isEmpty(),
+            () ->
+                recipe
+                    + " exported nothing to its "
+                    + (port == 4317 ? "gRPC" : "HTTP")
+                    + " receiver:\n"
+                    + stderr(jvm));
         String headers = recipe.env().get("OTEL_EXPORTER_OTLP_HEADERS");
         if (headers != null) {
           String[] kv = headers.split("=", 2);
-          assertEquals(kv[1].replace("%20", " "), receiver.received().get(0).headers().get(kv[0]),
+          assertEquals(
+              kv[1].replace("%20", " "),
+              receiver.received().get(0).headers().get(kv[0]),
               recipe + ": headers as written");
         }
         assertFalse(stderr(jvm).contains("probably wrong"), stderr(jvm));
@@ -180,8 +202,11 @@ class ReadmeRecipesIT {
   }
 
   static List<Otlp.Point> sandboxPoints(OtlpReceiver receiver) {
-    return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request)
-            .collect(Collectors.toList())).stream()
+    return Otlp.points(
+            receiver.received().stream()
+                .map(OtlpReceiver.Received::request)
+                .collect(Collectors.toList()))
+        .stream()
         .filter(p -> "recipe-sandbox".equals(p.attributes().get("sandbox.name")))
         .collect(Collectors.toList());
   }

@@ -1,6 +1,5 @@
 package dev.microsandbox.otel.examples;
 
-import dev.microsandbox.otel.labels.LabelKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,20 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.CatalogWriter;
-import dev.microsandbox.otel.registry.RegistryAccess;
+import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.registry.RegistryAbi;
+import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
-import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.support.LogSink;
+import dev.microsandbox.otel.support.TimeSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import dev.microsandbox.otel.support.TimeSource;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -45,9 +45,23 @@ class SimulatorTest {
   }
 
   Simulator simulator(double churn) throws Exception {
-    Simulator.Options options = Simulator.Options.parse(new String[] {"--msb-home", home.toString(),
-        "--sandboxes", "6", "--period", "1s", "--churn", Double.toString(churn), "--capacity", "32",
-        "--seed", "42"}, Map.of());
+    Simulator.Options options =
+        Simulator.Options.parse(
+            new String[] {
+              "--msb-home",
+              home.toString(),
+              "--sandboxes",
+              "6",
+              "--period",
+              "1s",
+              "--churn",
+              Double.toString(churn),
+              "--capacity",
+              "32",
+              "--seed",
+              "42"
+            },
+            Map.of());
     return new Simulator(options, new PrintStream(log, true), now::get);
   }
 
@@ -59,9 +73,13 @@ class SimulatorTest {
   void labelsEverySandboxInItsOwnCatalogThatTheExtensionReads() throws Exception {
     Path catalogFile = RegistryLocation.catalogFile(home.toString());
     try (Simulator simulator = simulator(0);
-        CatalogLabels labels = new CatalogLabels(catalogFile, LabelKeys.ALL, Duration.ofSeconds(2));
-        RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
-            RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
+        CatalogLabels labels =
+            new CatalogLabels(catalogFile, LabelKeys.ALL, Duration.ofSeconds(2));
+        RegistryReader reader =
+            new RegistryReader(
+                RegistryLocation.registryFile(home.toString()),
+                RegistryReader.Options.DEFAULTS,
+                TimeSource.SYSTEM)) {
       now.addAndGet(1000);
       simulator.tick();
       RegistrySnapshot snapshot = read(reader);
@@ -69,29 +87,55 @@ class SimulatorTest {
       labels.refresh(snapshot); // the first look may still be the catalog's warm-up
       for (int i = 0; i < snapshot.size(); i++) {
         SandboxSample s = snapshot.get(i);
-        assertEquals(Map.of("tenant", Simulator.TENANTS[s.sandboxId() % 3],
-            "user.id", "user-" + (s.sandboxId() % 7)), labels.labelsOf(s.sandboxId()), s.name());
+        assertEquals(
+            Map.of(
+                "tenant",
+                Simulator.TENANTS[s.sandboxId() % 3],
+                "user.id",
+                "user-" + (s.sandboxId() % 7)),
+            labels.labelsOf(s.sandboxId()),
+            s.name());
       }
     }
     assertTrue(log.toString().contains("catalog " + catalogFile), log.toString());
   }
 
   /**
-   * A host where one runtime was not yet upgraded: the simulator writes the v2 registry beside a
-   * v3 one for the same home, and the reader of the home reports both registries' sandboxes, each
-   * with its ABI, the v2 ones without writable-layer figures.
+   * A host where one runtime was not yet upgraded: the simulator writes the v2 registry beside a v3
+   * one for the same home, and the reader of the home reports both registries' sandboxes, each with
+   * its ABI, the v2 ones without writable-layer figures.
    */
   @Test
   void aV2RegistryBesideV3IsReadAsOneHome() throws Exception {
-    Simulator.Options v2 = Simulator.Options.parse(new String[] {"--msb-home", home.toString(),
-        "--sandboxes", "3", "--capacity", "8", "--seed", "7", "--abi", "2", "--first-id", "2001",
-        "--no-catalog"},
-        Map.of());
+    Simulator.Options v2 =
+        Simulator.Options.parse(
+            new String[] {
+              "--msb-home",
+              home.toString(),
+              "--sandboxes",
+              "3",
+              "--capacity",
+              "8",
+              "--seed",
+              "7",
+              "--abi",
+              "2",
+              "--first-id",
+              "2001",
+              "--no-catalog"
+            },
+            Map.of());
     Path legacy = RegistryLocation.registryFile(home.toString(), RegistryAbi.V2);
     try (Simulator current = simulator(0);
         Simulator old = new Simulator(v2, new PrintStream(log, true), now::get);
-        RegistryReader reader = RegistryReader.open(RegistryLocation.registryFile(home.toString()),
-            legacy, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM, null, LogSink.QUIET)) {
+        RegistryReader reader =
+            RegistryReader.open(
+                RegistryLocation.registryFile(home.toString()),
+                legacy,
+                RegistryReader.Options.DEFAULTS,
+                TimeSource.SYSTEM,
+                null,
+                LogSink.QUIET)) {
       now.addAndGet(1000);
       current.tick();
       old.tick();
@@ -109,8 +153,9 @@ class SimulatorTest {
       Files.deleteIfExists(legacy);
     }
     assertTrue(log.toString().contains("-v2 (8 slots)"), log.toString());
-    assertThrows(IllegalArgumentException.class, () -> Simulator.Options.parse(
-        new String[] {"--abi", "4"}, Map.of()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Simulator.Options.parse(new String[] {"--abi", "4"}, Map.of()));
   }
 
   @Test
@@ -131,8 +176,11 @@ class SimulatorTest {
   @Test
   void writesPlausibleGrowingFiguresThatTheReaderDecodes() throws Exception {
     try (Simulator simulator = simulator(0);
-        RegistryReader reader = new RegistryReader(RegistryLocation.registryFile(home.toString()),
-            RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
+        RegistryReader reader =
+            new RegistryReader(
+                RegistryLocation.registryFile(home.toString()),
+                RegistryReader.Options.DEFAULTS,
+                TimeSource.SYSTEM)) {
       Map<Integer, Long> diskRead = new HashMap<>();
       Set<Integer> flags = new HashSet<>();
       for (int tick = 0; tick < 20; tick++) {
@@ -144,7 +192,9 @@ class SimulatorTest {
           SandboxSample s = snapshot.get(i);
           assertTrue(s.name().startsWith("sim-"), s.name());
           assertTrue(s.cpuPercent() >= 0 && s.cpuPercent() < 400, "cpu " + s.cpuPercent());
-          assertTrue(s.memoryBytes() > 0 && s.memoryBytes() < s.memoryLimitBytes(), "memory near the limit");
+          assertTrue(
+              s.memoryBytes() > 0 && s.memoryBytes() < s.memoryLimitBytes(),
+              "memory near the limit");
           assertTrue(s.diskReadBytes() >= diskRead.getOrDefault(s.sandboxId(), 0L), "cumulative");
           assertEquals(now.get(), s.sampledAtMs());
           diskRead.put(s.sandboxId(), s.diskReadBytes());
@@ -161,9 +211,11 @@ class SimulatorTest {
     Path file = RegistryLocation.registryFile(home.toString());
     Set<String> identities = new HashSet<>();
     try (Simulator simulator = simulator(600); // ten events a minute per one-second tick
-        RegistryReader reader = new RegistryReader(file, new RegistryReader.Options(Duration.ZERO, true,
-            RegistryAccess.AUTO),
-            TimeSource.SYSTEM)) {
+        RegistryReader reader =
+            new RegistryReader(
+                file,
+                new RegistryReader.Options(Duration.ZERO, true, RegistryAccess.AUTO),
+                TimeSource.SYSTEM)) {
       for (int tick = 0; tick < 30; tick++) {
         now.addAndGet(1000);
         simulator.tick();
@@ -177,8 +229,8 @@ class SimulatorTest {
       assertTrue(events.contains("restarted") && events.contains("replaced"), events);
       assertTrue(identities.size() > 12, "new run ids and new sandboxes appeared: " + identities);
     }
-    try (RegistryReader reader = new RegistryReader(file, RegistryReader.Options.DEFAULTS,
-        TimeSource.SYSTEM)) {
+    try (RegistryReader reader =
+        new RegistryReader(file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
       RegistrySnapshot all = reader.read(true);
       for (int i = 0; i < all.size(); i++) {
         assertNotEquals(RegistryLayout.SLOT_ACTIVE, all.get(i).state());
@@ -189,11 +241,17 @@ class SimulatorTest {
 
   @Test
   void badOptionsAreRefusedWithTheReason() {
-    assertEquals("--sandboxes: 'many' is not a number", assertThrows(IllegalArgumentException.class,
-        () -> Simulator.Options.parse(new String[] {"--sandboxes", "many"}, Map.of())).getMessage());
-    assertThrows(IllegalArgumentException.class,
+    assertEquals(
+        "--sandboxes: 'many' is not a number",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Simulator.Options.parse(new String[] {"--sandboxes", "many"}, Map.of()))
+            .getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Simulator.Options.parse(new String[] {"--period", "0"}, Map.of()));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Simulator.Options.parse(new String[] {"--bogus", "1"}, Map.of()));
     assertEquals(null, Simulator.Options.parse(new String[] {"--help"}, Map.of()));
   }

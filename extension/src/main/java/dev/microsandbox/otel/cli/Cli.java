@@ -1,7 +1,7 @@
 package dev.microsandbox.otel.cli;
 
-import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.CatalogLabels;
+import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryAccess;
@@ -20,26 +20,32 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The command line: {@code snapshot} prints what the reader sees, the equivalent of
- * {@code msb-metrics stdout}. Exit status 0 on success, 1 when the registry is absent or unreadable
- * (one line on stderr), 2 on bad arguments.
+ * The command line: {@code snapshot} prints what the reader sees, the equivalent of {@code
+ * msb-metrics stdout}. Exit status 0 on success, 1 when the registry is absent or unreadable (one
+ * line on stderr), 2 on bad arguments.
  */
 public final class Cli {
 
-  static final String USAGE = String.join(System.lineSeparator(),
-      "usage: java -jar msb-otel-agent.jar snapshot [options]",
-      "   (or java -jar msb-otel-extension.jar snapshot [options])",
-      "  --msb-home DIR          microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
-      "  --registry FILE         read this registry file alone (a -v2 name: the older runtimes' ABI)",
-      "  --format table|json     one line per sandbox, or one JSON object per sandbox (default table)",
-      "  --include-stale         also show stale slots, and active ones with a dead owner or old sample",
-      "  --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)",
-      "  --no-owner-check        do not skip slots whose owner pid is gone (other PID namespace)",
-      "  --reader auto|ffm|buffer  how the registry is mapped (default auto: FFM on Java 22+)",
-      "  --watch DUR             repeat every DUR until interrupted",
-      "  --catalog FILE          labels from this catalog (default: <home>/db/msb.db)",
-      "  --no-labels             do not read the catalog",
-      "");
+  static final String USAGE =
+      String.join(
+          System.lineSeparator(),
+          "usage: java -jar msb-otel-agent.jar snapshot [options]",
+          "   (or java -jar msb-otel-extension.jar snapshot [options])",
+          "  --msb-home DIR          microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
+          "  --registry FILE         read this registry file alone (a -v2 name: the older runtimes'"
+              + " ABI)",
+          "  --format table|json     one line per sandbox, or one JSON object per sandbox (default"
+              + " table)",
+          "  --include-stale         also show stale slots, and active ones with a dead owner or"
+              + " old sample",
+          "  --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)",
+          "  --no-owner-check        do not skip slots whose owner pid is gone (other PID"
+              + " namespace)",
+          "  --reader auto|ffm|buffer  how the registry is mapped (default auto: FFM on Java 22+)",
+          "  --watch DUR             repeat every DUR until interrupted",
+          "  --catalog FILE          labels from this catalog (default: <home>/db/msb.db)",
+          "  --no-labels             do not read the catalog",
+          "");
 
   /** A person at a terminal can wait for labels longer than a collection does. */
   static final Duration CATALOG_WAIT = Duration.ofSeconds(2);
@@ -51,9 +57,12 @@ public final class Cli {
     return run(args, out, err, env, Long.MAX_VALUE);
   }
 
-  /** As {@link #run(String[], PrintStream, PrintStream, Map)}, stopping a watch after {@code passes}. */
-  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env,
-      long passes) {
+  /**
+   * As {@link #run(String[], PrintStream, PrintStream, Map)}, stopping a watch after {@code
+   * passes}.
+   */
+  static int run(
+      String[] args, PrintStream out, PrintStream err, Map<String, String> env, long passes) {
     SnapshotOptions options;
     try {
       options = SnapshotOptions.parse(args, env);
@@ -69,12 +78,13 @@ public final class Cli {
     return snapshot(options, out, err, passes);
   }
 
-  private static int snapshot(SnapshotOptions options, PrintStream out, PrintStream err,
-      long passes) {
-    RegistryReader.Options readerOptions = new RegistryReader.Options(options.maxSampleAge,
-        options.checkOwner, options.access);
+  private static int snapshot(
+      SnapshotOptions options, PrintStream out, PrintStream err, long passes) {
+    RegistryReader.Options readerOptions =
+        new RegistryReader.Options(options.maxSampleAge, options.checkOwner, options.access);
     // The command prints problems itself: the registry's as its error, the catalog's not at all
-    // (a snapshot sends no metrics; the JSON's "labels": null and the table's missing labels say it).
+    // (a snapshot sends no metrics; the JSON's "labels": null and the table's missing labels say
+    // it).
     Path registry = options.registry;
     Path legacy = null;
     if (options.home != null) { // derived from the home: the runtime's name files may correct it
@@ -85,10 +95,13 @@ public final class Cli {
       registry = current.path;
       legacy = RegistryLocation.choose(options.home, RegistryAbi.V2).path;
     }
-    try (RegistryReader reader = RegistryReader.open(registry, legacy, readerOptions,
-            TimeSource.SYSTEM, null, LogSink.QUIET);
-        LabelSource labels = options.catalog == null ? LabelSource.NONE
-            : new CatalogLabels(options.catalog, LabelKeys.ALL, CATALOG_WAIT, LogSink.QUIET)) {
+    try (RegistryReader reader =
+            RegistryReader.open(
+                registry, legacy, readerOptions, TimeSource.SYSTEM, null, LogSink.QUIET);
+        LabelSource labels =
+            options.catalog == null
+                ? LabelSource.NONE
+                : new CatalogLabels(options.catalog, LabelKeys.ALL, CATALOG_WAIT, LogSink.QUIET)) {
       String lastError = null;
       for (long pass = 0; pass < passes; pass++) {
         RegistrySnapshot snapshot = reader.read(options.includeStale);
@@ -132,10 +145,19 @@ public final class Cli {
     if (options.home == null) {
       return "no registry at " + options.registry + ": the file does not exist";
     }
-    String why = "no registry at " + options.registry + " for microsandbox home '" + options.home
-        + "' (from " + options.homeSource + ")";
+    String why =
+        "no registry at "
+            + options.registry
+            + " for microsandbox home '"
+            + options.home
+            + "' (from "
+            + options.homeSource
+            + ")";
     if (!Files.isDirectory(Path.of(options.home.isEmpty() ? "." : options.home))) {
-      return why + ": the directory " + options.home + " does not exist; check "
+      return why
+          + ": the directory "
+          + options.home
+          + " does not exist; check "
           + options.homeSource;
     }
     String hint = RegistryLocation.trailingSlashHint(options.home);
@@ -145,18 +167,28 @@ public final class Cli {
     return why + ": no sandbox has run under this home yet, or msb runs with another home";
   }
 
-  private static void print(RegistrySnapshot snapshot, SnapshotOptions options, LabelSource labels,
-      PrintStream out) {
+  private static void print(
+      RegistrySnapshot snapshot, SnapshotOptions options, LabelSource labels, PrintStream out) {
     boolean json = options.json;
     if (!json) {
-      out.println("# " + options.registry + ": " + snapshot.size() + " sandbox"
-          + (snapshot.size() == 1 ? "" : "es") + " of " + snapshot.capacity() + " slots");
+      out.println(
+          "# "
+              + options.registry
+              + ": "
+              + snapshot.size()
+              + " sandbox"
+              + (snapshot.size() == 1 ? "" : "es")
+              + " of "
+              + snapshot.capacity()
+              + " slots");
     }
     for (int i = 0; i < snapshot.size(); i++) {
       SandboxSample s = snapshot.get(i);
       Map<String, String> sandboxLabels = labels.labelsOf(s.sandboxId());
-      out.println(json ? SampleFormat.json(s, options.catalog == null ? null : sandboxLabels)
-          : SampleFormat.line(s, sandboxLabels));
+      out.println(
+          json
+              ? SampleFormat.json(s, options.catalog == null ? null : sandboxLabels)
+              : SampleFormat.line(s, sandboxLabels));
     }
     out.flush();
   }
@@ -174,10 +206,13 @@ public final class Cli {
   /** Parsed {@code snapshot} arguments. */
   static final class SnapshotOptions {
     final Path registry;
+
     /** The home the registry was derived from, or null when {@code --registry} named the file. */
     final String home;
+
     /** Where {@link #home} came from: {@code --msb-home}, {@code MSB_HOME} or {@code HOME}. */
     final String homeSource;
+
     final boolean json;
     final boolean includeStale;
     final Duration maxSampleAge;
@@ -186,9 +221,17 @@ public final class Cli {
     final Duration watch;
     final Path catalog;
 
-    private SnapshotOptions(Path registry, String home, String homeSource, boolean json,
-        boolean includeStale, Duration maxSampleAge, boolean checkOwner, RegistryAccess access,
-        Duration watch, Path catalog) {
+    private SnapshotOptions(
+        Path registry,
+        String home,
+        String homeSource,
+        boolean json,
+        boolean includeStale,
+        Duration maxSampleAge,
+        boolean checkOwner,
+        RegistryAccess access,
+        Duration watch,
+        Path catalog) {
       this.registry = registry;
       this.home = home;
       this.homeSource = homeSource;
@@ -203,7 +246,9 @@ public final class Cli {
 
     /** Parses {@code args}; null means help was asked for. */
     static SnapshotOptions parse(String[] args, Map<String, String> env) {
-      if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")
+      if (args.length == 0
+          || args[0].equals("--help")
+          || args[0].equals("-h")
           || args[0].equals("help")) {
         return null;
       }
@@ -232,8 +277,8 @@ public final class Cli {
           case "--format":
             String format = value(args, ++i, arg);
             if (!format.equals("table") && !format.equals("json")) {
-              throw new IllegalArgumentException("--format takes table or json, not '" + format
-                  + "'");
+              throw new IllegalArgumentException(
+                  "--format takes table or json, not '" + format + "'");
             }
             json = format.equals("json");
             break;
@@ -271,10 +316,10 @@ public final class Cli {
       if (home != null && registry != null) {
         throw new IllegalArgumentException("--msb-home and --registry exclude each other");
       }
-      String homeSource = home != null ? "--msb-home" : env.containsKey("MSB_HOME") ? "MSB_HOME"
-          : "HOME";
-      String resolvedHome = home != null ? home
-          : RegistryLocation.resolveHome(env, System.getProperty("user.home"));
+      String homeSource =
+          home != null ? "--msb-home" : env.containsKey("MSB_HOME") ? "MSB_HOME" : "HOME";
+      String resolvedHome =
+          home != null ? home : RegistryLocation.resolveHome(env, System.getProperty("user.home"));
       String shownHome = registry == null ? resolvedHome : null;
       if (registry == null) {
         registry = RegistryLocation.registryFile(resolvedHome);
@@ -284,18 +329,31 @@ public final class Cli {
       } else if (catalog == null) {
         catalog = RegistryLocation.catalogFile(resolvedHome);
       }
-      return new SnapshotOptions(registry, shownHome, homeSource, json, includeStale, maxAge,
-          checkOwner, access, watch, catalog);
+      return new SnapshotOptions(
+          registry,
+          shownHome,
+          homeSource,
+          json,
+          includeStale,
+          maxAge,
+          checkOwner,
+          access,
+          watch,
+          catalog);
     }
 
     private static RegistryAccess access(String text) {
       RegistryAccess access = RegistryAccess.parse(text);
       if (access == null) {
-        throw new IllegalArgumentException("--reader takes auto, ffm or buffer, not '" + text + "'");
+        throw new IllegalArgumentException(
+            "--reader takes auto, ffm or buffer, not '" + text + "'");
       }
       if (!access.availableOnThisJvm()) {
-        throw new IllegalArgumentException("--reader ffm needs Java " + JavaRuntime.FFM_FEATURE
-            + " or newer; this JVM is Java " + JavaRuntime.feature());
+        throw new IllegalArgumentException(
+            "--reader ffm needs Java "
+                + JavaRuntime.FFM_FEATURE
+                + " or newer; this JVM is Java "
+                + JavaRuntime.feature());
       }
       return access;
     }

@@ -27,12 +27,24 @@ public final class SampleFormat {
    */
   public static String line(SandboxSample s, Map<String, String> labels) {
     StringBuilder b = new StringBuilder(160);
-    b.append(s.name()).append("  id=").append(s.sandboxId())
+    b.append(s.name())
+        .append("  id=")
+        .append(s.sandboxId())
         .append(String.format(Locale.ROOT, "  cpu=%.2f%%", s.cpuPercent()))
-        .append("  mem=").append(bytes(s.memoryBytes())).append(" / ").append(bytes(s.memoryLimitBytes()))
-        .append("  disk r=").append(bytes(s.diskReadBytes())).append(" w=").append(bytes(s.diskWriteBytes()))
-        .append("  net rx=").append(bytes(s.netRxBytes())).append(" tx=").append(bytes(s.netTxBytes()))
-        .append("  up=").append(uptime(s.uptimeMs()));
+        .append("  mem=")
+        .append(bytes(s.memoryBytes()))
+        .append(" / ")
+        .append(bytes(s.memoryLimitBytes()))
+        .append("  disk r=")
+        .append(bytes(s.diskReadBytes()))
+        .append(" w=")
+        .append(bytes(s.diskWriteBytes()))
+        .append("  net rx=")
+        .append(bytes(s.netRxBytes()))
+        .append(" tx=")
+        .append(bytes(s.netTxBytes()))
+        .append("  up=")
+        .append(uptime(s.uptimeMs()));
     if (s.state() == RegistryLayout.SLOT_STALE) {
       b.append("  Stale");
     }
@@ -68,7 +80,11 @@ public final class SampleFormat {
       g.writeNumberField("vcpu_time_ns", s.vcpuTimeNs());
       g.writeNumberField("memory_bytes", s.memoryBytes());
       optional(g, "memory_available_bytes", s, FLAG_MEMORY_AVAILABLE, s.memoryAvailableBytes());
-      optional(g, "memory_host_resident_bytes", s, FLAG_MEMORY_HOST_RESIDENT,
+      optional(
+          g,
+          "memory_host_resident_bytes",
+          s,
+          FLAG_MEMORY_HOST_RESIDENT,
           s.memoryHostResidentBytes());
       g.writeNumberField("memory_limit_bytes", s.memoryLimitBytes());
       g.writeNumberField("disk_read_bytes", s.diskReadBytes());
@@ -77,7 +93,11 @@ public final class SampleFormat {
       g.writeNumberField("net_tx_bytes", s.netTxBytes());
       optional(g, "upper_used_bytes", s, FLAG_UPPER_USED, s.upperUsedBytes());
       optional(g, "upper_free_bytes", s, FLAG_UPPER_FREE, s.upperFreeBytes());
-      optional(g, "upper_host_allocated_bytes", s, FLAG_UPPER_HOST_ALLOCATED,
+      optional(
+          g,
+          "upper_host_allocated_bytes",
+          s,
+          FLAG_UPPER_HOST_ALLOCATED,
           s.upperHostAllocatedBytes());
       if (labels != null) {
         g.writeObjectFieldStart("labels");

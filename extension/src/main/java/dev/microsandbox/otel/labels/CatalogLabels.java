@@ -44,13 +44,14 @@ import org.sqlite.SQLiteOpenMode;
  *
  * <p>Labels never hold metrics back: a collection waits for the catalog at most the configured
  * timeout (the first one after start at most {@link #FIRST_LOOK_WAIT}), then goes on with what is
- * known. A missing, unmigrated or broken catalog means no labels
- * (one log line per distinct problem) and is retried next collection; a slow or locked one keeps the
- * labels already known, so that series do not flap; a broken config costs that sandbox its labels.
+ * known. A missing, unmigrated or broken catalog means no labels (one log line per distinct
+ * problem) and is retried next collection; a slow or locked one keeps the labels already known, so
+ * that series do not flap; a broken config costs that sandbox its labels.
  */
 public final class CatalogLabels implements LabelSource {
 
   private static final Logger LOGGER = Logger.getLogger(CatalogLabels.class.getName());
+
   /**
    * The longest the first collection waits for the catalog, which then also opens it and loads
    * SQLite's native library: without it every start's first export (the sidecar's first second)
@@ -59,10 +60,13 @@ public final class CatalogLabels implements LabelSource {
    * application's.
    */
   static final Duration FIRST_LOOK_WAIT = Duration.ofSeconds(2);
+
   /** How long close() waits for the worker before leaving the connection's close to it. */
   private static final long STOP_WAIT_MS = 200;
+
   private static final String QUERY =
-      "SELECT id, COALESCE(active_config, config) FROM sandbox WHERE id IN (SELECT value FROM json_each(?))";
+      "SELECT id, COALESCE(active_config, config) FROM sandbox WHERE id IN (SELECT value FROM"
+          + " json_each(?))";
 
   /** What is known about one sandbox: the config text its labels were parsed from. */
   private static final class Entry {
@@ -115,8 +119,8 @@ public final class CatalogLabels implements LabelSource {
   private boolean firstLookDone;
 
   /**
-   * Labels from {@code catalog} with the label keys {@code keys} keeps, waiting at most
-   * {@code timeout} per collection.
+   * Labels from {@code catalog} with the label keys {@code keys} keeps, waiting at most {@code
+   * timeout} per collection.
    */
   public CatalogLabels(Path catalog, LabelKeys keys, Duration timeout) {
     this(catalog, keys, timeout, LogSink.of(LOGGER));
@@ -130,19 +134,22 @@ public final class CatalogLabels implements LabelSource {
     this.log = log;
     this.problems = new DistinctProblemLog(log);
     this.readableAgain = "microsandbox catalog " + catalog + " is readable again; labels are back";
-    this.worker = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "microsandbox-catalog");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.worker =
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "microsandbox-catalog");
+              thread.setDaemon(true);
+              return thread;
+            });
     // Open the catalog (and load SQLite's native library) now, not in the first collection.
     this.inFlight = worker.submit(() -> update(new int[0]));
   }
 
   @Override
   public void refresh(RegistrySnapshot snapshot) {
-    long deadline = System.nanoTime() + (firstLookDone ? timeoutNanos
-        : Math.max(timeoutNanos, FIRST_LOOK_WAIT.toNanos()));
+    long deadline =
+        System.nanoTime()
+            + (firstLookDone ? timeoutNanos : Math.max(timeoutNanos, FIRST_LOOK_WAIT.toNanos()));
     firstLookDone = true;
     if (!finishedBy(deadline)) {
       return; // still busy with an earlier look (or the warm-up): keep what is known
@@ -168,9 +175,14 @@ public final class CatalogLabels implements LabelSource {
     } catch (TimeoutException e) {
       if (!slowLogged) {
         slowLogged = true;
-        log.log(Level.INFO, "microsandbox catalog " + catalog + " did not answer within "
-            + Duration.ofNanos(timeoutNanos).toMillis() + " ms; this collection uses the labels"
-            + " already known");
+        log.log(
+            Level.INFO,
+            "microsandbox catalog "
+                + catalog
+                + " did not answer within "
+                + Duration.ofNanos(timeoutNanos).toMillis()
+                + " ms; this collection uses the labels"
+                + " already known");
       }
       return false;
     } catch (InterruptedException e) {
@@ -237,8 +249,10 @@ public final class CatalogLabels implements LabelSource {
       }
       long version = dataVersion();
       boolean changed = version != dataVersion;
-      int[] wanted = changed ? activeIds
-          : Arrays.stream(activeIds).filter(id -> !entries.containsKey(id)).toArray();
+      int[] wanted =
+          changed
+              ? activeIds
+              : Arrays.stream(activeIds).filter(id -> !entries.containsKey(id)).toArray();
       if (wanted.length > 0) {
         query(wanted);
       }
@@ -247,18 +261,31 @@ public final class CatalogLabels implements LabelSource {
       problems.clear(readableAgain);
     } catch (SQLException e) {
       if (isBusy(e)) {
-        problems.problem("microsandbox catalog " + catalog + " is locked (" + e.getMessage()
-            + "); the labels already known are kept until it can be read");
+        problems.problem(
+            "microsandbox catalog "
+                + catalog
+                + " is locked ("
+                + e.getMessage()
+                + "); the labels already known are kept until it can be read");
         return;
       }
-      problems.problem("microsandbox catalog " + catalog + " cannot be read (" + e.getMessage()
-          + "); metrics go out without labels until it can");
+      problems.problem(
+          "microsandbox catalog "
+              + catalog
+              + " cannot be read ("
+              + e.getMessage()
+              + "); metrics go out without labels until it can");
       closeConnection();
       forget();
     } catch (RuntimeException | LinkageError e) {
       // e.g. SQLite's native library cannot be loaded (a noexec temporary directory)
-      problems.problem("microsandbox catalog " + catalog + " cannot be used (" + e + "); metrics go"
-          + " out without labels");
+      problems.problem(
+          "microsandbox catalog "
+              + catalog
+              + " cannot be used ("
+              + e
+              + "); metrics go"
+              + " out without labels");
       closeConnection();
       forget();
     }
@@ -266,8 +293,11 @@ public final class CatalogLabels implements LabelSource {
 
   private boolean open() throws SQLException {
     if (!Files.isRegularFile(catalog)) {
-      problems.problem("microsandbox catalog " + catalog + " does not exist (yet); metrics go out"
-          + " without labels until msb creates it");
+      problems.problem(
+          "microsandbox catalog "
+              + catalog
+              + " does not exist (yet); metrics go out"
+              + " without labels until msb creates it");
       return false;
     }
     SQLiteConfig config = new SQLiteConfig();
@@ -319,8 +349,9 @@ public final class CatalogLabels implements LabelSource {
     try {
       return LabelsJson.parse(config, keys);
     } catch (LabelsJson.Invalid e) {
-      log.log(Level.WARNING, "microsandbox catalog: sandbox " + id + " gets no labels: "
-          + e.getMessage());
+      log.log(
+          Level.WARNING,
+          "microsandbox catalog: sandbox " + id + " gets no labels: " + e.getMessage());
       return Map.of();
     }
   }

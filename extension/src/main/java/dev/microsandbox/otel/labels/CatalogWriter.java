@@ -5,17 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 import org.sqlite.JDBC;
 
 /**
  * The writer side of the catalog, in the shape msb writes it ({@code $MSB_HOME/db/msb.db}, WAL
- * mode, table {@code sandbox}, labels in the config's {@code labels} object): for the simulator,
- * so labels can be tried without microsandbox, and for tests, which change it while collections
- * read it. The extension itself only ever opens the catalog read-only ({@link CatalogLabels}).
+ * mode, table {@code sandbox}, labels in the config's {@code labels} object): for the simulator, so
+ * labels can be tried without microsandbox, and for tests, which change it while collections read
+ * it. The extension itself only ever opens the catalog read-only ({@link CatalogLabels}).
  */
 public final class CatalogWriter implements AutoCloseable {
 
@@ -44,10 +44,11 @@ public final class CatalogWriter implements AutoCloseable {
     try (Statement s = connection.createStatement()) {
       s.execute("PRAGMA journal_mode=" + journalMode);
       s.execute("PRAGMA busy_timeout=2000");
-      s.execute("CREATE TABLE IF NOT EXISTS sandbox (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
-          + " config TEXT NOT NULL, active_config TEXT NULL, status TEXT NOT NULL DEFAULT 'running',"
-          + " ephemeral INTEGER NOT NULL DEFAULT 0, created_at TEXT DEFAULT CURRENT_TIMESTAMP,"
-          + " updated_at TEXT DEFAULT CURRENT_TIMESTAMP)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS sandbox (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+              + " config TEXT NOT NULL, active_config TEXT NULL, status TEXT NOT NULL DEFAULT"
+              + " 'running', ephemeral INTEGER NOT NULL DEFAULT 0, created_at TEXT DEFAULT"
+              + " CURRENT_TIMESTAMP, updated_at TEXT DEFAULT CURRENT_TIMESTAMP)");
     }
     return new CatalogWriter(connection);
   }
@@ -77,16 +78,22 @@ public final class CatalogWriter implements AutoCloseable {
   public static String labels(String... keyValues) {
     StringBuilder json = new StringBuilder("{\"image\":\"python:3.12\",\"cpus\":2,\"labels\":{");
     for (int i = 0; i < keyValues.length; i += 2) {
-      json.append(i == 0 ? "" : ",").append('"').append(keyValues[i]).append("\":\"")
-          .append(keyValues[i + 1]).append('"');
+      json.append(i == 0 ? "" : ",")
+          .append('"')
+          .append(keyValues[i])
+          .append("\":\"")
+          .append(keyValues[i + 1])
+          .append('"');
     }
     return json.append("},\"env\":{\"A\":\"1\"}}").toString();
   }
 
   /** Inserts or replaces a sandbox row. */
   public void put(int id, String name, String config, String activeConfig) throws SQLException {
-    try (PreparedStatement s = writer.prepareStatement(
-        "INSERT OR REPLACE INTO sandbox (id, name, config, active_config) VALUES (?, ?, ?, ?)")) {
+    try (PreparedStatement s =
+        writer.prepareStatement(
+            "INSERT OR REPLACE INTO sandbox (id, name, config, active_config) VALUES (?, ?, ?,"
+                + " ?)")) {
       s.setInt(1, id);
       s.setString(2, name);
       s.setString(3, config);

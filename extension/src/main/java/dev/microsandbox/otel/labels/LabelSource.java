@@ -7,20 +7,23 @@ import java.util.Map;
 public interface LabelSource extends AutoCloseable {
 
   /** No labels at all, and no catalog access. */
-  LabelSource NONE = new LabelSource() {
-    @Override
-    public void refresh(RegistrySnapshot snapshot) {}
+  LabelSource NONE =
+      new LabelSource() {
+        @Override
+        public void refresh(RegistrySnapshot snapshot) {}
 
-    @Override
-    public Map<String, String> labelsOf(int sandboxId) {
-      return Map.of();
-    }
+        @Override
+        public Map<String, String> labelsOf(int sandboxId) {
+          return Map.of();
+        }
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
-  /** Brings labels up to date for the sandboxes of {@code snapshot}; bounded in time, never throws. */
+  /**
+   * Brings labels up to date for the sandboxes of {@code snapshot}; bounded in time, never throws.
+   */
   void refresh(RegistrySnapshot snapshot);
 
   /**

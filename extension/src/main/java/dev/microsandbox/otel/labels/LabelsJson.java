@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The {@code labels} object of a sandbox's catalog config: {@code {"labels": {"user.id": "alice"}}}.
- * Streams through the config with jackson-core, keeping only the labels: a config is parsed once
- * per distinct text, and the rest of it is never materialised.
+ * The {@code labels} object of a sandbox's catalog config: {@code {"labels": {"user.id":
+ * "alice"}}}. Streams through the config with jackson-core, keeping only the labels: a config is
+ * parsed once per distinct text, and the rest of it is never materialised.
  */
 final class LabelsJson {
 

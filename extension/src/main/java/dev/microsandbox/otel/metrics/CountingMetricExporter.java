@@ -1,5 +1,7 @@
 package dev.microsandbox.otel.metrics;
 
+import dev.microsandbox.otel.support.IdleExporter;
+import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.Aggregation;
@@ -7,8 +9,6 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import dev.microsandbox.otel.support.IdleExporter;
-import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,8 +20,8 @@ import java.util.logging.Logger;
 /**
  * Wraps each push exporter the agent autoconfigured (OTLP, console, ...) and counts the outcome of
  * every export under the exporter's name, except those an {@link IdleExporter} says deliver
- * nothing; temporality, aggregation and memory mode stay the delegate's. Logs once when
- * exports recover after failures, as {@code msb-metrics} does.
+ * nothing; temporality, aggregation and memory mode stay the delegate's. Logs once when exports
+ * recover after failures, as {@code msb-metrics} does.
  *
  * <p>With an outage buffer ({@link #attach}), it also swaps the sandbox gauges of the collection
  * (the latest sample, one point per sandbox) for every sample buffered since this exporter's last
@@ -29,9 +29,9 @@ import java.util.logging.Logger;
  * only when an export succeeds, so a failed export's samples go out with the next one; what the
  * buffer evicted before this exporter sent it is counted as dropped collections.
  *
- * <p>Where no {@link SandboxSumProducer} could be registered (a declarative configuration file),
- * it adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a
- * delegate that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
+ * <p>Where no {@link SandboxSumProducer} could be registered (a declarative configuration file), it
+ * adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a delegate
+ * that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
  */
 final class CountingMetricExporter implements MetricExporter {
 
@@ -55,10 +55,13 @@ final class CountingMetricExporter implements MetricExporter {
   }
 
   /**
-   * @param sums the counters of the latest registry pass for a resource, when no producer adds
-   *     them to the collection; null otherwise
+   * @param sums the counters of the latest registry pass for a resource, when no producer adds them
+   *     to the collection; null otherwise
    */
-  CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock,
+  CountingMetricExporter(
+      MetricExporter delegate,
+      ExportStats stats,
+      TimeSource clock,
       Function<Resource, Collection<MetricData>> sums) {
     this.delegate = delegate;
     this.clock = clock;
@@ -87,8 +90,10 @@ final class CountingMetricExporter implements MetricExporter {
       synchronized (this) {
         long from = pendingEnd >= 0 ? pendingEnd : position; // an export still in flight
         SampleBuffer.Drained drained = buffer == null ? null : withBuffered(metrics, from);
-        batch = drained != null ? swapped(metrics, drained)
-            : buffer == null && sums != null ? withSums(metrics) : metrics;
+        batch =
+            drained != null
+                ? swapped(metrics, drained)
+                : buffer == null && sums != null ? withSums(metrics) : metrics;
         if (deltas != null) {
           batch = asDeltas(batch);
         }
@@ -107,28 +112,29 @@ final class CountingMetricExporter implements MetricExporter {
       forgetPending();
       throw e;
     }
-    result.whenComplete(() -> {
-      synchronized (this) {
-        if (result.isSuccess() && end >= 0) {
-          position = Math.max(position, end);
-        }
-        pendingEnd = -1;
-      }
-      if (!counted) {
-        return;
-      }
-      if (result.isSuccess()) {
-        outcomes.succeeded(clock.wallMillis());
-        if (failing) {
-          failing = false;
-          LOGGER.info("microsandbox metrics exporter recovered after failed exports");
-        }
-      } else {
-        outcomes.failed();
-        failing = true;
-        LOGGER.log(Level.FINE, "microsandbox metrics export failed");
-      }
-    });
+    result.whenComplete(
+        () -> {
+          synchronized (this) {
+            if (result.isSuccess() && end >= 0) {
+              position = Math.max(position, end);
+            }
+            pendingEnd = -1;
+          }
+          if (!counted) {
+            return;
+          }
+          if (result.isSuccess()) {
+            outcomes.succeeded(clock.wallMillis());
+            if (failing) {
+              failing = false;
+              LOGGER.info("microsandbox metrics exporter recovered after failed exports");
+            }
+          } else {
+            outcomes.failed();
+            failing = true;
+            LOGGER.log(Level.FINE, "microsandbox metrics export failed");
+          }
+        });
     return result;
   }
 
@@ -139,8 +145,11 @@ final class CountingMetricExporter implements MetricExporter {
     } catch (RuntimeException e) {
       if (!deltaFailureLogged) {
         deltaFailureLogged = true;
-        LOGGER.log(Level.WARNING, "microsandbox metrics: turning the sandbox counters into deltas"
-            + " failed; this export carries them cumulative", e);
+        LOGGER.log(
+            Level.WARNING,
+            "microsandbox metrics: turning the sandbox counters into deltas"
+                + " failed; this export carries them cumulative",
+            e);
       }
       return batch;
     }
@@ -169,16 +178,19 @@ final class CountingMetricExporter implements MetricExporter {
     } catch (RuntimeException | LinkageError e) {
       if (!drainFailureLogged) {
         drainFailureLogged = true;
-        LOGGER.log(Level.WARNING, "microsandbox metrics: reading the sample buffer failed; this"
-            + " export carries the latest samples only", e);
+        LOGGER.log(
+            Level.WARNING,
+            "microsandbox metrics: reading the sample buffer failed; this"
+                + " export carries the latest samples only",
+            e);
       }
       return null;
     }
   }
 
   /** The collection without its one-point sandbox series, plus every buffered sample as points. */
-  private static Collection<MetricData> swapped(Collection<MetricData> metrics,
-      SampleBuffer.Drained drained) {
+  private static Collection<MetricData> swapped(
+      Collection<MetricData> metrics, SampleBuffer.Drained drained) {
     List<MetricData> batch = new ArrayList<>(metrics.size() + drained.metrics.size());
     for (MetricData metric : metrics) {
       if (!isSandboxSeries(metric)) {

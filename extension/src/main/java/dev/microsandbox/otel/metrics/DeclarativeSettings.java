@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The settings of a declarative configuration file: its
- * {@code instrumentation/development.java.microsandbox} node, whose keys are the environment
- * variables' names without {@code OTEL_MICROSANDBOX_}, in lower case ({@code collect_interval} for
- * {@code OTEL_MICROSANDBOX_COLLECT_INTERVAL}). Where the file is silent, the system property and
- * then the environment variable apply, as without a file; the file wins.
+ * The settings of a declarative configuration file: its {@code
+ * instrumentation/development.java.microsandbox} node, whose keys are the environment variables'
+ * names without {@code OTEL_MICROSANDBOX_}, in lower case ({@code collect_interval} for {@code
+ * OTEL_MICROSANDBOX_COLLECT_INTERVAL}). Where the file is silent, the system property and then the
+ * environment variable apply, as without a file; the file wins.
  */
 final class DeclarativeSettings implements MicrosandboxSettings.Source {
 
@@ -51,9 +51,14 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
   }
 
   /** Settings written as YAML booleans, numbers or lists rather than strings. */
-  private static final List<String> BOOLEANS = List.of(MicrosandboxSettings.ENABLED,
-      MicrosandboxSettings.EMIT_RUN_ID, MicrosandboxSettings.EMIT_PID,
-      MicrosandboxSettings.OWNER_CHECK, MicrosandboxSettings.LABELS_ENABLED);
+  private static final List<String> BOOLEANS =
+      List.of(
+          MicrosandboxSettings.ENABLED,
+          MicrosandboxSettings.EMIT_RUN_ID,
+          MicrosandboxSettings.EMIT_PID,
+          MicrosandboxSettings.OWNER_CHECK,
+          MicrosandboxSettings.LABELS_ENABLED);
+
   private static final List<String> NUMBERS = List.of(MicrosandboxSettings.MAX_BUFFERED);
 
   /**
@@ -64,14 +69,19 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
   private static Map<String, Object> valuesOf(DeclarativeConfigProperties node) {
     Map<String, Object> values = new java.util.HashMap<>();
     for (String key : node.getPropertyKeys()) {
-      String property = MicrosandboxSettings.ALL.stream().filter(p -> key(p).equals(key))
-          .findFirst().orElse(null);
+      String property =
+          MicrosandboxSettings.ALL.stream()
+              .filter(p -> key(p).equals(key))
+              .findFirst()
+              .orElse(null);
       if (property == null) {
         values.put(key, ""); // no setting: named in unknownKeys(), its value never read
         continue;
       }
-      Object value = BOOLEANS.contains(property) ? node.getBoolean(key)
-          : NUMBERS.contains(property) ? node.getLong(key) : null;
+      Object value =
+          BOOLEANS.contains(property)
+              ? node.getBoolean(key)
+              : NUMBERS.contains(property) ? node.getLong(key) : null;
       if (value == null) {
         value = scalarOrList(node, key);
       }
@@ -107,20 +117,28 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
 
   @Override
   public String describe(String property) {
-    return node.containsKey(key(property)) ? NODE + "." + key(property)
+    return node.containsKey(key(property))
+        ? NODE + "." + key(property)
         : MicrosandboxSettings.envName(property) + " (" + property + ")";
   }
 
   /** One line for each key of the node that is no setting, naming the closest one. */
   List<String> unknownKeys() {
-    List<String> known = MicrosandboxSettings.ALL.stream().map(DeclarativeSettings::key)
-        .collect(Collectors.toList());
+    List<String> known =
+        MicrosandboxSettings.ALL.stream()
+            .map(DeclarativeSettings::key)
+            .collect(Collectors.toList());
     List<String> lines = new ArrayList<>();
     for (String key : node.keySet()) {
       if (!known.contains(key)) {
-        lines.add(NODE + "." + key + " is not a setting of the microsandbox extension and is"
-            + " ignored; did you mean " + SettingNames.closest(key.toLowerCase(Locale.ROOT), known)
-            + "?");
+        lines.add(
+            NODE
+                + "."
+                + key
+                + " is not a setting of the microsandbox extension and is"
+                + " ignored; did you mean "
+                + SettingNames.closest(key.toLowerCase(Locale.ROOT), known)
+                + "?");
       }
     }
     return lines;

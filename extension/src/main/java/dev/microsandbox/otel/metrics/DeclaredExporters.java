@@ -26,7 +26,8 @@ final class DeclaredExporters {
       return ((OtlpGrpcMetricExporter) exporter).toBuilder().build();
     }
     if (exporter instanceof LoggingMetricExporter) {
-      return LoggingMetricExporter.create(exporter.getAggregationTemporality(InstrumentType.COUNTER));
+      return LoggingMetricExporter.create(
+          exporter.getAggregationTemporality(InstrumentType.COUNTER));
     }
     if (exporter instanceof UserEventsMetricExporter) {
       return ((UserEventsMetricExporter) exporter).takeOver();

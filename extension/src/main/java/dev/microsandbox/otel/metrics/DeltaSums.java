@@ -22,8 +22,8 @@ import java.util.Objects;
  * here each point becomes the change since the same series' point in this exporter's last export,
  * starting where that one ended. A series' first point, and the first of a new run, is the run's
  * total so far, starting at the run's start. A sample sent before is not sent again. The SDK's own
- * delta instruments behave the same way across a failed export: its change is not repeated.
- * Not thread-safe: one per exporter, whose exports the SDK serializes.
+ * delta instruments behave the same way across a failed export: its change is not repeated. Not
+ * thread-safe: one per exporter, whose exports the SDK serializes.
  */
 final class DeltaSums {
 
@@ -36,21 +36,23 @@ final class DeltaSums {
   /** Whether {@code exporter} wants deltas for counters or for up-down counters. */
   static boolean wanted(MetricExporter exporter) {
     return exporter.getAggregationTemporality(InstrumentType.COUNTER)
-        == AggregationTemporality.DELTA
+            == AggregationTemporality.DELTA
         || exporter.getAggregationTemporality(InstrumentType.UP_DOWN_COUNTER)
-        == AggregationTemporality.DELTA;
+            == AggregationTemporality.DELTA;
   }
 
   /** {@code batch} with every sandbox sum {@code exporter} wants as deltas turned into them. */
   Collection<MetricData> apply(Collection<MetricData> batch, MetricExporter exporter) {
-    boolean counters = exporter.getAggregationTemporality(InstrumentType.COUNTER)
-        == AggregationTemporality.DELTA;
-    boolean upDown = exporter.getAggregationTemporality(InstrumentType.UP_DOWN_COUNTER)
-        == AggregationTemporality.DELTA;
+    boolean counters =
+        exporter.getAggregationTemporality(InstrumentType.COUNTER) == AggregationTemporality.DELTA;
+    boolean upDown =
+        exporter.getAggregationTemporality(InstrumentType.UP_DOWN_COUNTER)
+            == AggregationTemporality.DELTA;
     List<MetricData> out = null;
     int index = 0;
     for (MetricData metric : batch) {
-      if (metric instanceof SandboxMetricData && ((SandboxMetricData) metric).isCumulativeSum()
+      if (metric instanceof SandboxMetricData
+          && ((SandboxMetricData) metric).isCumulativeSum()
           && (((SandboxMetricData) metric).isMonotonic() ? counters : upDown)) {
         if (out == null) {
           out = new ArrayList<>(batch);
@@ -79,16 +81,24 @@ final class DeltaSums {
       long start = sameRun ? previous.time : point.getStartEpochNanos();
       if (point instanceof LongPointData) {
         long value = ((LongPointData) point).getValue();
-        points.add(SandboxMetricData.longPoint(start, point.getEpochNanos(), point.getAttributes(),
-            sameRun ? value - previous.longValue : value));
-        last.put(key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), value, 0,
-            exports));
+        points.add(
+            SandboxMetricData.longPoint(
+                start,
+                point.getEpochNanos(),
+                point.getAttributes(),
+                sameRun ? value - previous.longValue : value));
+        last.put(
+            key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), value, 0, exports));
       } else {
         double value = ((DoublePointData) point).getValue();
-        points.add(SandboxMetricData.doublePoint(start, point.getEpochNanos(),
-            point.getAttributes(), sameRun ? value - previous.doubleValue : value));
-        last.put(key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), 0, value,
-            exports));
+        points.add(
+            SandboxMetricData.doublePoint(
+                start,
+                point.getEpochNanos(),
+                point.getAttributes(),
+                sameRun ? value - previous.doubleValue : value));
+        last.put(
+            key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), 0, value, exports));
       }
     }
     return metric.asDelta(points);
@@ -106,7 +116,8 @@ final class DeltaSums {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key && ((Key) o).metric.equals(metric)
+      return o instanceof Key
+          && ((Key) o).metric.equals(metric)
           && ((Key) o).attributes.equals(attributes);
     }
 

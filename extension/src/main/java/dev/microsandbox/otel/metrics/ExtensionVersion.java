@@ -12,7 +12,8 @@ public final class ExtensionVersion {
 
   static {
     Properties properties = new Properties();
-    try (InputStream in = ExtensionVersion.class.getResourceAsStream("/dev/microsandbox/otel/version.properties")) {
+    try (InputStream in =
+        ExtensionVersion.class.getResourceAsStream("/dev/microsandbox/otel/version.properties")) {
       if (in != null) {
         properties.load(in);
       }

@@ -10,9 +10,9 @@ import java.util.logging.Logger;
 
 /**
  * Registers the sandbox instruments on the agent's meter provider once the SDK is built, after
- * reading the settings from a declarative configuration file if the SDK came from one. Compiled
- * for Java 8 like {@link MicrosandboxCustomizerProvider}, which has already said why it is off on
- * an older JVM.
+ * reading the settings from a declarative configuration file if the SDK came from one. Compiled for
+ * Java 8 like {@link MicrosandboxCustomizerProvider}, which has already said why it is off on an
+ * older JVM.
  */
 @AutoService(AgentListener.class)
 public final class MicrosandboxAgentListener implements AgentListener {

@@ -40,97 +40,135 @@ final class MicrosandboxAutoConfiguration {
 
   /** The sidecar's defaults, upstream's: sample every second, export every ten. */
   static final Duration SIDECAR_COLLECT_INTERVAL = Duration.ofSeconds(1);
+
   static final String SIDECAR_EXPORT_INTERVAL_MS = "10000";
   static final String EXPORT_INTERVAL = "otel.metric.export.interval";
+
   /** The SDK's export interval when none is set (a declarative file's periodic reader too). */
   static final long SDK_EXPORT_INTERVAL_MS = 60_000;
 
-  /** A maximum sample age below this cannot be met by any real sampling period (msb samples ~1 s). */
+  /**
+   * A maximum sample age below this cannot be met by any real sampling period (msb samples ~1 s).
+   */
   static final Duration SHORTEST_SENSIBLE_SAMPLE_AGE = Duration.ofSeconds(1);
 
-  private static final Logger LOGGER = Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
+  private static final Logger LOGGER =
+      Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
   private static final ExportStats STATS = new ExportStats();
   private static final RunMode MODE = RunMode.detect();
   private static final SandboxSumProducer PRODUCER =
       new SandboxSumProducer(() -> MicrosandboxAutoConfiguration.metrics);
+
   /** The exporters wrapped for the SDK being built, for the outage buffer once it exists. */
   private static final List<CountingMetricExporter> WRAPPED = new CopyOnWriteArrayList<>();
 
   /** Null until the settings are read, and when they are invalid or disable the extension. */
   private static volatile MicrosandboxSettings settings;
+
   /** Whether the settings were read, from properties while the SDK was built. */
   private static volatile boolean configuredByProperties;
+
   /** Whether the declarative customizer wrapped the exporters of a file (agent 2.28+). */
   private static volatile boolean declaredExportersWrapped;
+
   private static volatile boolean exporterWrapped;
   private static volatile SandboxMetrics metrics;
+
   /** The registry file read: the derived one, or the one the runtime's name file records. */
   private static volatile Path registryInUse;
+
   /** The outage buffer, when sampling runs on its own period; null otherwise. */
   private static volatile SampleBuffer buffer;
+
   /** The push exporters' interval as configured, or the default of this mode. */
   private static volatile long exportIntervalMs = SDK_EXPORT_INTERVAL_MS;
+
   private static final AtomicInteger openReaders = new AtomicInteger();
 
   private MicrosandboxAutoConfiguration() {}
 
   static void customize(AutoConfigurationCustomizer customizer) {
-    customizer.addPropertiesCustomizer(config -> {
-      configuredByProperties = true;
-      WRAPPED.clear();
-      Duration configured = config.getDuration(EXPORT_INTERVAL);
-      exportIntervalMs = configured != null ? configured.toMillis()
-          : MODE == RunMode.SIDECAR ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS)
-          : SDK_EXPORT_INTERVAL_MS;
-      MicrosandboxSettings active = guarded("reading the settings",
-          () -> parse(MicrosandboxSettings.Source.of(config), exportsNothing(config), List.of()),
-          null);
-      adopt(active);
-      // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise; an
-      // application's export interval is the application's.
-      return active != null && MODE == RunMode.SIDECAR && config.getString(EXPORT_INTERVAL) == null
-          ? Collections.singletonMap(EXPORT_INTERVAL, SIDECAR_EXPORT_INTERVAL_MS)
-          : Collections.emptyMap();
-    });
-    customizer.addResourceCustomizer((resource, config) -> settings == null || MODE != RunMode.SIDECAR
-        ? resource // an application's resource is the application's
-        : guarded("setting the sidecar's resource defaults",
-            () -> ResourceDefaults.apply(resource, config, System.getenv()), resource));
-    customizer.addMetricExporterCustomizer((exporter, config) ->
-        settings == null ? exporter : wrap(exporter, false));
-    customizer.addMeterProviderCustomizer((builder, config) -> settings == null ? builder
-        : builder.registerMetricProducer(PRODUCER));
+    customizer.addPropertiesCustomizer(
+        config -> {
+          configuredByProperties = true;
+          WRAPPED.clear();
+          Duration configured = config.getDuration(EXPORT_INTERVAL);
+          exportIntervalMs =
+              configured != null
+                  ? configured.toMillis()
+                  : MODE == RunMode.SIDECAR
+                      ? Long.parseLong(SIDECAR_EXPORT_INTERVAL_MS)
+                      : SDK_EXPORT_INTERVAL_MS;
+          MicrosandboxSettings active =
+              guarded(
+                  "reading the settings",
+                  () ->
+                      parse(
+                          MicrosandboxSettings.Source.of(config),
+                          exportsNothing(config),
+                          List.of()),
+                  null);
+          adopt(active);
+          // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise; an
+          // application's export interval is the application's.
+          return active != null
+                  && MODE == RunMode.SIDECAR
+                  && config.getString(EXPORT_INTERVAL) == null
+              ? Collections.singletonMap(EXPORT_INTERVAL, SIDECAR_EXPORT_INTERVAL_MS)
+              : Collections.emptyMap();
+        });
+    customizer.addResourceCustomizer(
+        (resource, config) ->
+            settings == null || MODE != RunMode.SIDECAR
+                ? resource // an application's resource is the application's
+                : guarded(
+                    "setting the sidecar's resource defaults",
+                    () -> ResourceDefaults.apply(resource, config, System.getenv()),
+                    resource));
+    customizer.addMetricExporterCustomizer(
+        (exporter, config) -> settings == null ? exporter : wrap(exporter, false));
+    customizer.addMeterProviderCustomizer(
+        (builder, config) -> settings == null ? builder : builder.registerMetricProducer(PRODUCER));
     if (SdkFeatures.hasReaderCustomizer()) {
-      customizer.addMetricReaderCustomizer((reader, config) -> {
-        if (settings == null) {
-          return reader;
-        }
-        openReaders.incrementAndGet();
-        return new SandboxMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
-      });
+      customizer.addMetricReaderCustomizer(
+          (reader, config) -> {
+            if (settings == null) {
+              return reader;
+            }
+            openReaders.incrementAndGet();
+            return new SandboxMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
+          });
     }
     // Before agent 2.2 (SDK 1.36) readers cannot be wrapped: the registry mapping and the catalog
     // thread (a daemon) are then released when the JVM exits, and every collection gets new points.
   }
 
   /**
-   * A push exporter of a declarative configuration file, wrapped before the settings are known:
-   * it counts exports, takes the outage buffer once the settings ask for one, and adds the sandbox
+   * A push exporter of a declarative configuration file, wrapped before the settings are known: it
+   * counts exports, takes the outage buffer once the settings ask for one, and adds the sandbox
    * counters, since no producer can be registered from a file. Never throws.
    */
   static MetricExporter wrapDeclared(MetricExporter exporter) {
     try {
       MetricExporter copy = DeclaredExporters.copyOf(exporter);
       if (copy == null) {
-        LOGGER.info("microsandbox metrics: " + exporter + " is not a kind the extension can wrap"
-            + " under a declarative configuration; its exports carry the sandbox gauges without"
-            + " export health, the outage buffer or the semantic-convention counters");
+        LOGGER.info(
+            "microsandbox metrics: "
+                + exporter
+                + " is not a kind the extension can wrap"
+                + " under a declarative configuration; its exports carry the sandbox gauges without"
+                + " export health, the outage buffer or the semantic-convention counters");
         return exporter;
       }
       return wrap(copy, true);
     } catch (RuntimeException | LinkageError e) {
-      LOGGER.log(Level.WARNING, "microsandbox metrics: wrapping " + exporter + " failed; its"
-          + " exports go out without export health and the outage buffer", e);
+      LOGGER.log(
+          Level.WARNING,
+          "microsandbox metrics: wrapping "
+              + exporter
+              + " failed; its"
+              + " exports go out without export health and the outage buffer",
+          e);
       return exporter;
     }
   }
@@ -144,8 +182,9 @@ final class MicrosandboxAutoConfiguration {
 
   private static MetricExporter wrap(MetricExporter exporter, boolean addSums) {
     exporterWrapped = true;
-    CountingMetricExporter counting = new CountingMetricExporter(exporter, STATS,
-        TimeSource.SYSTEM, addSums ? PRODUCER::latestSums : null);
+    CountingMetricExporter counting =
+        new CountingMetricExporter(
+            exporter, STATS, TimeSource.SYSTEM, addSums ? PRODUCER::latestSums : null);
     SampleBuffer active = buffer;
     if (active != null) {
       counting.attach(active);
@@ -154,12 +193,17 @@ final class MicrosandboxAutoConfiguration {
     return counting;
   }
 
-  /** Takes {@code active} (null: off) as the settings, with an outage buffer where they need one. */
+  /**
+   * Takes {@code active} (null: off) as the settings, with an outage buffer where they need one.
+   */
   private static void adopt(MicrosandboxSettings active) {
     settings = active;
-    // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier one).
-    SampleBuffer created = active != null && collectInterval(active) != null
-        ? new SampleBuffer(active.maxBuffered(), active.series().enabled()) : null;
+    // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier
+    // one).
+    SampleBuffer created =
+        active != null && collectInterval(active) != null
+            ? new SampleBuffer(active.maxBuffered(), active.series().enabled())
+            : null;
     buffer = created;
     if (created != null) {
       WRAPPED.forEach(exporter -> exporter.attach(created));
@@ -183,21 +227,25 @@ final class MicrosandboxAutoConfiguration {
   private static MicrosandboxSettings fromFile(OpenTelemetrySdk sdk) {
     DeclarativeSettings file = DeclarativeSettings.of(sdk, System.getenv());
     if (file == null) {
-      return off(Level.WARNING, "microsandbox metrics are off: the agent built its SDK without"
-          + " calling the extension's configuration customizer, and offers no declarative"
-          + " configuration to read the settings from (a declarative configuration file needs"
-          + " agent 2.26 or newer)");
+      return off(
+          Level.WARNING,
+          "microsandbox metrics are off: the agent built its SDK without"
+              + " calling the extension's configuration customizer, and offers no declarative"
+              + " configuration to read the settings from (a declarative configuration file needs"
+              + " agent 2.26 or newer)");
     }
     MicrosandboxSettings parsed = parse(file, false, file.unknownKeys());
     if (parsed != null && !declaredExportersWrapped) {
-      LOGGER.warning("microsandbox metrics: with a declarative configuration file, this agent"
-          + " (before 2.28) lets no extension wrap the file's exporters: sandbox gauges are"
-          + " exported, but export health (microsandbox.collector.exports.*), the outage buffer"
-          + " and the semantic-convention counters are off. Agent 2.28 or newer has them all");
+      LOGGER.warning(
+          "microsandbox metrics: with a declarative configuration file, this agent"
+              + " (before 2.28) lets no extension wrap the file's exporters: sandbox gauges are"
+              + " exported, but export health (microsandbox.collector.exports.*), the outage buffer"
+              + " and the semantic-convention counters are off. Agent 2.28 or newer has them all");
     } else if (parsed != null && parsed.series().sums().length > 0) {
-      LOGGER.info("microsandbox metrics: with a declarative configuration file the SDK takes no"
-          + " metric producer, so the sandbox counters go to the file's push exporters only; a"
-          + " pull reader (Prometheus) gets the gauges");
+      LOGGER.info(
+          "microsandbox metrics: with a declarative configuration file the SDK takes no"
+              + " metric producer, so the sandbox counters go to the file's push exporters only; a"
+              + " pull reader (Prometheus) gets the gauges");
     }
     return parsed;
   }
@@ -211,8 +259,11 @@ final class MicrosandboxAutoConfiguration {
     if (active == null) {
       return null;
     }
-    SandboxMetrics started = guarded("registering the sandbox instruments",
-        () -> create(meterProvider, active, exporterWrapped ? STATS : null), null);
+    SandboxMetrics started =
+        guarded(
+            "registering the sandbox instruments",
+            () -> create(meterProvider, active, exporterWrapped ? STATS : null),
+            null);
     if (started != null) {
       metrics = started;
       announce(active);
@@ -222,8 +273,8 @@ final class MicrosandboxAutoConfiguration {
   }
 
   /** The metrics for {@code settings} on {@code meterProvider}; sampling started where set. */
-  static SandboxMetrics create(MeterProvider meterProvider, MicrosandboxSettings settings,
-      ExportStats stats) {
+  static SandboxMetrics create(
+      MeterProvider meterProvider, MicrosandboxSettings settings, ExportStats stats) {
     Path registry = settings.registry();
     Path legacy = null;
     if (settings.registryDerived()) { // the runtime's name files may correct the derived names
@@ -235,14 +286,21 @@ final class MicrosandboxAutoConfiguration {
       legacy = RegistryLocation.choose(settings.home(), RegistryAbi.V2).path;
     }
     registryInUse = registry;
-    RegistryReader reader = RegistryReader.open(registry, legacy, settings.readerOptions(),
-        TimeSource.SYSTEM, null, RegistryReader.JUL);
-    LabelSource labels = settings.labelsEnabled()
-        ? new CatalogLabels(settings.catalog(), settings.labelKeys(), settings.labelsTimeout())
-        : LabelSource.NONE;
+    RegistryReader reader =
+        RegistryReader.open(
+            registry,
+            legacy,
+            settings.readerOptions(),
+            TimeSource.SYSTEM,
+            null,
+            RegistryReader.JUL);
+    LabelSource labels =
+        settings.labelsEnabled()
+            ? new CatalogLabels(settings.catalog(), settings.labelKeys(), settings.labelsTimeout())
+            : LabelSource.NONE;
     Duration interval = collectInterval(settings);
-    SandboxSampler sampler = new SandboxSampler(reader, labels, SandboxAttributes.from(settings),
-        buffer);
+    SandboxSampler sampler =
+        new SandboxSampler(reader, labels, SandboxAttributes.from(settings), buffer);
     SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
     if (interval != null) {
       sampler.start(interval);
@@ -258,40 +316,73 @@ final class MicrosandboxAutoConfiguration {
   /** Start-up lines an operator can check a wrong home or a self-defeating setting against. */
   private static void announce(MicrosandboxSettings active) {
     boolean homeExists = Files.isDirectory(Path.of(active.home().isEmpty() ? "." : active.home()));
-    String line = "microsandbox metrics on (" + MODE.name().toLowerCase(Locale.ROOT) + " mode,"
-        + " extension " + ExtensionVersion.VERSION + ", " + active.reader().resolved().configValue()
-        + " reader, " + sampling(active) + "): home " + active.home() + (homeExists ? "" : " (does not exist)")
-        + ", registry " + registryInUse + ", maximum sample age " + active.maxSampleAge();
+    String line =
+        "microsandbox metrics on ("
+            + MODE.name().toLowerCase(Locale.ROOT)
+            + " mode,"
+            + " extension "
+            + ExtensionVersion.VERSION
+            + ", "
+            + active.reader().resolved().configValue()
+            + " reader, "
+            + sampling(active)
+            + "): home "
+            + active.home()
+            + (homeExists ? "" : " (does not exist)")
+            + ", registry "
+            + registryInUse
+            + ", maximum sample age "
+            + active.maxSampleAge();
     String slash = RegistryLocation.trailingSlashHint(active.home());
     if (!homeExists) {
-      LOGGER.warning(line + ". No sandbox can have run under a home that does not exist: set"
-          + " MSB_HOME (or OTEL_MICROSANDBOX_HOME) to the home msb runs with");
+      LOGGER.warning(
+          line
+              + ". No sandbox can have run under a home that does not exist: set"
+              + " MSB_HOME (or OTEL_MICROSANDBOX_HOME) to the home msb runs with");
     } else if (slash != null && !Files.exists(registryInUse)) {
       LOGGER.warning(line + ". No registry there yet. " + slash);
     } else {
       LOGGER.info(line);
     }
     Duration interval = collectInterval(active);
-    if (interval != null && (double) exportIntervalMs / interval.toMillis() > active.maxBuffered()) {
-      LOGGER.warning("microsandbox metrics: " + MicrosandboxSettings.envName(
-          MicrosandboxSettings.MAX_BUFFERED) + "=" + active.maxBuffered() + " holds less than one"
-          + " export interval (" + exportIntervalMs / interval.toMillis() + " collections at "
-          + interval.toMillis() + " ms per " + exportIntervalMs + " ms export): samples are dropped"
-          + " even while exports succeed. Raise it, or collect less often");
+    if (interval != null
+        && (double) exportIntervalMs / interval.toMillis() > active.maxBuffered()) {
+      LOGGER.warning(
+          "microsandbox metrics: "
+              + MicrosandboxSettings.envName(MicrosandboxSettings.MAX_BUFFERED)
+              + "="
+              + active.maxBuffered()
+              + " holds less than one"
+              + " export interval ("
+              + exportIntervalMs / interval.toMillis()
+              + " collections at "
+              + interval.toMillis()
+              + " ms per "
+              + exportIntervalMs
+              + " ms export): samples are dropped"
+              + " even while exports succeed. Raise it, or collect less often");
     }
     Duration age = active.maxSampleAge();
     if (!age.isZero() && age.compareTo(SHORTEST_SENSIBLE_SAMPLE_AGE) < 0) {
-      LOGGER.warning("microsandbox metrics: " + MicrosandboxSettings.envName(
-          MicrosandboxSettings.MAX_SAMPLE_AGE) + " is " + age.toMillis() + " ms, shorter than msb's"
-          + " sampling period (about 1 s): most sandboxes will be skipped as sample_too_old."
-          + " A bare number means milliseconds; write 30s for 30 seconds");
+      LOGGER.warning(
+          "microsandbox metrics: "
+              + MicrosandboxSettings.envName(MicrosandboxSettings.MAX_SAMPLE_AGE)
+              + " is "
+              + age.toMillis()
+              + " ms, shorter than msb's"
+              + " sampling period (about 1 s): most sandboxes will be skipped as sample_too_old."
+              + " A bare number means milliseconds; write 30s for 30 seconds");
     }
   }
 
   private static String sampling(MicrosandboxSettings active) {
     Duration interval = collectInterval(active);
-    return interval == null ? "sampling at each collection"
-        : "sampling every " + interval.toMillis() + " ms, buffering " + active.maxBuffered()
+    return interval == null
+        ? "sampling at each collection"
+        : "sampling every "
+            + interval.toMillis()
+            + " ms, buffering "
+            + active.maxBuffered()
             + " collections per exporter";
   }
 
@@ -311,25 +402,34 @@ final class MicrosandboxAutoConfiguration {
    * @param exportsNothing whether no exporter is configured at all
    * @param unknown lines about keys of the source that are no setting
    */
-  private static MicrosandboxSettings parse(MicrosandboxSettings.Source source,
-      boolean exportsNothing, List<String> unknown) {
+  private static MicrosandboxSettings parse(
+      MicrosandboxSettings.Source source, boolean exportsNothing, List<String> unknown) {
     unknown.forEach(line -> LOGGER.warning("microsandbox metrics: " + line));
     SettingNames.unknown(System.getenv(), System.getProperties())
         .forEach(line -> LOGGER.warning("microsandbox metrics: " + line));
     try {
       MicrosandboxSettings parsed = MicrosandboxSettings.from(source, System.getenv());
       if (!parsed.enabled()) {
-        return off(Level.INFO, "microsandbox metrics are off ("
-            + source.describe(MicrosandboxSettings.ENABLED) + " = false)");
+        return off(
+            Level.INFO,
+            "microsandbox metrics are off ("
+                + source.describe(MicrosandboxSettings.ENABLED)
+                + " = false)");
       }
       if (MODE == RunMode.SIDECAR && exportsNothing) {
-        return off(Level.SEVERE, "microsandbox metrics are off: OTEL_METRICS_EXPORTER=none leaves"
-            + " the sidecar nothing to export to; set otlp, prometheus or console");
+        return off(
+            Level.SEVERE,
+            "microsandbox metrics are off: OTEL_METRICS_EXPORTER=none leaves"
+                + " the sidecar nothing to export to; set otlp, prometheus or console");
       }
       return parsed;
     } catch (MicrosandboxSettings.Invalid e) {
-      return off(Level.SEVERE, "microsandbox metrics are off: " + e.getMessage() + ". Fix the"
-          + " setting and restart; the application itself is unaffected.");
+      return off(
+          Level.SEVERE,
+          "microsandbox metrics are off: "
+              + e.getMessage()
+              + ". Fix the"
+              + " setting and restart; the application itself is unaffected.");
     }
   }
 

@@ -16,7 +16,8 @@ import java.util.logging.Logger;
 @AutoService(AutoConfigurationCustomizerProvider.class)
 public final class MicrosandboxCustomizerProvider implements AutoConfigurationCustomizerProvider {
 
-  private static final Logger LOGGER = Logger.getLogger(MicrosandboxCustomizerProvider.class.getName());
+  private static final Logger LOGGER =
+      Logger.getLogger(MicrosandboxCustomizerProvider.class.getName());
 
   @Override
   public void customize(AutoConfigurationCustomizer customizer) {

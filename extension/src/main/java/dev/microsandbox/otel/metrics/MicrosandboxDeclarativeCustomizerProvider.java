@@ -11,10 +11,10 @@ import java.util.logging.Logger;
 /**
  * The extension's hook into an SDK built from a declarative configuration file (agent 2.28+, where
  * the SDK's customizer has this package): every push exporter the file declares is wrapped for
- * export health, the outage buffer and the semantic-convention counters, as
- * {@link MicrosandboxCustomizerProvider} does for an SDK configured by properties. The settings
- * themselves are read once the SDK is built ({@link MicrosandboxAgentListener}). Compiled for Java
- * 8 like the other entry points.
+ * export health, the outage buffer and the semantic-convention counters, as {@link
+ * MicrosandboxCustomizerProvider} does for an SDK configured by properties. The settings themselves
+ * are read once the SDK is built ({@link MicrosandboxAgentListener}). Compiled for Java 8 like the
+ * other entry points.
  */
 @AutoService(DeclarativeConfigurationCustomizerProvider.class)
 public final class MicrosandboxDeclarativeCustomizerProvider
@@ -29,13 +29,17 @@ public final class MicrosandboxDeclarativeCustomizerProvider
       return; // the listener says why, once
     }
     try {
-      customizer.addMetricExporterCustomizer(MetricExporter.class,
+      customizer.addMetricExporterCustomizer(
+          MetricExporter.class,
           (exporter, config) -> MicrosandboxAutoConfiguration.wrapDeclared(exporter));
       MicrosandboxAutoConfiguration.declaredExportersWrapped();
     } catch (RuntimeException | LinkageError e) {
-      LOGGER.log(Level.WARNING, "microsandbox metrics: the declarative configuration's exporter"
-          + " customizer failed; sandbox metrics go out without export health, the outage buffer"
-          + " and the semantic-convention counters", e);
+      LOGGER.log(
+          Level.WARNING,
+          "microsandbox metrics: the declarative configuration's exporter customizer failed;"
+              + " sandbox metrics go out without export health, the outage buffer and the"
+              + " semantic-convention counters",
+          e);
     }
   }
 }

@@ -22,17 +22,18 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The extension's configuration, read once at start-up from a {@link Source}: the agent's
- * {@link ConfigProperties} (every option is a system property {@code otel.microsandbox.*} and an
- * environment variable {@code OTEL_MICROSANDBOX_*}) or a declarative configuration file's
- * {@code instrumentation/development.java.microsandbox} node ({@link DeclarativeSettings}). Values
- * are parsed strictly; a bad one is an {@link Invalid} naming the setting as its source spells it
- * and the value, and the extension stays off. Immutable.
+ * The extension's configuration, read once at start-up from a {@link Source}: the agent's {@link
+ * ConfigProperties} (every option is a system property {@code otel.microsandbox.*} and an
+ * environment variable {@code OTEL_MICROSANDBOX_*}) or a declarative configuration file's {@code
+ * instrumentation/development.java.microsandbox} node ({@link DeclarativeSettings}). Values are
+ * parsed strictly; a bad one is an {@link Invalid} naming the setting as its source spells it and
+ * the value, and the extension stays off. Immutable.
  */
 public final class MicrosandboxSettings {
 
   /** Property names (the env var is the upper-cased name with dots as underscores). */
   public static final String ENABLED = "otel.microsandbox.enabled";
+
   public static final String HOME = "otel.microsandbox.home";
   public static final String REGISTRY = "otel.microsandbox.registry";
   public static final String EMIT_RUN_ID = "otel.microsandbox.emit.run.id";
@@ -54,10 +55,29 @@ public final class MicrosandboxSettings {
   public static final String LABELS_ON = "otel.microsandbox.labels.on";
 
   /** Every setting, in the order the README lists them. */
-  public static final List<String> ALL = List.of(ENABLED, HOME, REGISTRY, EMIT_RUN_ID, EMIT_PID,
-      MAX_SAMPLE_AGE, OWNER_CHECK, LABELS_ENABLED, LABELS_EXCLUDE, CATALOG, LABELS_TIMEOUT, READER,
-      COLLECT_INTERVAL, MAX_BUFFERED, INSTRUMENTS, METRICS_EXCLUDE, SANDBOXES_INCLUDE,
-      SANDBOXES_EXCLUDE, LABELS_INCLUDE, LABELS_ON);
+  public static final List<String> ALL =
+      List.of(
+          ENABLED,
+          HOME,
+          REGISTRY,
+          EMIT_RUN_ID,
+          EMIT_PID,
+          MAX_SAMPLE_AGE,
+          OWNER_CHECK,
+          LABELS_ENABLED,
+          LABELS_EXCLUDE,
+          CATALOG,
+          LABELS_TIMEOUT,
+          READER,
+          COLLECT_INTERVAL,
+          MAX_BUFFERED,
+          INSTRUMENTS,
+          METRICS_EXCLUDE,
+          SANDBOXES_INCLUDE,
+          SANDBOXES_EXCLUDE,
+          LABELS_INCLUDE,
+          LABELS_ON);
+
   /** What every property name starts with. */
   public static final String PREFIX = "otel.microsandbox.";
 
@@ -112,8 +132,10 @@ public final class MicrosandboxSettings {
   private MicrosandboxSettings(Source config, Map<String, String> env) throws Invalid {
     enabled = bool(config, ENABLED, true);
     String configuredHome = config.getString(HOME);
-    home = configuredHome == null || configuredHome.isEmpty()
-        ? RegistryLocation.resolveHome(env, System.getProperty("user.home")) : configuredHome;
+    home =
+        configuredHome == null || configuredHome.isEmpty()
+            ? RegistryLocation.resolveHome(env, System.getProperty("user.home"))
+            : configuredHome;
     registry = path(config, REGISTRY, RegistryLocation.registryFile(home));
     registryExplicit = valueOf(config, REGISTRY) != null;
     emitRunId = bool(config, EMIT_RUN_ID, false);
@@ -125,15 +147,16 @@ public final class MicrosandboxSettings {
     catalog = path(config, CATALOG, RegistryLocation.catalogFile(home));
     labelsTimeout = duration(config, LABELS_TIMEOUT, DEFAULT_LABELS_TIMEOUT);
     if (labelsTimeout.isZero()) {
-      throw new Invalid(config, LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT),
-          "must be above zero");
+      throw new Invalid(
+          config, LABELS_TIMEOUT, config.getString(LABELS_TIMEOUT), "must be above zero");
     }
     reader = access(config);
     collectInterval = collectInterval(config);
     maxBuffered = positiveInt(config, MAX_BUFFERED, DEFAULT_MAX_BUFFERED);
     series = series(config);
-    sandboxFilter = SandboxFilter.parse(config.getString(SANDBOXES_INCLUDE),
-        config.getString(SANDBOXES_EXCLUDE));
+    sandboxFilter =
+        SandboxFilter.parse(
+            config.getString(SANDBOXES_INCLUDE), config.getString(SANDBOXES_EXCLUDE));
   }
 
   /** A setting that cannot be used. */
@@ -238,8 +261,8 @@ public final class MicrosandboxSettings {
   }
 
   /**
-   * The sampling period: {@code defaultInterval} when not set (the sidecar samples every second,
-   * an application at each export); null when sampling follows the metric reader's collections.
+   * The sampling period: {@code defaultInterval} when not set (the sidecar samples every second, an
+   * application at each export); null when sampling follows the metric reader's collections.
    */
   public Duration collectInterval(Duration defaultInterval) {
     Duration interval = collectInterval == null ? defaultInterval : collectInterval;
@@ -261,8 +284,7 @@ public final class MicrosandboxSettings {
     return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
-  private static boolean bool(Source config, String property, boolean fallback)
-      throws Invalid {
+  private static boolean bool(Source config, String property, boolean fallback) throws Invalid {
     String value = valueOf(config, property);
     if (value == null) {
       return fallback;
@@ -287,8 +309,11 @@ public final class MicrosandboxSettings {
     }
     Duration interval = duration(config, COLLECT_INTERVAL, null);
     if (interval.compareTo(Duration.ofMillis(10)) < 0) {
-      throw new Invalid(config, COLLECT_INTERVAL, value, "must be off or at least 10ms (msb samples"
-          + " about once a second)");
+      throw new Invalid(
+          config,
+          COLLECT_INTERVAL,
+          value,
+          "must be off or at least 10ms (msb samples" + " about once a second)");
     }
     return interval;
   }
@@ -309,9 +334,16 @@ public final class MicrosandboxSettings {
     for (String glob : list(config, METRICS_EXCLUDE)) {
       Pattern pattern = Globs.compile(glob);
       if (names.stream().noneMatch(name -> pattern.matcher(name).matches())) {
-        throw new Invalid(config, METRICS_EXCLUDE, config.getString(METRICS_EXCLUDE), "'" + glob
-            + "' matches none of the metric names of this instrument set ("
-            + set.name().toLowerCase(Locale.ROOT) + "): " + String.join(", ", names));
+        throw new Invalid(
+            config,
+            METRICS_EXCLUDE,
+            config.getString(METRICS_EXCLUDE),
+            "'"
+                + glob
+                + "' matches none of the metric names of this instrument set ("
+                + set.name().toLowerCase(Locale.ROOT)
+                + "): "
+                + String.join(", ", names));
       }
       excluded.add(pattern);
     }
@@ -326,13 +358,15 @@ public final class MicrosandboxSettings {
     try {
       return Pattern.compile(value.trim());
     } catch (PatternSyntaxException e) {
-      throw new Invalid(config, property, value, "not a regular expression: " + e.getDescription()
-          + " at index " + e.getIndex());
+      throw new Invalid(
+          config,
+          property,
+          value,
+          "not a regular expression: " + e.getDescription() + " at index " + e.getIndex());
     }
   }
 
-  private static int positiveInt(Source config, String property, int fallback)
-      throws Invalid {
+  private static int positiveInt(Source config, String property, int fallback) throws Invalid {
     String value = valueOf(config, property);
     if (value == null) {
       return fallback;
@@ -365,9 +399,15 @@ public final class MicrosandboxSettings {
       throw new Invalid(config, READER, value, "expected auto, ffm or buffer");
     }
     if (!access.availableOnThisJvm()) {
-      throw new Invalid(config, READER, value, "the FFM reader needs Java "
-          + JavaRuntime.FFM_FEATURE + " or newer and this JVM is Java " + JavaRuntime.feature()
-          + "; use auto or buffer");
+      throw new Invalid(
+          config,
+          READER,
+          value,
+          "the FFM reader needs Java "
+              + JavaRuntime.FFM_FEATURE
+              + " or newer and this JVM is Java "
+              + JavaRuntime.feature()
+              + "; use auto or buffer");
     }
     return access;
   }
@@ -389,7 +429,10 @@ public final class MicrosandboxSettings {
     String value = config.getString(property);
     Set<String> keys = new TreeSet<>();
     if (value != null) {
-      Arrays.stream(value.split(",")).map(String::trim).filter(k -> !k.isEmpty()).forEach(keys::add);
+      Arrays.stream(value.split(","))
+          .map(String::trim)
+          .filter(k -> !k.isEmpty())
+          .forEach(keys::add);
     }
     return Set.copyOf(keys);
   }

@@ -10,15 +10,16 @@ import java.util.Map;
 
 /**
  * The sidecar's resource defaults, those of {@code msb-metrics}: {@code service.name=microsandbox}
- * and {@code service.instance.id=<hostname>}, each only where the user set nothing: any
- * {@code OTEL_SERVICE_NAME} or {@code OTEL_RESOURCE_ATTRIBUTES} setting wins. The hostname replaces
- * the random UUID the agent's own {@code ServiceInstanceIdResourceProvider} puts there before
+ * and {@code service.instance.id=<hostname>}, each only where the user set nothing: any {@code
+ * OTEL_SERVICE_NAME} or {@code OTEL_RESOURCE_ATTRIBUTES} setting wins. The hostname replaces the
+ * random UUID the agent's own {@code ServiceInstanceIdResourceProvider} puts there before
  * customizers run, so that series survive a restart. Never applied in an application's JVM.
  */
 final class ResourceDefaults {
 
   static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
-  static final AttributeKey<String> SERVICE_INSTANCE_ID = AttributeKey.stringKey("service.instance.id");
+  static final AttributeKey<String> SERVICE_INSTANCE_ID =
+      AttributeKey.stringKey("service.instance.id");
   static final String DEFAULT_SERVICE_NAME = "microsandbox";
 
   private ResourceDefaults() {}
@@ -27,7 +28,8 @@ final class ResourceDefaults {
     Map<String, String> userAttributes = config.getMap("otel.resource.attributes");
     var builder = resource.toBuilder();
     String serviceName = config.getString("otel.service.name");
-    if ((serviceName == null || serviceName.isEmpty()) && !userAttributes.containsKey(SERVICE_NAME.getKey())) {
+    if ((serviceName == null || serviceName.isEmpty())
+        && !userAttributes.containsKey(SERVICE_NAME.getKey())) {
       builder.put(SERVICE_NAME, DEFAULT_SERVICE_NAME);
     }
     if (!userAttributes.containsKey(SERVICE_INSTANCE_ID.getKey())) {

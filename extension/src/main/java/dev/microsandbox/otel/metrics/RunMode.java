@@ -8,8 +8,8 @@ import java.util.jar.Manifest;
 
 /**
  * How the extension runs, which decides whose defaults apply. {@link #APPLICATION}: riding in
- * somebody's JVM, whose resource, export interval and logs are theirs and are never changed.
- * {@link #SIDECAR}: the bundle's stand-alone {@code … -jar msb-otel-agent.jar sidecar}, a drop-in for
+ * somebody's JVM, whose resource, export interval and logs are theirs and are never changed. {@link
+ * #SIDECAR}: the bundle's stand-alone {@code … -jar msb-otel-agent.jar sidecar}, a drop-in for
  * {@code msb-metrics otel} with upstream's defaults.
  */
 enum RunMode {
@@ -18,6 +18,7 @@ enum RunMode {
 
   /** The bundle's main class; {@code sidecar} is its command. */
   static final String BUNDLE_MAIN = "dev.microsandbox.otel.bundle.BundleMain";
+
   static final String SIDECAR_COMMAND = "sidecar";
 
   /** The mode of this JVM, from the launcher's command line ({@code sun.java.command}). */
@@ -40,7 +41,8 @@ enum RunMode {
       return SIDECAR;
     }
     return main.endsWith(".jar") && BUNDLE_MAIN.equals(mainClassOf(Path.of(main)))
-        ? SIDECAR : APPLICATION;
+        ? SIDECAR
+        : APPLICATION;
   }
 
   private static String mainClassOf(Path jar) {

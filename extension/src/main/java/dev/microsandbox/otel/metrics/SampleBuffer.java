@@ -15,15 +15,15 @@ import java.util.List;
 
 /**
  * The outage buffer: the new samples of the last {@code capacity} sampler passes ("collections"),
- * shared by every push exporter, each of which keeps its own position ({@link #drain}). A pass
- * that finds nothing new still counts as a collection, as upstream's does.
+ * shared by every push exporter, each of which keeps its own position ({@link #drain}). A pass that
+ * finds nothing new still counts as a collection, as upstream's does.
  *
  * <p>Samples are stored compactly, about 80 bytes each for realistic figures: each figure as its
  * significant bytes only (a header of sixteen 4-bit lengths says how many; a figure whose flag is
- * unset takes none), times as deltas, the attributes as one reference to the instance the
- * attribute cache already holds. Fields are written and read as whole little-endian longs, with no
- * per-byte loop, so encoding a sample costs a few nanoseconds. Entries are allocated once and
- * reused, so a pass allocates nothing once the arrays have grown to the registry's population.
+ * unset takes none), times as deltas, the attributes as one reference to the instance the attribute
+ * cache already holds. Fields are written and read as whole little-endian longs, with no per-byte
+ * loop, so encoding a sample costs a few nanoseconds. Entries are allocated once and reused, so a
+ * pass allocates nothing once the arrays have grown to the registry's population.
  *
  * <p>A sample is buffered once: a slot whose generation and sample time are unchanged since the
  * last pass is not new. Thread-safe: the sampler appends while exporters drain.
@@ -41,10 +41,14 @@ final class SampleBuffer {
 
   /** What an exporter gets: the buffered sandbox series, and how far it got. */
   static final class Drained {
-    /** The position after the drained passes: the exporter's next start once this export succeeds. */
+    /**
+     * The position after the drained passes: the exporter's next start once this export succeeds.
+     */
     final long end;
+
     /** Passes that were evicted before this exporter sent them. */
     final long dropped;
+
     /** One metric per reported metric with at least one point, in {@link SandboxSeries} order. */
     final List<MetricData> metrics;
 
@@ -63,11 +67,13 @@ final class SampleBuffer {
 
   /** Fields per sample, in the order {@link #encode} writes them. */
   private static final int FIELDS = 16;
+
   /**
    * The most one sample takes, plus the eight bytes of slack that let every field be written and
    * read as one little-endian long: a header, sixteen fields of at most eight bytes, the slack.
    */
   private static final int MAX_SAMPLE_BYTES = Long.BYTES + FIELDS * Long.BYTES + Long.BYTES;
+
   private static final VarHandle LE_LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -137,8 +143,9 @@ final class SampleBuffer {
     long oldest = Math.max(0, head - entries.length);
     long start = Math.max(from, oldest);
     long end = start;
-    for (int samples = 0; end < head && (end == start || samples + countAt(end)
-        <= MAX_SAMPLES_PER_EXPORT); end++) {
+    for (int samples = 0;
+        end < head && (end == start || samples + countAt(end) <= MAX_SAMPLES_PER_EXPORT);
+        end++) {
       samples += countAt(end);
     }
     SeriesPoints points = new SeriesPoints(series);
@@ -201,16 +208,16 @@ final class SampleBuffer {
     fields[5] = s.memoryBytes();
     fields[6] = s.memoryLimitBytes();
     fields[7] = (flags & RegistryLayout.FLAG_MEMORY_AVAILABLE) != 0 ? s.memoryAvailableBytes() : 0;
-    fields[8] = (flags & RegistryLayout.FLAG_MEMORY_HOST_RESIDENT) != 0
-        ? s.memoryHostResidentBytes() : 0;
+    fields[8] =
+        (flags & RegistryLayout.FLAG_MEMORY_HOST_RESIDENT) != 0 ? s.memoryHostResidentBytes() : 0;
     fields[9] = s.diskReadBytes();
     fields[10] = s.diskWriteBytes();
     fields[11] = s.netRxBytes();
     fields[12] = s.netTxBytes();
     fields[13] = (flags & RegistryLayout.FLAG_UPPER_USED) != 0 ? s.upperUsedBytes() : 0;
     fields[14] = (flags & RegistryLayout.FLAG_UPPER_FREE) != 0 ? s.upperFreeBytes() : 0;
-    fields[15] = (flags & RegistryLayout.FLAG_UPPER_HOST_ALLOCATED) != 0
-        ? s.upperHostAllocatedBytes() : 0;
+    fields[15] =
+        (flags & RegistryLayout.FLAG_UPPER_HOST_ALLOCATED) != 0 ? s.upperHostAllocatedBytes() : 0;
     for (int f = 0; f < FIELDS; f++) {
       long value = fields[f];
       int length = (71 - Long.numberOfLeadingZeros(value)) >>> 3; // significant bytes, 0 for 0
@@ -234,7 +241,8 @@ final class SampleBuffer {
       at += length;
     }
     long sampledAt = entry.baseMs + unzigzag(fields[0]);
-    into.times(sampledAt - unzigzag(fields[1]), sampledAt).flags((int) fields[2])
+    into.times(sampledAt - unzigzag(fields[1]), sampledAt)
+        .flags((int) fields[2])
         .cpu(Float.intBitsToFloat((int) fields[3]), fields[4])
         .memory(fields[6], fields[5], fields[7], fields[8])
         .io(fields[9], fields[10], fields[11], fields[12])

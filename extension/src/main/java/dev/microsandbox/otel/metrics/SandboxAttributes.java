@@ -26,28 +26,43 @@ public final class SandboxAttributes {
 
   /** Sandbox name; low cardinality. */
   public static final AttributeKey<String> SANDBOX_NAME = stringKey("sandbox.name");
+
   /** Catalog id; low cardinality. */
   public static final AttributeKey<Long> SANDBOX_ID = longKey("sandbox.id");
+
   /** Catalog run id; a new series per restart (opt-in). */
   public static final AttributeKey<Long> SANDBOX_RUN_ID = longKey("sandbox.run_id");
+
   /** Runtime pid; a new series per restart (opt-in). */
   public static final AttributeKey<Long> SANDBOX_PID = longKey("sandbox.pid");
+
   // The semantic-convention keys are spelt here, not taken from the semconv artifact's key
   // classes: the agent relocates references to those onto its own copy, and older agents (1.x,
   // 2.0) carry none. The values' constants are compile-time strings, inlined. SemconvKeysTest holds
   // every key to the artifact's.
   /** The sandbox name, in the container semantic conventions. */
   public static final AttributeKey<String> CONTAINER_NAME = stringKey("container.name");
+
   /** The catalog id as a string, in the container semantic conventions. */
   public static final AttributeKey<String> CONTAINER_ID = stringKey("container.id");
+
   /** The direction of a network counter, in the semantic conventions. */
   public static final AttributeKey<String> NETWORK_IO_DIRECTION = stringKey("network.io.direction");
+
   /** The direction of a disk counter, in the semantic conventions. */
   public static final AttributeKey<String> DISK_IO_DIRECTION = stringKey("disk.io.direction");
+
   /** Keys a label can never override. */
-  public static final Set<String> IDENTITY_KEYS = Set.of(SANDBOX_NAME.getKey(), SANDBOX_ID.getKey(),
-      SANDBOX_RUN_ID.getKey(), SANDBOX_PID.getKey(), CONTAINER_NAME.getKey(), CONTAINER_ID.getKey(),
-      NETWORK_IO_DIRECTION.getKey(), DISK_IO_DIRECTION.getKey());
+  public static final Set<String> IDENTITY_KEYS =
+      Set.of(
+          SANDBOX_NAME.getKey(),
+          SANDBOX_ID.getKey(),
+          SANDBOX_RUN_ID.getKey(),
+          SANDBOX_PID.getKey(),
+          CONTAINER_NAME.getKey(),
+          CONTAINER_ID.getKey(),
+          NETWORK_IO_DIRECTION.getKey(),
+          DISK_IO_DIRECTION.getKey());
 
   private final boolean emitRunId;
   private final boolean emitPid;
@@ -57,23 +72,26 @@ public final class SandboxAttributes {
   private final boolean[] directionUsed = new boolean[SandboxSeries.Direction.values().length];
   private Entry[] bySlot = new Entry[0];
 
-  /** {@code msb-metrics}' gauges for every sandbox, labels on every point, with the given opt-ins. */
+  /**
+   * {@code msb-metrics}' gauges for every sandbox, labels on every point, with the given opt-ins.
+   */
   public SandboxAttributes(boolean emitRunId, boolean emitPid) {
     this(emitRunId, emitPid, SeriesSelection.DEFAULT, SandboxFilter.ALL);
   }
 
   /** Attributes for the series of {@code selection}, for the sandboxes {@code filter} admits. */
-  SandboxAttributes(boolean emitRunId, boolean emitPid, SeriesSelection selection,
-      SandboxFilter filter) {
+  SandboxAttributes(
+      boolean emitRunId, boolean emitPid, SeriesSelection selection, SandboxFilter filter) {
     this.emitRunId = emitRunId;
     this.emitPid = emitPid;
     this.selection = selection;
     this.filter = filter;
     for (SandboxSeries series : SandboxSeries.all()) {
       SandboxSeries.Direction direction = series.direction;
-      setOfSeries[series.ordinal()] = direction != SandboxSeries.Direction.NONE
-          ? SeriesAttributes.FIRST_DIRECTION + direction.ordinal() - 1
-          : selection.semconvIdentity(series) ? SeriesAttributes.SEMCONV : SeriesAttributes.MSB;
+      setOfSeries[series.ordinal()] =
+          direction != SandboxSeries.Direction.NONE
+              ? SeriesAttributes.FIRST_DIRECTION + direction.ordinal() - 1
+              : selection.semconvIdentity(series) ? SeriesAttributes.SEMCONV : SeriesAttributes.MSB;
     }
     for (SandboxSeries series : selection.enabled()) {
       directionUsed[series.direction.ordinal()] = true;
@@ -82,8 +100,8 @@ public final class SandboxAttributes {
 
   /** The attributes and filter {@code settings} configure. */
   public static SandboxAttributes from(MicrosandboxSettings settings) {
-    return new SandboxAttributes(settings.emitRunId(), settings.emitPid(), settings.series(),
-        settings.sandboxFilter());
+    return new SandboxAttributes(
+        settings.emitRunId(), settings.emitPid(), settings.series(), settings.sandboxFilter());
   }
 
   /** The series these attributes are built for. */
@@ -105,9 +123,17 @@ public final class SandboxAttributes {
     if (entry != null && entry.matches(sample, labels)) {
       return entry.attributes;
     }
-    SeriesAttributes attributes = filter.admits(sample.name(), labels) ? build(sample, labels) : null;
-    bySlot[slot] = new Entry(sample.generation(), sample.sandboxId(), sample.runId(), sample.pid(),
-        sample.name(), labels, attributes);
+    SeriesAttributes attributes =
+        filter.admits(sample.name(), labels) ? build(sample, labels) : null;
+    bySlot[slot] =
+        new Entry(
+            sample.generation(),
+            sample.sandboxId(),
+            sample.runId(),
+            sample.pid(),
+            sample.name(),
+            labels,
+            attributes);
     return attributes;
   }
 
@@ -115,12 +141,13 @@ public final class SandboxAttributes {
     Attributes[] sets = new Attributes[SeriesAttributes.COUNT];
     boolean labelsOnPoints = !selection.labelsOnInfo();
     if (selection.usesMsbIdentity()) {
-      sets[SeriesAttributes.MSB] = withLabels(msbIdentity(sample, Attributes.builder()),
-          labelsOnPoints ? labels : Map.of());
+      sets[SeriesAttributes.MSB] =
+          withLabels(msbIdentity(sample, Attributes.builder()), labelsOnPoints ? labels : Map.of());
     }
     if (selection.usesSemconvIdentity()) {
-      Attributes semconv = withLabels(semconvIdentity(sample, Attributes.builder()),
-          labelsOnPoints ? labels : Map.of());
+      Attributes semconv =
+          withLabels(
+              semconvIdentity(sample, Attributes.builder()), labelsOnPoints ? labels : Map.of());
       sets[SeriesAttributes.SEMCONV] = semconv;
       for (SandboxSeries.Direction direction : SandboxSeries.Direction.values()) {
         if (direction != SandboxSeries.Direction.NONE && directionUsed[direction.ordinal()]) {
@@ -143,12 +170,16 @@ public final class SandboxAttributes {
   }
 
   private AttributesBuilder msbIdentity(SandboxSample sample, AttributesBuilder builder) {
-    return optIns(sample, builder.put(SANDBOX_NAME, sample.name()).put(SANDBOX_ID, sample.sandboxId()));
+    return optIns(
+        sample, builder.put(SANDBOX_NAME, sample.name()).put(SANDBOX_ID, sample.sandboxId()));
   }
 
   private AttributesBuilder semconvIdentity(SandboxSample sample, AttributesBuilder builder) {
-    return optIns(sample, builder.put(CONTAINER_NAME, sample.name())
-        .put(CONTAINER_ID, Integer.toString(sample.sandboxId())));
+    return optIns(
+        sample,
+        builder
+            .put(CONTAINER_NAME, sample.name())
+            .put(CONTAINER_ID, Integer.toString(sample.sandboxId())));
   }
 
   private AttributesBuilder optIns(SandboxSample sample, AttributesBuilder builder) {
@@ -162,21 +193,26 @@ public final class SandboxAttributes {
   }
 
   private static Attributes withLabels(AttributesBuilder builder, Map<String, String> labels) {
-    labels.forEach((key, value) -> {
-      if (!IDENTITY_KEYS.contains(key)) {
-        builder.put(key, value);
-      }
-    });
+    labels.forEach(
+        (key, value) -> {
+          if (!IDENTITY_KEYS.contains(key)) {
+            builder.put(key, value);
+          }
+        });
     return builder.build();
   }
 
-  private static Attributes withDirection(AttributesBuilder builder,
-      SandboxSeries.Direction direction) {
+  private static Attributes withDirection(
+      AttributesBuilder builder, SandboxSeries.Direction direction) {
     switch (direction) {
       case RECEIVE:
-        return builder.put(NETWORK_IO_DIRECTION, NetworkIoDirectionIncubatingValues.RECEIVE).build();
+        return builder
+            .put(NETWORK_IO_DIRECTION, NetworkIoDirectionIncubatingValues.RECEIVE)
+            .build();
       case TRANSMIT:
-        return builder.put(NETWORK_IO_DIRECTION, NetworkIoDirectionIncubatingValues.TRANSMIT).build();
+        return builder
+            .put(NETWORK_IO_DIRECTION, NetworkIoDirectionIncubatingValues.TRANSMIT)
+            .build();
       case READ:
         return builder.put(DISK_IO_DIRECTION, DiskIoDirectionIncubatingValues.READ).build();
       case WRITE:
@@ -196,8 +232,14 @@ public final class SandboxAttributes {
     final Map<String, String> labels;
     final SeriesAttributes attributes; // null: filtered out
 
-    Entry(long generation, int sandboxId, int runId, int pid, String name,
-        Map<String, String> labels, SeriesAttributes attributes) {
+    Entry(
+        long generation,
+        int sandboxId,
+        int runId,
+        int pid,
+        String name,
+        Map<String, String> labels,
+        SeriesAttributes attributes) {
       this.generation = generation;
       this.sandboxId = sandboxId;
       this.runId = runId;
@@ -208,8 +250,12 @@ public final class SandboxAttributes {
     }
 
     boolean matches(SandboxSample s, Map<String, String> currentLabels) {
-      return generation == s.generation() && sandboxId == s.sandboxId() && runId == s.runId()
-          && pid == s.pid() && labels == currentLabels && Objects.equals(name, s.name());
+      return generation == s.generation()
+          && sandboxId == s.sandboxId()
+          && runId == s.runId()
+          && pid == s.pid()
+          && labels == currentLabels
+          && Objects.equals(name, s.name());
     }
   }
 }

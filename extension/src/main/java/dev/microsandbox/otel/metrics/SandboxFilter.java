@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 /**
  * Which sandboxes are reported ({@code OTEL_MICROSANDBOX_SANDBOXES_INCLUDE} / {@code _EXCLUDE}):
  * each entry is a glob on the sandbox name, or {@code key=glob} on one of its labels. A sandbox is
- * reported when the include list is empty or one of its entries matches, and no exclude entry
- * does. Immutable; the attribute cache asks once per sandbox identity, not per collection.
+ * reported when the include list is empty or one of its entries matches, and no exclude entry does.
+ * Immutable; the attribute cache asks once per sandbox identity, not per collection.
  */
 final class SandboxFilter {
 
@@ -57,11 +57,19 @@ final class SandboxFilter {
   private static List<Entry> entries(String list) {
     List<Entry> entries = new ArrayList<>();
     if (list != null) {
-      Arrays.stream(list.split(",")).map(String::trim).filter(e -> !e.isEmpty()).forEach(e -> {
-        int equals = e.indexOf('=');
-        entries.add(equals < 0 ? new Entry(null, Globs.compile(e))
-            : new Entry(e.substring(0, equals).trim(), Globs.compile(e.substring(equals + 1).trim())));
-      });
+      Arrays.stream(list.split(","))
+          .map(String::trim)
+          .filter(e -> !e.isEmpty())
+          .forEach(
+              e -> {
+                int equals = e.indexOf('=');
+                entries.add(
+                    equals < 0
+                        ? new Entry(null, Globs.compile(e))
+                        : new Entry(
+                            e.substring(0, equals).trim(),
+                            Globs.compile(e.substring(equals + 1).trim())));
+              });
     }
     return List.copyOf(entries);
   }

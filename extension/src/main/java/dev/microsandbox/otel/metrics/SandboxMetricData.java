@@ -38,25 +38,33 @@ final class SandboxMetricData implements MetricData {
    * @param series the (first) series of the metric: its name, kind, unit and description
    * @param points the points, not copied
    */
-  SandboxMetricData(Resource resource, InstrumentationScopeInfo scope, SandboxSeries series,
+  SandboxMetricData(
+      Resource resource,
+      InstrumentationScopeInfo scope,
+      SandboxSeries series,
       Collection<? extends PointData> points) {
     this(resource, scope, series, points, AggregationTemporality.CUMULATIVE);
   }
 
-  private SandboxMetricData(Resource resource, InstrumentationScopeInfo scope,
-      SandboxSeries series, Collection<? extends PointData> points,
+  private SandboxMetricData(
+      Resource resource,
+      InstrumentationScopeInfo scope,
+      SandboxSeries series,
+      Collection<? extends PointData> points,
       AggregationTemporality temporality) {
     this.resource = resource;
     this.scope = scope;
     this.series = series;
-    this.data = series.isSum() ? new Sum<>(points, series.kind == SandboxSeries.Kind.COUNTER,
-        temporality) : new Gauge<>(points);
+    this.data =
+        series.isSum()
+            ? new Sum<>(points, series.kind == SandboxSeries.Kind.COUNTER, temporality)
+            : new Gauge<>(points);
   }
 
   /** Whether this is a counter (monotonic) or an up-down counter, with cumulative points. */
   boolean isCumulativeSum() {
-    return series.isSum() && ((SumData<?>) data).getAggregationTemporality()
-        == AggregationTemporality.CUMULATIVE;
+    return series.isSum()
+        && ((SumData<?>) data).getAggregationTemporality() == AggregationTemporality.CUMULATIVE;
   }
 
   /** Whether this is a counter, rather than an up-down counter or a gauge. */
@@ -168,7 +176,9 @@ final class SandboxMetricData implements MetricData {
     private final AggregationTemporality temporality;
 
     @SuppressWarnings("unchecked")
-    Sum(Collection<? extends PointData> points, boolean monotonic,
+    Sum(
+        Collection<? extends PointData> points,
+        boolean monotonic,
         AggregationTemporality temporality) {
       this.points = (Collection<T>) Collections.unmodifiableCollection(points);
       this.monotonic = monotonic;
@@ -200,8 +210,12 @@ final class SandboxMetricData implements MetricData {
     private long epochNanos;
     private Attributes attributes;
 
-    final void set(long startEpochNanos, long epochNanos, Attributes attributes,
-        SandboxSeries series, SandboxSample sample) {
+    final void set(
+        long startEpochNanos,
+        long epochNanos,
+        Attributes attributes,
+        SandboxSeries series,
+        SandboxSample sample) {
       setTimes(startEpochNanos, epochNanos, attributes);
       setValue(series, sample);
     }
@@ -231,8 +245,8 @@ final class SandboxMetricData implements MetricData {
   }
 
   /** A long point with the given times, attributes and value. */
-  static LongPoint longPoint(long startEpochNanos, long epochNanos, Attributes attributes,
-      long value) {
+  static LongPoint longPoint(
+      long startEpochNanos, long epochNanos, Attributes attributes, long value) {
     LongPoint point = new LongPoint();
     point.setTimes(startEpochNanos, epochNanos, attributes);
     point.value = value;
@@ -240,8 +254,8 @@ final class SandboxMetricData implements MetricData {
   }
 
   /** A double point with the given times, attributes and value. */
-  static DoublePoint doublePoint(long startEpochNanos, long epochNanos, Attributes attributes,
-      double value) {
+  static DoublePoint doublePoint(
+      long startEpochNanos, long epochNanos, Attributes attributes, double value) {
     DoublePoint point = new DoublePoint();
     point.setTimes(startEpochNanos, epochNanos, attributes);
     point.value = value;

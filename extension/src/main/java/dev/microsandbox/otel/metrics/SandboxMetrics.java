@@ -30,18 +30,19 @@ import java.util.logging.Logger;
  * {@link SandboxSampler} for every instrument. The pass runs once per collection when sampling
  * follows the collections (in the {@link SandboxSumProducer}, which the SDK asks first, or else in
  * the callback), and the callback reads the sampler's latest copy when the sampler runs on its own
- * period (then push exporters get every buffered sample instead, see
- * {@link CountingMetricExporter}). Counters and up-down counters, whose points must start with
- * their sandbox's run, come from the same pass through the producer. Nothing it does can throw
- * into the SDK.
+ * period (then push exporters get every buffered sample instead, see {@link
+ * CountingMetricExporter}). Counters and up-down counters, whose points must start with their
+ * sandbox's run, come from the same pass through the producer. Nothing it does can throw into the
+ * SDK.
  */
 public final class SandboxMetrics implements AutoCloseable {
 
   /** Instrumentation scope name, the same as upstream's. */
   public static final String SCOPE = "microsandbox-metrics-collector";
+
   /** The scope every instrument here is registered under. */
-  static final InstrumentationScopeInfo SCOPE_INFO = InstrumentationScopeInfo.builder(SCOPE)
-      .setVersion(ExtensionVersion.VERSION).build();
+  static final InstrumentationScopeInfo SCOPE_INFO =
+      InstrumentationScopeInfo.builder(SCOPE).setVersion(ExtensionVersion.VERSION).build();
 
   static final AttributeKey<String> REASON = stringKey("reason");
   static final AttributeKey<String> ERROR_TYPE = stringKey("error.type");
@@ -53,8 +54,9 @@ public final class SandboxMetrics implements AutoCloseable {
   private static final Logger LOGGER = Logger.getLogger(SandboxMetrics.class.getName());
 
   /** What the info gauge says. */
-  static final String INFO_DESCRIPTION = "1 for every reported sandbox, with its identity and its"
-      + " labels: join the other series on the identity to get the labels";
+  static final String INFO_DESCRIPTION =
+      "1 for every reported sandbox, with its identity and its"
+          + " labels: join the other series on the identity to get the labels";
 
   private final SandboxSampler sampler;
   private final SeriesSelection selection;
@@ -71,6 +73,7 @@ public final class SandboxMetrics implements AutoCloseable {
   private final java.util.Map<String, Attributes> exporterAttributes =
       new java.util.concurrent.ConcurrentHashMap<>();
   private boolean callbackFailureLogged;
+
   /** Set once a {@link SandboxSumProducer} runs the passes: then the callback only reports. */
   private volatile boolean producerRunsPasses;
 
@@ -81,8 +84,12 @@ public final class SandboxMetrics implements AutoCloseable {
    * @param labels the label source, owned (and closed) by this object from now on
    * @param stats export outcomes to publish, or null when no exporter is wrapped (pull exporters)
    */
-  public SandboxMetrics(MeterProvider meterProvider, RegistryReader reader, LabelSource labels,
-      SandboxAttributes attributes, ExportStats stats) {
+  public SandboxMetrics(
+      MeterProvider meterProvider,
+      RegistryReader reader,
+      LabelSource labels,
+      SandboxAttributes attributes,
+      ExportStats stats) {
     this(meterProvider, new SandboxSampler(reader, labels, attributes, null), stats);
   }
 
@@ -96,75 +103,143 @@ public final class SandboxMetrics implements AutoCloseable {
     this.sampler = sampler;
     this.selection = sampler.selection();
     for (RegistryProblem.Kind kind : RegistryProblem.Kind.values()) {
-      errorAttributes[kind.ordinal()] = Attributes.of(ERROR_TYPE, kind.name().toLowerCase(Locale.ROOT));
+      errorAttributes[kind.ordinal()] =
+          Attributes.of(ERROR_TYPE, kind.name().toLowerCase(Locale.ROOT));
     }
-    Meter meter = meterProvider.meterBuilder(SCOPE).setInstrumentationVersion(ExtensionVersion.VERSION)
-        .build();
+    Meter meter =
+        meterProvider
+            .meterBuilder(SCOPE)
+            .setInstrumentationVersion(ExtensionVersion.VERSION)
+            .build();
     List<ObservableMeasurement> observed = new ArrayList<>();
     for (SandboxSeries gauge : selection.gauges()) {
       if (gauge.isDouble) {
-        doubleGauges[gauge.ordinal()] = meter.gaugeBuilder(gauge.metricName).setUnit(gauge.unit)
-            .setDescription(gauge.description).buildObserver();
+        doubleGauges[gauge.ordinal()] =
+            meter
+                .gaugeBuilder(gauge.metricName)
+                .setUnit(gauge.unit)
+                .setDescription(gauge.description)
+                .buildObserver();
         observed.add(doubleGauges[gauge.ordinal()]);
       } else {
-        longGauges[gauge.ordinal()] = meter.gaugeBuilder(gauge.metricName).ofLongs()
-            .setUnit(gauge.unit).setDescription(gauge.description).buildObserver();
+        longGauges[gauge.ordinal()] =
+            meter
+                .gaugeBuilder(gauge.metricName)
+                .ofLongs()
+                .setUnit(gauge.unit)
+                .setDescription(gauge.description)
+                .buildObserver();
         observed.add(longGauges[gauge.ordinal()]);
       }
     }
-    info = selection.reportsInfo() ? meter.gaugeBuilder(SeriesSelection.INFO_METRIC).ofLongs()
-        .setUnit("{sandbox}").setDescription(INFO_DESCRIPTION).buildObserver() : null;
+    info =
+        selection.reportsInfo()
+            ? meter
+                .gaugeBuilder(SeriesSelection.INFO_METRIC)
+                .ofLongs()
+                .setUnit("{sandbox}")
+                .setDescription(INFO_DESCRIPTION)
+                .buildObserver()
+            : null;
     if (info != null) {
       observed.add(info);
     }
-    sandboxes = meter.gaugeBuilder("microsandbox.collector.sandboxes").ofLongs().setUnit("{sandbox}")
-        .setDescription("Sandboxes exported by the last collection").buildObserver();
-    skipped = meter.gaugeBuilder("microsandbox.collector.slots.skipped").ofLongs().setUnit("{slot}")
-        .setDescription("Active slots the last collection left out, by reason").buildObserver();
-    errors = meter.counterBuilder("microsandbox.collector.registry.errors").setUnit("{collection}")
-        .setDescription("Collections that found the registry unreadable, by error type").buildObserver();
+    sandboxes =
+        meter
+            .gaugeBuilder("microsandbox.collector.sandboxes")
+            .ofLongs()
+            .setUnit("{sandbox}")
+            .setDescription("Sandboxes exported by the last collection")
+            .buildObserver();
+    skipped =
+        meter
+            .gaugeBuilder("microsandbox.collector.slots.skipped")
+            .ofLongs()
+            .setUnit("{slot}")
+            .setDescription("Active slots the last collection left out, by reason")
+            .buildObserver();
+    errors =
+        meter
+            .counterBuilder("microsandbox.collector.registry.errors")
+            .setUnit("{collection}")
+            .setDescription("Collections that found the registry unreadable, by error type")
+            .buildObserver();
     observed.add(sandboxes);
     observed.add(skipped);
     observed.add(errors);
-    registrations.add(meter.batchCallback(this::collect, observed.get(0),
-        observed.subList(1, observed.size()).toArray(new ObservableMeasurement[0])));
+    registrations.add(
+        meter.batchCallback(
+            this::collect,
+            observed.get(0),
+            observed.subList(1, observed.size()).toArray(new ObservableMeasurement[0])));
     if (stats != null) {
-      registrations.add(meter.counterBuilder("microsandbox.collector.exports.success")
-          .setUnit("{export}").setDescription("Successful metric exports since start, by exporter")
-          .buildWithCallback(m -> stats.forEach((exporter, outcomes) ->
-              m.record(outcomes.success(), exporterAttributes(exporter)))));
-      registrations.add(meter.counterBuilder("microsandbox.collector.exports.failure")
-          .setUnit("{export}").setDescription("Failed metric exports since start, by exporter")
-          .buildWithCallback(m -> stats.forEach((exporter, outcomes) ->
-              m.record(outcomes.failure(), exporterAttributes(exporter)))));
-      registrations.add(meter.gaugeBuilder("microsandbox.collector.last_success_timestamp")
-          .setUnit("s").setDescription("Unix time of the exporter's last successful metric export")
-          .buildWithCallback(m -> stats.forEach((exporter, outcomes) -> {
-            long millis = outcomes.lastSuccessEpochMillis();
-            if (millis > 0) {
-              m.record(millis / 1000.0, exporterAttributes(exporter));
-            }
-          })));
-      registrations.add(meter.counterBuilder("microsandbox.collector.collections.dropped")
-          .setUnit("{collection}")
-          .setDescription("Buffered collections evicted before this exporter sent them")
-          .buildWithCallback(m -> stats.forEach((exporter, outcomes) -> {
-            if (outcomes.buffers()) {
-              m.record(outcomes.dropped(), exporterAttributes(exporter));
-            }
-          })));
+      registrations.add(
+          meter
+              .counterBuilder("microsandbox.collector.exports.success")
+              .setUnit("{export}")
+              .setDescription("Successful metric exports since start, by exporter")
+              .buildWithCallback(
+                  m ->
+                      stats.forEach(
+                          (exporter, outcomes) ->
+                              m.record(outcomes.success(), exporterAttributes(exporter)))));
+      registrations.add(
+          meter
+              .counterBuilder("microsandbox.collector.exports.failure")
+              .setUnit("{export}")
+              .setDescription("Failed metric exports since start, by exporter")
+              .buildWithCallback(
+                  m ->
+                      stats.forEach(
+                          (exporter, outcomes) ->
+                              m.record(outcomes.failure(), exporterAttributes(exporter)))));
+      registrations.add(
+          meter
+              .gaugeBuilder("microsandbox.collector.last_success_timestamp")
+              .setUnit("s")
+              .setDescription("Unix time of the exporter's last successful metric export")
+              .buildWithCallback(
+                  m ->
+                      stats.forEach(
+                          (exporter, outcomes) -> {
+                            long millis = outcomes.lastSuccessEpochMillis();
+                            if (millis > 0) {
+                              m.record(millis / 1000.0, exporterAttributes(exporter));
+                            }
+                          })));
+      registrations.add(
+          meter
+              .counterBuilder("microsandbox.collector.collections.dropped")
+              .setUnit("{collection}")
+              .setDescription("Buffered collections evicted before this exporter sent them")
+              .buildWithCallback(
+                  m ->
+                      stats.forEach(
+                          (exporter, outcomes) -> {
+                            if (outcomes.buffers()) {
+                              m.record(outcomes.dropped(), exporterAttributes(exporter));
+                            }
+                          })));
     }
     if (UserEventsStats.inUse()) {
-      registrations.add(meter.counterBuilder("microsandbox.collector.user_events.events")
-          .setUnit("{event}").setDescription("user_events events written since start")
-          .buildWithCallback(m -> m.record(UserEventsStats.events())));
-      registrations.add(meter.counterBuilder("microsandbox.collector.user_events.points.dropped")
-          .setUnit("{point}")
-          .setDescription("Points too large for one user_events event (over 65,360 bytes)")
-          .buildWithCallback(m -> m.record(UserEventsStats.droppedPoints())));
-      registrations.add(meter.counterBuilder("microsandbox.collector.user_events.write_errors")
-          .setUnit("{event}").setDescription("user_events writes the kernel refused")
-          .buildWithCallback(m -> m.record(UserEventsStats.writeErrors())));
+      registrations.add(
+          meter
+              .counterBuilder("microsandbox.collector.user_events.events")
+              .setUnit("{event}")
+              .setDescription("user_events events written since start")
+              .buildWithCallback(m -> m.record(UserEventsStats.events())));
+      registrations.add(
+          meter
+              .counterBuilder("microsandbox.collector.user_events.points.dropped")
+              .setUnit("{point}")
+              .setDescription("Points too large for one user_events event (over 65,360 bytes)")
+              .buildWithCallback(m -> m.record(UserEventsStats.droppedPoints())));
+      registrations.add(
+          meter
+              .counterBuilder("microsandbox.collector.user_events.write_errors")
+              .setUnit("{event}")
+              .setDescription("user_events writes the kernel refused")
+              .buildWithCallback(m -> m.record(UserEventsStats.writeErrors())));
     }
   }
 
@@ -194,8 +269,11 @@ public final class SandboxMetrics implements AutoCloseable {
     } catch (RuntimeException | LinkageError | InternalError e) {
       if (!callbackFailureLogged) {
         callbackFailureLogged = true;
-        LOGGER.log(Level.WARNING, "microsandbox metrics collection failed; sandbox series are"
-            + " missing from this collection", e);
+        LOGGER.log(
+            Level.WARNING,
+            "microsandbox metrics collection failed; sandbox series are"
+                + " missing from this collection",
+            e);
       }
     }
   }
@@ -260,7 +338,9 @@ public final class SandboxMetrics implements AutoCloseable {
     return produced;
   }
 
-  /** Unregisters every instrument, stops the sampler, releases the registry mapping and the catalog. */
+  /**
+   * Unregisters every instrument, stops the sampler, releases the registry mapping and the catalog.
+   */
   @Override
   public void close() {
     for (AutoCloseable registration : registrations) {

@@ -14,12 +14,11 @@ import java.util.logging.Logger;
 
 /**
  * One registry pass: read the registry, refresh labels, resolve each sandbox's attributes (and with
- * them whether the sandbox filter reports it), and,
- * when an outage buffer is configured, append the new samples to it. The latest pass (what the
- * observable instruments report) is the reader's own snapshot, valid until the next read: both
- * happen under this object's lock, so nothing is copied. Runs on the metric reader's
- * collection ({@link #pass()} from the callback) or on its own period, on a daemon thread
- * ({@link #start}), independent of the export interval. Nothing it does throws.
+ * them whether the sandbox filter reports it), and, when an outage buffer is configured, append the
+ * new samples to it. The latest pass (what the observable instruments report) is the reader's own
+ * snapshot, valid until the next read: both happen under this object's lock, so nothing is copied.
+ * Runs on the metric reader's collection ({@link #pass()} from the callback) or on its own period,
+ * on a daemon thread ({@link #start}), independent of the export interval. Nothing it does throws.
  */
 final class SandboxSampler implements AutoCloseable {
 
@@ -46,7 +45,10 @@ final class SandboxSampler implements AutoCloseable {
   private boolean allOwnersDeadLogged;
   private boolean closed;
 
-  SandboxSampler(RegistryReader reader, LabelSource labels, SandboxAttributes attributes,
+  SandboxSampler(
+      RegistryReader reader,
+      LabelSource labels,
+      SandboxAttributes attributes,
       SampleBuffer buffer) {
     this.reader = reader;
     this.labels = labels;
@@ -61,11 +63,13 @@ final class SandboxSampler implements AutoCloseable {
 
   /** Samples every {@code period} on a daemon thread from now on, instead of on collections. */
   synchronized void start(Duration period) {
-    schedule = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "microsandbox-sampler");
-      thread.setDaemon(true);
-      return thread;
-    });
+    schedule =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "microsandbox-sampler");
+              thread.setDaemon(true);
+              return thread;
+            });
     schedule.scheduleAtFixedRate(this::pass, 0, period.toNanos(), TimeUnit.NANOSECONDS);
   }
 
@@ -105,8 +109,11 @@ final class SandboxSampler implements AutoCloseable {
     } catch (RuntimeException | LinkageError | InternalError e) {
       if (!failureLogged) {
         failureLogged = true;
-        LOGGER.log(Level.WARNING, "microsandbox metrics: reading the registry failed; sandbox"
-            + " series are missing from this collection", e);
+        LOGGER.log(
+            Level.WARNING,
+            "microsandbox metrics: reading the registry failed; sandbox"
+                + " series are missing from this collection",
+            e);
       }
     }
   }
@@ -181,9 +188,12 @@ final class SandboxSampler implements AutoCloseable {
       return;
     }
     allOwnersDeadLogged = true;
-    LOGGER.warning("microsandbox metrics: every active sandbox (" + dead + ") is skipped because"
-        + " its owner pid does not exist in this JVM's view. If this JVM runs in another PID"
-        + " namespace than msb (a container), set OTEL_MICROSANDBOX_OWNER_CHECK=false; the"
-        + " maximum sample age still keeps frozen samples out");
+    LOGGER.warning(
+        "microsandbox metrics: every active sandbox ("
+            + dead
+            + ") is skipped because"
+            + " its owner pid does not exist in this JVM's view. If this JVM runs in another PID"
+            + " namespace than msb (a container), set OTEL_MICROSANDBOX_OWNER_CHECK=false; the"
+            + " maximum sample age still keeps frozen samples out");
   }
 }

@@ -21,62 +21,166 @@ import java.util.stream.Collectors;
  * metric (the two directions of {@code container.network.io}) are adjacent.
  */
 enum SandboxSeries {
-  CPU_UTILIZATION(Family.MSB, Kind.GAUGE, "microsandbox.cpu.utilization", "1",
-      "CPU in use, in vCPUs: vCPU-seconds per wall-second (2.0 = two vCPUs busy)", true, 0),
-  CPU_TIME(Family.MSB, Kind.GAUGE, "microsandbox.cpu.time", "s",
+  CPU_UTILIZATION(
+      Family.MSB,
+      Kind.GAUGE,
+      "microsandbox.cpu.utilization",
+      "1",
+      "CPU in use, in vCPUs: vCPU-seconds per wall-second (2.0 = two vCPUs busy)",
+      true,
+      0),
+  CPU_TIME(
+      Family.MSB,
+      Kind.GAUGE,
+      "microsandbox.cpu.time",
+      "s",
       "vCPU time across all vCPUs since the sandbox started (cumulative); rate() gives vCPUs busy",
-      true, RegistryLayout.FLAG_CPU),
+      true,
+      RegistryLayout.FLAG_CPU),
   MEMORY_USAGE(Family.MSB, "microsandbox.memory.usage", "Guest memory in use", 0),
   MEMORY_LIMIT(Family.EVERY_SET, "microsandbox.memory.limit", "Configured guest memory limit", 0),
-  MEMORY_AVAILABLE(Family.MSB, "microsandbox.memory.available",
+  MEMORY_AVAILABLE(
+      Family.MSB,
+      "microsandbox.memory.available",
       "Guest memory available for new allocations, as the guest reports it",
       RegistryLayout.FLAG_MEMORY_AVAILABLE),
-  MEMORY_HOST_RESIDENT(Family.EVERY_SET, "microsandbox.memory.host_resident",
-      "Host memory resident for the sandbox's VM", RegistryLayout.FLAG_MEMORY_HOST_RESIDENT),
-  DISK_READ(Family.MSB, "microsandbox.disk.bytes_read",
-      "Bytes read from disk by the sandbox since it started (cumulative)", 0),
-  DISK_WRITTEN(Family.MSB, "microsandbox.disk.bytes_written",
-      "Bytes written to disk by the sandbox since it started (cumulative)", 0),
-  NETWORK_RECEIVED(Family.MSB, "microsandbox.network.bytes_received",
-      "Network bytes from the runtime to the guest since it started (cumulative)", 0),
-  NETWORK_SENT(Family.MSB, "microsandbox.network.bytes_sent",
-      "Network bytes from the guest to the runtime since it started (cumulative)", 0),
-  UPPER_USED(Family.MSB, "microsandbox.upper.used", "Bytes used in the sandbox's writable layer",
+  MEMORY_HOST_RESIDENT(
+      Family.EVERY_SET,
+      "microsandbox.memory.host_resident",
+      "Host memory resident for the sandbox's VM",
+      RegistryLayout.FLAG_MEMORY_HOST_RESIDENT),
+  DISK_READ(
+      Family.MSB,
+      "microsandbox.disk.bytes_read",
+      "Bytes read from disk by the sandbox since it started (cumulative)",
+      0),
+  DISK_WRITTEN(
+      Family.MSB,
+      "microsandbox.disk.bytes_written",
+      "Bytes written to disk by the sandbox since it started (cumulative)",
+      0),
+  NETWORK_RECEIVED(
+      Family.MSB,
+      "microsandbox.network.bytes_received",
+      "Network bytes from the runtime to the guest since it started (cumulative)",
+      0),
+  NETWORK_SENT(
+      Family.MSB,
+      "microsandbox.network.bytes_sent",
+      "Network bytes from the guest to the runtime since it started (cumulative)",
+      0),
+  UPPER_USED(
+      Family.MSB,
+      "microsandbox.upper.used",
+      "Bytes used in the sandbox's writable layer",
       RegistryLayout.FLAG_UPPER_USED),
-  UPPER_FREE(Family.MSB, "microsandbox.upper.free", "Bytes free in the sandbox's writable layer",
+  UPPER_FREE(
+      Family.MSB,
+      "microsandbox.upper.free",
+      "Bytes free in the sandbox's writable layer",
       RegistryLayout.FLAG_UPPER_FREE),
-  UPPER_HOST_ALLOCATED(Family.EVERY_SET, "microsandbox.upper.host_allocated",
+  UPPER_HOST_ALLOCATED(
+      Family.EVERY_SET,
+      "microsandbox.upper.host_allocated",
       "Host bytes allocated to the sandbox's writable layer",
       RegistryLayout.FLAG_UPPER_HOST_ALLOCATED),
-  UPTIME(Family.MSB, Kind.GAUGE, "microsandbox.uptime", "s",
-      "Time since the sandbox process started, at sample time", true, 0),
+  UPTIME(
+      Family.MSB,
+      Kind.GAUGE,
+      "microsandbox.uptime",
+      "s",
+      "Time since the sandbox process started, at sample time",
+      true,
+      0),
 
-  CONTAINER_CPU_TIME(Kind.COUNTER, CONTAINER_CPU_TIME_NAME, CONTAINER_CPU_TIME_UNIT,
-      CONTAINER_CPU_TIME_DESCRIPTION, true, RegistryLayout.FLAG_CPU, Direction.NONE),
-  CONTAINER_CPU_USAGE(Kind.GAUGE, CONTAINER_CPU_USAGE_NAME, CONTAINER_CPU_USAGE_UNIT,
-      CONTAINER_CPU_USAGE_DESCRIPTION, true, RegistryLayout.FLAG_CPU, Direction.NONE),
-  CONTAINER_MEMORY_USAGE(Kind.UP_DOWN_COUNTER, CONTAINER_MEMORY_USAGE_NAME,
-      CONTAINER_MEMORY_USAGE_UNIT, CONTAINER_MEMORY_USAGE_DESCRIPTION, false,
-      RegistryLayout.FLAG_MEMORY, Direction.NONE),
-  CONTAINER_MEMORY_AVAILABLE(Kind.UP_DOWN_COUNTER, CONTAINER_MEMORY_AVAILABLE_NAME,
-      CONTAINER_MEMORY_AVAILABLE_UNIT, CONTAINER_MEMORY_AVAILABLE_DESCRIPTION, false,
-      RegistryLayout.FLAG_MEMORY_AVAILABLE, Direction.NONE),
-  CONTAINER_NETWORK_RECEIVE(Kind.COUNTER, CONTAINER_NETWORK_IO_NAME, CONTAINER_NETWORK_IO_UNIT,
-      CONTAINER_NETWORK_IO_DESCRIPTION, false, 0, Direction.RECEIVE),
-  CONTAINER_NETWORK_TRANSMIT(Kind.COUNTER, CONTAINER_NETWORK_IO_NAME, CONTAINER_NETWORK_IO_UNIT,
-      CONTAINER_NETWORK_IO_DESCRIPTION, false, 0, Direction.TRANSMIT),
-  CONTAINER_DISK_READ(Kind.COUNTER, CONTAINER_DISK_IO_NAME, CONTAINER_DISK_IO_UNIT,
-      CONTAINER_DISK_IO_DESCRIPTION, false, 0, Direction.READ),
-  CONTAINER_DISK_WRITE(Kind.COUNTER, CONTAINER_DISK_IO_NAME, CONTAINER_DISK_IO_UNIT,
-      CONTAINER_DISK_IO_DESCRIPTION, false, 0, Direction.WRITE),
-  CONTAINER_FILESYSTEM_USAGE(Kind.UP_DOWN_COUNTER, CONTAINER_FILESYSTEM_USAGE_NAME,
-      CONTAINER_FILESYSTEM_USAGE_UNIT, CONTAINER_FILESYSTEM_USAGE_DESCRIPTION, false,
-      RegistryLayout.FLAG_UPPER_USED, Direction.NONE),
-  CONTAINER_FILESYSTEM_AVAILABLE(Kind.UP_DOWN_COUNTER, CONTAINER_FILESYSTEM_AVAILABLE_NAME,
-      CONTAINER_FILESYSTEM_AVAILABLE_UNIT, CONTAINER_FILESYSTEM_AVAILABLE_DESCRIPTION, false,
-      RegistryLayout.FLAG_UPPER_FREE, Direction.NONE),
-  CONTAINER_UPTIME(Kind.GAUGE, CONTAINER_UPTIME_NAME, CONTAINER_UPTIME_UNIT,
-      CONTAINER_UPTIME_DESCRIPTION, true, 0, Direction.NONE);
+  CONTAINER_CPU_TIME(
+      Kind.COUNTER,
+      CONTAINER_CPU_TIME_NAME,
+      CONTAINER_CPU_TIME_UNIT,
+      CONTAINER_CPU_TIME_DESCRIPTION,
+      true,
+      RegistryLayout.FLAG_CPU,
+      Direction.NONE),
+  CONTAINER_CPU_USAGE(
+      Kind.GAUGE,
+      CONTAINER_CPU_USAGE_NAME,
+      CONTAINER_CPU_USAGE_UNIT,
+      CONTAINER_CPU_USAGE_DESCRIPTION,
+      true,
+      RegistryLayout.FLAG_CPU,
+      Direction.NONE),
+  CONTAINER_MEMORY_USAGE(
+      Kind.UP_DOWN_COUNTER,
+      CONTAINER_MEMORY_USAGE_NAME,
+      CONTAINER_MEMORY_USAGE_UNIT,
+      CONTAINER_MEMORY_USAGE_DESCRIPTION,
+      false,
+      RegistryLayout.FLAG_MEMORY,
+      Direction.NONE),
+  CONTAINER_MEMORY_AVAILABLE(
+      Kind.UP_DOWN_COUNTER,
+      CONTAINER_MEMORY_AVAILABLE_NAME,
+      CONTAINER_MEMORY_AVAILABLE_UNIT,
+      CONTAINER_MEMORY_AVAILABLE_DESCRIPTION,
+      false,
+      RegistryLayout.FLAG_MEMORY_AVAILABLE,
+      Direction.NONE),
+  CONTAINER_NETWORK_RECEIVE(
+      Kind.COUNTER,
+      CONTAINER_NETWORK_IO_NAME,
+      CONTAINER_NETWORK_IO_UNIT,
+      CONTAINER_NETWORK_IO_DESCRIPTION,
+      false,
+      0,
+      Direction.RECEIVE),
+  CONTAINER_NETWORK_TRANSMIT(
+      Kind.COUNTER,
+      CONTAINER_NETWORK_IO_NAME,
+      CONTAINER_NETWORK_IO_UNIT,
+      CONTAINER_NETWORK_IO_DESCRIPTION,
+      false,
+      0,
+      Direction.TRANSMIT),
+  CONTAINER_DISK_READ(
+      Kind.COUNTER,
+      CONTAINER_DISK_IO_NAME,
+      CONTAINER_DISK_IO_UNIT,
+      CONTAINER_DISK_IO_DESCRIPTION,
+      false,
+      0,
+      Direction.READ),
+  CONTAINER_DISK_WRITE(
+      Kind.COUNTER,
+      CONTAINER_DISK_IO_NAME,
+      CONTAINER_DISK_IO_UNIT,
+      CONTAINER_DISK_IO_DESCRIPTION,
+      false,
+      0,
+      Direction.WRITE),
+  CONTAINER_FILESYSTEM_USAGE(
+      Kind.UP_DOWN_COUNTER,
+      CONTAINER_FILESYSTEM_USAGE_NAME,
+      CONTAINER_FILESYSTEM_USAGE_UNIT,
+      CONTAINER_FILESYSTEM_USAGE_DESCRIPTION,
+      false,
+      RegistryLayout.FLAG_UPPER_USED,
+      Direction.NONE),
+  CONTAINER_FILESYSTEM_AVAILABLE(
+      Kind.UP_DOWN_COUNTER,
+      CONTAINER_FILESYSTEM_AVAILABLE_NAME,
+      CONTAINER_FILESYSTEM_AVAILABLE_UNIT,
+      CONTAINER_FILESYSTEM_AVAILABLE_DESCRIPTION,
+      false,
+      RegistryLayout.FLAG_UPPER_FREE,
+      Direction.NONE),
+  CONTAINER_UPTIME(
+      Kind.GAUGE,
+      CONTAINER_UPTIME_NAME,
+      CONTAINER_UPTIME_UNIT,
+      CONTAINER_UPTIME_DESCRIPTION,
+      true,
+      0,
+      Direction.NONE);
 
   /** Which instrument sets report a series. */
   enum Family {
@@ -107,8 +211,8 @@ enum SandboxSeries {
   }
 
   private static final SandboxSeries[] ALL = values();
-  private static final Set<String> NAMES = Arrays.stream(ALL).map(s -> s.metricName)
-      .collect(Collectors.toUnmodifiableSet());
+  private static final Set<String> NAMES =
+      Arrays.stream(ALL).map(s -> s.metricName).collect(Collectors.toUnmodifiableSet());
 
   final Family family;
   final Kind kind;
@@ -116,12 +220,21 @@ enum SandboxSeries {
   final String unit;
   final String description;
   final boolean isDouble;
+
   /** The sample flag the value needs; 0: always present (0 when unsourced, as upstream reports). */
   final int flag;
+
   final Direction direction;
 
-  SandboxSeries(Family family, Kind kind, String metricName, String unit, String description,
-      boolean isDouble, int flag, Direction direction) {
+  SandboxSeries(
+      Family family,
+      Kind kind,
+      String metricName,
+      String unit,
+      String description,
+      boolean isDouble,
+      int flag,
+      Direction direction) {
     this.family = family;
     this.kind = kind;
     this.metricName = metricName;
@@ -133,8 +246,14 @@ enum SandboxSeries {
   }
 
   /** A {@code microsandbox.*} gauge. */
-  SandboxSeries(Family family, Kind kind, String metricName, String unit, String description,
-      boolean isDouble, int flag) {
+  SandboxSeries(
+      Family family,
+      Kind kind,
+      String metricName,
+      String unit,
+      String description,
+      boolean isDouble,
+      int flag) {
     this(family, kind, metricName, unit, description, isDouble, flag, Direction.NONE);
   }
 
@@ -144,8 +263,14 @@ enum SandboxSeries {
   }
 
   /** A series of the container semantic conventions. */
-  SandboxSeries(Kind kind, String metricName, String unit, String description, boolean isDouble,
-      int flag, Direction direction) {
+  SandboxSeries(
+      Kind kind,
+      String metricName,
+      String unit,
+      String description,
+      boolean isDouble,
+      int flag,
+      Direction direction) {
     this(Family.SEMCONV, kind, metricName, unit, description, isDouble, flag, direction);
   }
 
@@ -164,15 +289,18 @@ enum SandboxSeries {
     return kind != Kind.GAUGE;
   }
 
-  /** Whether {@code s} has a value for this series (a CPU percent that is not a number has none). */
+  /**
+   * Whether {@code s} has a value for this series (a CPU percent that is not a number has none).
+   */
   boolean presentIn(SandboxSample s) {
-    return s.has(flag) && ((this != CPU_UTILIZATION && this != CONTAINER_CPU_USAGE)
-        || Float.isFinite(s.cpuPercent()));
+    return s.has(flag)
+        && ((this != CPU_UTILIZATION && this != CONTAINER_CPU_USAGE)
+            || Float.isFinite(s.cpuPercent()));
   }
 
   /**
-   * The value of a double series. One switch rather than a method per constant: the call site
-   * stays monomorphic, so the JIT inlines it into the per-sandbox loops.
+   * The value of a double series. One switch rather than a method per constant: the call site stays
+   * monomorphic, so the JIT inlines it into the per-sandbox loops.
    */
   double doubleValue(SandboxSample s) {
     switch (this) {

@@ -25,6 +25,7 @@ import java.util.logging.Logger;
 public final class SandboxSumProducer implements MetricProducer {
 
   private static final Logger LOGGER = Logger.getLogger(SandboxSumProducer.class.getName());
+
   /** The points of the reader collecting on this thread, while a wrapped reader collects. */
   private static final ThreadLocal<ReaderPoints> COLLECTING = new ThreadLocal<>();
 
@@ -66,8 +67,11 @@ public final class SandboxSumProducer implements MetricProducer {
     } catch (RuntimeException | LinkageError e) {
       if (!failureLogged) {
         failureLogged = true;
-        LOGGER.log(Level.WARNING, "microsandbox metrics: producing the sandbox counters failed;"
-            + " they are missing from this collection", e);
+        LOGGER.log(
+            Level.WARNING,
+            "microsandbox metrics: producing the sandbox counters failed;"
+                + " they are missing from this collection",
+            e);
       }
       return List.of();
     }
@@ -77,8 +81,8 @@ public final class SandboxSumProducer implements MetricProducer {
    * {@code registration} as a reader in {@code mode} should see it: in the reusable-data mode, its
    * collections reuse one set of points; otherwise unchanged.
    */
-  static CollectionRegistration reusingPointsOf(CollectionRegistration registration,
-      MemoryMode mode) {
+  static CollectionRegistration reusingPointsOf(
+      CollectionRegistration registration, MemoryMode mode) {
     if (mode != MemoryMode.REUSABLE_DATA) {
       return registration;
     }

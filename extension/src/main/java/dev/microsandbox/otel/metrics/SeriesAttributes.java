@@ -12,10 +12,13 @@ final class SeriesAttributes {
 
   /** Indices into {@link #sets}. */
   static final int MSB = 0;
+
   static final int SEMCONV = 1;
   static final int INFO = 2;
+
   /** Then one per {@link SandboxSeries.Direction} other than NONE, from here on. */
   static final int FIRST_DIRECTION = 3;
+
   static final int COUNT = FIRST_DIRECTION + SandboxSeries.Direction.values().length - 1;
 
   private final Attributes[] sets;

@@ -32,8 +32,8 @@ final class SeriesPoints {
     this.metricOf = new int[series.length];
     List<SandboxSeries> metrics = new ArrayList<>();
     for (int i = 0; i < series.length; i++) {
-      if (metrics.isEmpty() || !metrics.get(metrics.size() - 1).metricName
-          .equals(series[i].metricName)) {
+      if (metrics.isEmpty()
+          || !metrics.get(metrics.size() - 1).metricName.equals(series[i].metricName)) {
         metrics.add(series[i]);
       }
       metricOf[i] = metrics.size() - 1;
@@ -68,8 +68,9 @@ final class SeriesPoints {
     }
     SandboxMetricData.Point point = array[count];
     if (point == null) {
-      point = array[count] = isDouble ? new SandboxMetricData.DoublePoint()
-          : new SandboxMetricData.LongPoint();
+      point =
+          array[count] =
+              isDouble ? new SandboxMetricData.DoublePoint() : new SandboxMetricData.LongPoint();
     }
     counts[metric] = count + 1;
     return point;
@@ -79,8 +80,9 @@ final class SeriesPoints {
   void addMetrics(Resource resource, InstrumentationScopeInfo scope, List<MetricData> into) {
     for (int m = 0; m < metricSeries.length; m++) {
       if (counts[m] > 0) {
-        into.add(new SandboxMetricData(resource, scope, metricSeries[m],
-            new View(points[m], counts[m])));
+        into.add(
+            new SandboxMetricData(
+                resource, scope, metricSeries[m], new View(points[m], counts[m])));
       }
     }
   }

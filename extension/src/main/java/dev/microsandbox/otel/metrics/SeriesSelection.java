@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The series this configuration reports: the instrument set's, minus the excluded metric names,
- * and whether labels go on a separate {@code microsandbox.sandbox.info} gauge. Decides each series'
+ * The series this configuration reports: the instrument set's, minus the excluded metric names, and
+ * whether labels go on a separate {@code microsandbox.sandbox.info} gauge. Decides each series'
  * identity attributes: {@code container.*} for the semantic conventions (and for everything in the
  * {@code semconv} set), {@code sandbox.*} otherwise. Immutable.
  */
@@ -30,8 +30,8 @@ final class SeriesSelection {
   private final boolean infoExcluded;
 
   /**
-   * @param excluded patterns on metric names (the settings check that each matches a name of
-   *     {@link #metricNames})
+   * @param excluded patterns on metric names (the settings check that each matches a name of {@link
+   *     #metricNames})
    */
   SeriesSelection(InstrumentSet set, boolean labelsOnInfo, Collection<Pattern> excluded) {
     this.set = set;
@@ -51,7 +51,8 @@ final class SeriesSelection {
   /** Every metric name {@code set} can report, in series order, the info gauge last. */
   static Set<String> metricNames(InstrumentSet set, boolean labelsOnInfo) {
     Set<String> names = new LinkedHashSet<>();
-    Arrays.stream(SandboxSeries.all()).filter(s -> set.includes(s.family))
+    Arrays.stream(SandboxSeries.all())
+        .filter(s -> set.includes(s.family))
         .forEach(s -> names.add(s.metricName));
     if (labelsOnInfo) {
       names.add(INFO_METRIC);

@@ -8,9 +8,9 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 /**
- * Finds the settings an operator misspelt: an {@code OTEL_MICROSANDBOX_*} variable or an
- * {@code otel.microsandbox.*} property that is no setting would otherwise be ignored silently (a
- * label meant to be dropped would go out).
+ * Finds the settings an operator misspelt: an {@code OTEL_MICROSANDBOX_*} variable or an {@code
+ * otel.microsandbox.*} property that is no setting would otherwise be ignored silently (a label
+ * meant to be dropped would go out).
  */
 final class SettingNames {
 
@@ -18,23 +18,30 @@ final class SettingNames {
 
   /** One line for each variable and property under our prefix that is no setting. */
   static List<String> unknown(Map<String, String> env, Properties system) {
-    List<String> envNames = MicrosandboxSettings.ALL.stream().map(MicrosandboxSettings::envName)
-        .collect(Collectors.toList());
+    List<String> envNames =
+        MicrosandboxSettings.ALL.stream()
+            .map(MicrosandboxSettings::envName)
+            .collect(Collectors.toList());
     String envPrefix = MicrosandboxSettings.envName(MicrosandboxSettings.PREFIX);
     List<String> lines = new ArrayList<>();
-    env.keySet().stream().filter(k -> k.startsWith(envPrefix) && !envNames.contains(k)).sorted()
+    env.keySet().stream()
+        .filter(k -> k.startsWith(envPrefix) && !envNames.contains(k))
+        .sorted()
         .forEach(k -> lines.add(line("environment variable " + k, closest(k, envNames))));
     system.stringPropertyNames().stream()
-        .filter(k -> k.startsWith(MicrosandboxSettings.PREFIX)
-            && !MicrosandboxSettings.ALL.contains(k)).sorted()
-        .forEach(k -> lines.add(line("system property " + k,
-            closest(k, MicrosandboxSettings.ALL))));
+        .filter(
+            k -> k.startsWith(MicrosandboxSettings.PREFIX) && !MicrosandboxSettings.ALL.contains(k))
+        .sorted()
+        .forEach(
+            k -> lines.add(line("system property " + k, closest(k, MicrosandboxSettings.ALL))));
     return lines;
   }
 
   private static String line(String what, String closest) {
-    return what + " is not a setting of the microsandbox extension and is ignored; did you mean "
-        + closest + "?";
+    return what
+        + " is not a setting of the microsandbox extension and is ignored; did you mean "
+        + closest
+        + "?";
   }
 
   /** The name in {@code names} fewest single-character edits away from {@code name}. */

@@ -17,6 +17,7 @@ public final class StandaloneSidecar {
 
   /** The SDK's choice among several HTTP senders: the JDK's client, not OkHttp (kept for gRPC). */
   static final String HTTP_SENDER = "io.opentelemetry.sdk.common.export.HttpSenderProvider";
+
   static final String JDK_HTTP_SENDER =
       "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
 
@@ -43,10 +44,11 @@ public final class StandaloneSidecar {
       defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
       defaults.put("otel.traces.exporter", "none");
       defaults.put("otel.logs.exporter", "none");
-      AutoConfiguredOpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-          .setServiceClassLoader(StandaloneSidecar.class.getClassLoader())
-          .addPropertiesSupplier(() -> defaults)
-          .build();
+      AutoConfiguredOpenTelemetrySdk sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .setServiceClassLoader(StandaloneSidecar.class.getClassLoader())
+              .addPropertiesSupplier(() -> defaults)
+              .build();
       MicrosandboxAutoConfiguration.start(sdk.getOpenTelemetrySdk());
     } catch (RuntimeException | LinkageError e) {
       ExtensionState.off("the OpenTelemetry SDK did not start: " + e.getMessage());

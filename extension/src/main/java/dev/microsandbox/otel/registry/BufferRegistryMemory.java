@@ -13,29 +13,35 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * {@link RegistryMemory} for Java 11 and newer: a read-only {@link MappedByteBuffer}, little-endian,
- * with {@link MethodHandles#byteBufferViewVarHandle} views for the acquire loads of the seqlock
- * words. A file cut short under the mapping faults on access; the JVM turns that SIGBUS into an
- * {@link InternalError}, which the reader handles.
+ * {@link RegistryMemory} for Java 11 and newer: a read-only {@link MappedByteBuffer},
+ * little-endian, with {@link MethodHandles#byteBufferViewVarHandle} views for the acquire loads of
+ * the seqlock words. A file cut short under the mapping faults on access; the JVM turns that SIGBUS
+ * into an {@link InternalError}, which the reader handles.
  *
  * <p>A {@code MappedByteBuffer} has no public unmap: left alone it is unmapped when the garbage
  * collector finds it unreachable, so a registry recreated again and again would leave one mapping
- * per incarnation until the next GC. {@link #close()} therefore unmaps at once through
- * {@code sun.misc.Unsafe.invokeCleaner} (the JDK's own cleaner, exported by {@code jdk.unsupported})
- * on Java 11 to 22. From Java 23 that method is deprecated and, from 24, warns on use; there the
- * FFM reader is the default and a forced buffer reader leaves unmapping to the GC.
+ * per incarnation until the next GC. {@link #close()} therefore unmaps at once through {@code
+ * sun.misc.Unsafe.invokeCleaner} (the JDK's own cleaner, exported by {@code jdk.unsupported}) on
+ * Java 11 to 22. From Java 23 that method is deprecated and, from 24, warns on use; there the FFM
+ * reader is the default and a forced buffer reader leaves unmapping to the GC.
  */
 final class BufferRegistryMemory implements RegistryMemory {
 
-  private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class,
-      ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class,
-      ByteOrder.LITTLE_ENDIAN);
-  /** Last Java release on which {@code invokeCleaner} is used: it warns from 24, is deprecated in 23. */
+  private static final VarHandle INT =
+      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * Last Java release on which {@code invokeCleaner} is used: it warns from 24, is deprecated in
+   * 23.
+   */
   private static final int LAST_CLEANER_FEATURE = 22;
+
   private static final MethodHandle UNMAP = unmapper();
-  private static final VarHandle LONG_ARRAY = MethodHandles.byteArrayViewVarHandle(long[].class,
-      ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG_ARRAY =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   /** {@code ByteBuffer.get(int, byte[], int, int)}, Java 13+; null on 11 and 12. */
   private static final MethodHandle ABSOLUTE_BULK_GET = absoluteBulkGet();
 
@@ -77,7 +83,6 @@ final class BufferRegistryMemory implements RegistryMemory {
     return (long) LONG.getAcquire((ByteBuffer) buffer, (int) offset);
   }
 
-
   @Override
   public int getInt(long offset) {
     return buffer.getInt((int) offset);
@@ -93,8 +98,10 @@ final class BufferRegistryMemory implements RegistryMemory {
     int base = (int) offset;
     if (ABSOLUTE_BULK_GET != null) {
       try {
-        ByteBuffer unused = (ByteBuffer) ABSOLUTE_BULK_GET.invokeExact((ByteBuffer) buffer, base,
-            target, targetOffset, length);
+        ByteBuffer unused =
+            (ByteBuffer)
+                ABSOLUTE_BULK_GET.invokeExact(
+                    (ByteBuffer) buffer, base, target, targetOffset, length);
         return;
       } catch (RuntimeException | Error e) {
         throw e; // an InternalError here is the SIGBUS of a file cut short: the reader handles it
@@ -128,8 +135,12 @@ final class BufferRegistryMemory implements RegistryMemory {
 
   private static MethodHandle absoluteBulkGet() {
     try {
-      return MethodHandles.publicLookup().findVirtual(ByteBuffer.class, "get",
-          MethodType.methodType(ByteBuffer.class, int.class, byte[].class, int.class, int.class));
+      return MethodHandles.publicLookup()
+          .findVirtual(
+              ByteBuffer.class,
+              "get",
+              MethodType.methodType(
+                  ByteBuffer.class, int.class, byte[].class, int.class, int.class));
     } catch (ReflectiveOperationException e) {
       return null;
     }
@@ -144,8 +155,8 @@ final class BufferRegistryMemory implements RegistryMemory {
       Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
       theUnsafe.setAccessible(true);
       return MethodHandles.lookup()
-          .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class,
-              ByteBuffer.class))
+          .findVirtual(
+              unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
           .bindTo(theUnsafe.get(null));
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;

@@ -11,9 +11,9 @@ import java.util.function.IntPredicate;
  *
  * <p>The answer is cached per slot and keyed by (generation, pid): a new owner is probed at once,
  * an unchanged one again only after {@link #REPROBE_INTERVAL_MS} on the monotonic clock (a wall
- * clock stepped back would otherwise keep a stale "alive" for as long as the step). The default probe is the existence
- * of {@code /proc/<pid>} (true for zombies too, like {@code kill(pid, 0)}), checked through a
- * {@link File} cached per slot so that a probe allocates nothing.
+ * clock stepped back would otherwise keep a stale "alive" for as long as the step). The default
+ * probe is the existence of {@code /proc/<pid>} (true for zombies too, like {@code kill(pid, 0)}),
+ * checked through a {@link File} cached per slot so that a probe allocates nothing.
  */
 final class OwnerLiveness {
 
@@ -57,14 +57,15 @@ final class OwnerLiveness {
   }
 
   /**
-   * Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration} is alive;
-   * {@code monotonicMs} is a monotonic clock reading in milliseconds.
+   * Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration} is alive; {@code
+   * monotonicMs} is a monotonic clock reading in milliseconds.
    */
   boolean isAlive(int slot, long slotGeneration, int ownerPid, long monotonicMs) {
     if (ownerPid <= 0) {
       return true; // nothing to probe; the sample-age guard still applies
     }
-    if (generation[slot] == slotGeneration && pid[slot] == ownerPid
+    if (generation[slot] == slotGeneration
+        && pid[slot] == ownerPid
         && monotonicMs - probedAtMs[slot] < REPROBE_INTERVAL_MS) {
       return alive[slot];
     }

@@ -9,9 +9,9 @@ import java.nio.channels.FileChannel;
 import java.util.Locale;
 
 /**
- * How the registry is mapped: {@link #FFM} on Java 22+, {@link #BUFFER} on Java 11+, or
- * {@link #AUTO}, the best the running JVM offers. Operators force one with
- * {@code OTEL_MICROSANDBOX_READER} for troubleshooting; tests run every reader test on each.
+ * How the registry is mapped: {@link #FFM} on Java 22+, {@link #BUFFER} on Java 11+, or {@link
+ * #AUTO}, the best the running JVM offers. Operators force one with {@code
+ * OTEL_MICROSANDBOX_READER} for troubleshooting; tests run every reader test on each.
  */
 public enum RegistryAccess {
   /** FFM where the JVM has it (22+), else the mapped buffer. */
@@ -21,14 +21,17 @@ public enum RegistryAccess {
   /** A {@code MappedByteBuffer} with {@code VarHandle} acquire loads (Java 11+). */
   BUFFER;
 
-  private static final String SEGMENT_MEMORY = "dev.microsandbox.otel.registry.SegmentRegistryMemory";
+  private static final String SEGMENT_MEMORY =
+      "dev.microsandbox.otel.registry.SegmentRegistryMemory";
 
   /** The value as configured: {@code auto}, {@code ffm} or {@code buffer}. */
   public String configValue() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses {@code auto}, {@code ffm} or {@code buffer} (any case); null when it is none of them. */
+  /**
+   * Parses {@code auto}, {@code ffm} or {@code buffer} (any case); null when it is none of them.
+   */
   public static RegistryAccess parse(String text) {
     for (RegistryAccess access : values()) {
       if (access.configValue().equalsIgnoreCase(text.trim())) {
@@ -71,8 +74,11 @@ public enum RegistryAccess {
 
     private static MethodHandle find() {
       try {
-        return MethodHandles.lookup().findStatic(Class.forName(SEGMENT_MEMORY), "map",
-            MethodType.methodType(RegistryMemory.class, FileChannel.class, long.class));
+        return MethodHandles.lookup()
+            .findStatic(
+                Class.forName(SEGMENT_MEMORY),
+                "map",
+                MethodType.methodType(RegistryMemory.class, FileChannel.class, long.class));
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("the FFM registry reader is missing from this jar", e);
       }

@@ -1,9 +1,10 @@
 package dev.microsandbox.otel.registry;
 
 /**
- * The byte layout of the microsandbox metrics registry, version 3, and of the version 2 that
- * older runtimes still write: every offset, size and state constant. Reader and writer both use this class and nothing else defines an offset; how the
- * bytes are reached is {@link RegistryMemory}'s business.
+ * The byte layout of the microsandbox metrics registry, version 3, and of the version 2 that older
+ * runtimes still write: every offset, size and state constant. Reader and writer both use this
+ * class and nothing else defines an offset; how the bytes are reached is {@link RegistryMemory}'s
+ * business.
  *
  * <pre>
  * File /dev/shm/msb-met-&lt;fnv1a64(MSB_HOME) as 16 hex&gt;-v3, little-endian, 256 + capacity * 512 bytes.
@@ -51,17 +52,25 @@ public final class RegistryLayout {
 
   /** {@code "MSBMET01"} read as a little-endian u64. */
   public static final long MAGIC = 0x313054454d42534dL;
+
   /** The registry version of current runtimes. */
   public static final int VERSION = 3;
+
   /** The registry version older runtimes write, read beside version 3. */
   public static final int VERSION_2 = 2;
+
   /** Size of the header and offset of slot 0. */
   public static final int HEADER_LEN = 256;
+
   /** Size of one slot. */
   public static final int SLOT_LEN = 512;
+
   /** Capacity the upstream runtime creates by default. */
   public static final int DEFAULT_CAPACITY = 1024;
-  /** Capacity above which a header is treated as garbage (keeps size arithmetic far from overflow). */
+
+  /**
+   * Capacity above which a header is treated as garbage (keeps size arithmetic far from overflow).
+   */
   public static final int MAX_CAPACITY = 1 << 20;
 
   // Header fields.
@@ -107,8 +116,10 @@ public final class RegistryLayout {
   // ABI v2 slot fields that differ from v3's.
   public static final long S2_NAME_LEN = 0x90;
   public static final long S2_NAME = 0x98;
+
   /** The sample flags a v2 slot can carry: the writable-layer figures came with v3. */
   public static final int FLAGS_V2 = 0x0f;
+
   /** Capacity of the name field; a larger {@code name_len} is clamped to it. */
   public static final int NAME_CAPACITY = 128;
 

@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
  * Where the registry of one microsandbox home lives, exactly as upstream's {@code resolve_home()}
  * computes it: {@code $MSB_HOME} if set (as is, even empty), else the user's home joined with
  * {@code .microsandbox} the way Rust's {@code Path::join} joins (one separator, never two), the
- * home being {@code $HOME} when set and non-empty, else the passwd entry's; else
- * {@code ./.microsandbox}. The shared-memory name is {@code /msb-met-<fnv1a64(home bytes)>-v3}, a
- * file under {@code /dev/shm} on Linux. The name hashes these bytes, so any difference here means
+ * home being {@code $HOME} when set and non-empty, else the passwd entry's; else {@code
+ * ./.microsandbox}. The shared-memory name is {@code /msb-met-<fnv1a64(home bytes)>-v3}, a file
+ * under {@code /dev/shm} on Linux. The name hashes these bytes, so any difference here means
  * waiting forever for a registry that never appears.
  */
 public final class RegistryLocation {
@@ -49,7 +49,10 @@ public final class RegistryLocation {
     return home == null ? "./" + HOME_DIR_NAME : join(home, HOME_DIR_NAME);
   }
 
-  /** Rust's {@code Path::join} for a relative {@code child}: a separator only where none ends {@code base}. */
+  /**
+   * Rust's {@code Path::join} for a relative {@code child}: a separator only where none ends {@code
+   * base}.
+   */
   static String join(String base, String child) {
     return base.isEmpty() || base.endsWith("/") ? base + child : base + "/" + child;
   }
@@ -61,8 +64,8 @@ public final class RegistryLocation {
 
   /** The shared-memory object name of {@code home}'s registry of {@code abi}. */
   public static String shmName(String home, RegistryAbi abi) {
-    return String.format("/msb-met-%016x-v%d", fnv1a64(home.getBytes(StandardCharsets.UTF_8)),
-        abi.version());
+    return String.format(
+        "/msb-met-%016x-v%d", fnv1a64(home.getBytes(StandardCharsets.UTF_8)), abi.version());
   }
 
   /** The file that backs the registry of {@code home} on Linux. */
@@ -78,7 +81,8 @@ public final class RegistryLocation {
   /** The ABI a registry file's name says: {@code -v2} for the older runtimes', else v3. */
   public static RegistryAbi abiOf(Path registry) {
     return registry.getFileName().toString().endsWith("-v" + RegistryAbi.V2.version())
-        ? RegistryAbi.V2 : RegistryAbi.V3;
+        ? RegistryAbi.V2
+        : RegistryAbi.V3;
   }
 
   /**
@@ -86,8 +90,8 @@ public final class RegistryLocation {
    * registry name they derived (and its capacity).
    */
   public static Path nameFile(String home, RegistryAbi abi) {
-    return Path.of(home.isEmpty() ? "." : home, "run", "metrics",
-        "registry-v" + abi.version() + ".name");
+    return Path.of(
+        home.isEmpty() ? "." : home, "run", "metrics", "registry-v" + abi.version() + ".name");
   }
 
   private static final Pattern REGISTRY_NAME = Pattern.compile("msb-met-[0-9a-f]{16}-v\\d+");
@@ -117,17 +121,29 @@ public final class RegistryLocation {
     if (recorded.equals(derived.getFileName().toString())) {
       return new Choice(derived, null);
     }
-    return new Choice(SHM_DIR.resolve(recorded), "the runtime recorded its registry as /"
-        + recorded + " in " + file + ", but the home '" + home + "' gives /"
-        + derived.getFileName() + ": this process spells MSB_HOME differently from the runtime (a"
-        + " relative path, a trailing slash, a symbolic link?). Reading the runtime's " + SHM_DIR
-        + "/" + recorded + "; set MSB_HOME exactly as msb has it to silence this");
+    return new Choice(
+        SHM_DIR.resolve(recorded),
+        "the runtime recorded its registry as /"
+            + recorded
+            + " in "
+            + file
+            + ", but the home '"
+            + home
+            + "' gives /"
+            + derived.getFileName()
+            + ": this process spells MSB_HOME differently from the runtime (a"
+            + " relative path, a trailing slash, a symbolic link?). Reading the runtime's "
+            + SHM_DIR
+            + "/"
+            + recorded
+            + "; set MSB_HOME exactly as msb has it to silence this");
   }
 
   /** A registry to read, and why it is not the derived one (null when it is). */
   public static final class Choice {
     /** The registry file to read. */
     public final Path path;
+
     /** One line for the log when the runtime's name file overrode the derived name; else null. */
     public final String note;
 
@@ -139,9 +155,14 @@ public final class RegistryLocation {
 
   /** A hint about a home spelt with a trailing slash (a different registry), or null. */
   public static String trailingSlashHint(String home) {
-    return home.length() > 1 && home.endsWith("/") ? "Note the trailing slash: msb hashes the"
-        + " home exactly as given, so '" + home + "' and '" + home.substring(0, home.length() - 1)
-        + "' are different registries" : null;
+    return home.length() > 1 && home.endsWith("/")
+        ? "Note the trailing slash: msb hashes the"
+            + " home exactly as given, so '"
+            + home
+            + "' and '"
+            + home.substring(0, home.length() - 1)
+            + "' are different registries"
+        : null;
   }
 
   /** The catalog database of {@code home}. */

@@ -30,17 +30,17 @@ import java.util.logging.Logger;
 
 /**
  * Reads the registry: maps the file read-only and turns its slots into coherent samples, following
- * the v3 reading protocol. The protocol is written once, here; how the mapped bytes are loaded
- * (FFM on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's business. Never
- * writes to the registry, never throws from {@link #read}: a missing registry is an empty snapshot,
- * a broken one an empty snapshot with a {@link RegistryProblem}, logged once per distinct problem.
+ * the v3 reading protocol. The protocol is written once, here; how the mapped bytes are loaded (FFM
+ * on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's business. Never writes
+ * to the registry, never throws from {@link #read}: a missing registry is an empty snapshot, a
+ * broken one an empty snapshot with a {@link RegistryProblem}, logged once per distinct problem.
  *
  * <p>The mapping is re-validated at most once per {@link #RECHECK_INTERVAL_MS} of monotonic time
  * (one {@code stat}): a registry that appears is attached, one that is recreated (new inode or
- * size) is remapped. Every pass also compares the open file's size with the mapping (one
- * {@code fstat}), so a file cut short is a problem, not a read past its end. In
- * steady state a pass allocates nothing: sample holders are reused and decoded names are cached per
- * slot until the name bytes change.
+ * size) is remapped. Every pass also compares the open file's size with the mapping (one {@code
+ * fstat}), so a file cut short is a problem, not a read past its end. In steady state a pass
+ * allocates nothing: sample holders are reused and decoded names are cached per slot until the name
+ * bytes change.
  *
  * <p>Not thread-safe: one reader per collecting thread, or callers serialise.
  */
@@ -50,13 +50,20 @@ public final class RegistryReader implements AutoCloseable {
   public static final long RECHECK_INTERVAL_MS = 1_000;
 
   private static final Logger LOGGER = Logger.getLogger(RegistryReader.class.getName());
+
   /** The reader's messages through java.util.logging, as an agent logs. */
   public static final LogSink JUL = LOGGER::log;
-  /** The seqlock-protected part of a slot the reader copies: sandbox_id up to the end of the name. */
+
+  /**
+   * The seqlock-protected part of a slot the reader copies: sandbox_id up to the end of the name.
+   */
   private static final long FIELDS_START = S_SANDBOX_ID;
+
   private static final int FIELDS_LEN = (int) (S_NAME + NAME_CAPACITY - FIELDS_START);
+
   /** Name bytes copied with the figures; longer names take a second copy (most names are short). */
   private static final int SHORT_NAME = 32;
+
   private static final VarHandle U16 =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle U32 =
@@ -108,11 +115,15 @@ public final class RegistryReader implements AutoCloseable {
 
   private final Path file;
   private final RegistryAbi abi;
+
   /** Where the name sits in {@link #fields}, and where its length does. */
   private final int nameAt;
+
   private final int nameLenAt;
+
   /** The older-ABI registry of the same home, merged into every pass; null: none. */
   private RegistryReader legacy;
+
   private final TimeSource clock;
   private final RegistryAccess access;
   private final long maxSampleAgeMs;
@@ -124,8 +135,10 @@ public final class RegistryReader implements AutoCloseable {
   private final String readableAgain;
 
   private RegistryMemory map;
+
   /** Kept open while mapped: one fstat per pass notices a file cut short before it is read. */
   private FileChannel channel;
+
   private Object fileKey;
   private long fileSizeAtMap;
   private int capacity;
@@ -151,14 +164,19 @@ public final class RegistryReader implements AutoCloseable {
    * A reader with an explicit owner probe (null: procfs) and log sink (the CLI keeps it quiet and
    * prints {@link RegistrySnapshot#problem()} itself).
    */
-  public RegistryReader(Path file, Options options, TimeSource clock, IntPredicate ownerProbe,
-      LogSink log) {
+  public RegistryReader(
+      Path file, Options options, TimeSource clock, IntPredicate ownerProbe, LogSink log) {
     this(file, RegistryAbi.V3, options, clock, ownerProbe, log);
   }
 
   /** A reader of a registry of {@code abi}. */
-  public RegistryReader(Path file, RegistryAbi abi, Options options, TimeSource clock,
-      IntPredicate ownerProbe, LogSink log) {
+  public RegistryReader(
+      Path file,
+      RegistryAbi abi,
+      Options options,
+      TimeSource clock,
+      IntPredicate ownerProbe,
+      LogSink log) {
     this.file = file;
     this.abi = abi;
     this.nameAt = (int) (abi.nameAt - FIELDS_START);
@@ -176,8 +194,10 @@ public final class RegistryReader implements AutoCloseable {
     } else {
       this.liveness = OwnerLiveness.procfs();
       if (liveness == null) {
-        log.log(Level.WARNING, "/proc is not mounted: dead sandbox owners cannot be detected by pid;"
-            + " only the maximum sample age guard applies");
+        log.log(
+            Level.WARNING,
+            "/proc is not mounted: dead sandbox owners cannot be detected by pid;"
+                + " only the maximum sample age guard applies");
       }
     }
   }
@@ -210,8 +230,12 @@ public final class RegistryReader implements AutoCloseable {
       // InternalError: the file shrank under the mapping (SIGBUS turned into an error by the JVM).
       detach();
       snapshot.size = 0;
-      fail(Kind.IO_ERROR, "microsandbox registry %s failed while being read (%s); it will be"
-          + " remapped on the next collection", file, e);
+      fail(
+          Kind.IO_ERROR,
+          "microsandbox registry %s failed while being read (%s); it will be"
+              + " remapped on the next collection",
+          file,
+          e);
     }
     if (legacy != null) {
       // Its problems are its own (logged once each by it); they never cost this registry's runs.
@@ -229,12 +253,20 @@ public final class RegistryReader implements AutoCloseable {
    *
    * @param legacy the v2 registry to merge, or null (an explicitly named registry is read alone)
    */
-  public static RegistryReader open(Path registry, Path legacy, Options options, TimeSource clock,
-      IntPredicate ownerProbe, LogSink log) {
-    RegistryReader reader = new RegistryReader(registry, RegistryLocation.abiOf(registry), options,
-        clock, ownerProbe, log);
-    return legacy == null ? reader : reader.withLegacy(
-        new RegistryReader(legacy, RegistryAbi.V2, options, clock, ownerProbe, log));
+  public static RegistryReader open(
+      Path registry,
+      Path legacy,
+      Options options,
+      TimeSource clock,
+      IntPredicate ownerProbe,
+      LogSink log) {
+    RegistryReader reader =
+        new RegistryReader(
+            registry, RegistryLocation.abiOf(registry), options, clock, ownerProbe, log);
+    return legacy == null
+        ? reader
+        : reader.withLegacy(
+            new RegistryReader(legacy, RegistryAbi.V2, options, clock, ownerProbe, log));
   }
 
   /**
@@ -253,7 +285,9 @@ public final class RegistryReader implements AutoCloseable {
     return abi;
   }
 
-  /** How this reader maps the registry: {@link RegistryAccess#FFM} or {@link RegistryAccess#BUFFER}. */
+  /**
+   * How this reader maps the registry: {@link RegistryAccess#FFM} or {@link RegistryAccess#BUFFER}.
+   */
   public RegistryAccess access() {
     return access;
   }
@@ -285,25 +319,40 @@ public final class RegistryReader implements AutoCloseable {
       return fail(Kind.IO_ERROR, "cannot stat microsandbox registry %s: %s", file, e);
     }
     if (attrs.isSymbolicLink()) {
-      // /dev/shm is world-writable: a link there could point anywhere. shm_open(3) refuses links too.
-      return fail(Kind.NOT_A_FILE, "refusing microsandbox registry %s: it is a symbolic link, not"
-          + " the shared-memory object msb creates", file);
+      // /dev/shm is world-writable: a link there could point anywhere. shm_open(3) refuses links
+      // too.
+      return fail(
+          Kind.NOT_A_FILE,
+          "refusing microsandbox registry %s: it is a symbolic link, not"
+              + " the shared-memory object msb creates",
+          file);
     }
     if (!attrs.isRegularFile()) {
       return fail(Kind.NOT_A_FILE, "microsandbox registry %s is not a regular file", file);
     }
     if (attrs.permissions().contains(PosixFilePermission.GROUP_WRITE)
         || attrs.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
-      return fail(Kind.INSECURE_PERMISSIONS, "refusing microsandbox registry %s: its mode %s lets"
-          + " group or others write it, so anyone on the host could forge sandbox metrics; msb"
-          + " creates it rw------- (fix: chmod 600 %s)", file,
-          PosixFilePermissions.toString(attrs.permissions()), file);
+      return fail(
+          Kind.INSECURE_PERMISSIONS,
+          "refusing microsandbox registry %s: its mode %s lets"
+              + " group or others write it, so anyone on the host could forge sandbox metrics; msb"
+              + " creates it rw------- (fix: chmod 600 %s)",
+          file,
+          PosixFilePermissions.toString(attrs.permissions()),
+          file);
     }
     String owner = attrs.owner().getName();
     if (!owner.equals(userName) && !owner.equals(ownerWarnedFor)) {
       ownerWarnedFor = owner;
-      log.log(Level.WARNING, "microsandbox registry " + file + " is owned by '" + owner
-          + "' but this process runs as '" + userName + "'; run it as the user that runs msb");
+      log.log(
+          Level.WARNING,
+          "microsandbox registry "
+              + file
+              + " is owned by '"
+              + owner
+              + "' but this process runs as '"
+              + userName
+              + "'; run it as the user that runs msb");
     }
     if (map != null && attrs.fileKey().equals(fileKey) && attrs.size() == fileSizeAtMap) {
       return headerReady();
@@ -316,21 +365,36 @@ public final class RegistryReader implements AutoCloseable {
   private String accessDeniedCause(PosixFileAttributes attrs) {
     String mode = PosixFilePermissions.toString(attrs.permissions());
     String owner = attrs.owner().getName();
-    String found = "it is mode " + mode + ", owned by '" + owner + "', and this process runs as '"
-        + userName + "'";
+    String found =
+        "it is mode "
+            + mode
+            + ", owned by '"
+            + owner
+            + "', and this process runs as '"
+            + userName
+            + "'";
     if (owner.equals(userName)) {
-      return found + ": its owner may not read it (msb creates it rw-------; fix: chmod 600 "
-          + file + ", or restart msb)";
+      return found
+          + ": its owner may not read it (msb creates it rw-------; fix: chmod 600 "
+          + file
+          + ", or restart msb)";
     }
-    return found + ": run this process as '" + owner + "', the user that runs msb (its registry is"
+    return found
+        + ": run this process as '"
+        + owner
+        + "', the user that runs msb (its registry is"
         + " readable by its owner alone)";
   }
 
   private boolean map(PosixFileAttributes attrs) {
     long size = attrs.size();
     if (size < HEADER_LEN) {
-      return fail(Kind.TOO_SMALL, "microsandbox registry %s is %d bytes, smaller than the %d-byte"
-          + " header", file, size, HEADER_LEN);
+      return fail(
+          Kind.TOO_SMALL,
+          "microsandbox registry %s is %d bytes, smaller than the %d-byte" + " header",
+          file,
+          size,
+          HEADER_LEN);
     }
     RegistryMemory whole;
     FileChannel opened = null;
@@ -338,8 +402,11 @@ public final class RegistryReader implements AutoCloseable {
       opened = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
       whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)));
     } catch (AccessDeniedException e) {
-      return fail(Kind.ACCESS_DENIED, "cannot open microsandbox registry %s: permission denied"
-          + " (EACCES); %s", file, accessDeniedCause(attrs));
+      return fail(
+          Kind.ACCESS_DENIED,
+          "cannot open microsandbox registry %s: permission denied" + " (EACCES); %s",
+          file,
+          accessDeniedCause(attrs));
     } catch (IOException | RuntimeException e) {
       closeQuietly(opened);
       return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
@@ -368,14 +435,23 @@ public final class RegistryReader implements AutoCloseable {
       if (state == HEADER_UNINIT || state == HEADER_INITIALIZING) {
         return headerStateProblem(state); // an initializing header has no magic yet
       }
-      return RegistryProblem.of(Kind.BAD_MAGIC, "%s is not a microsandbox metrics registry: magic"
-          + " 0x%016x, expected 0x%016x (\"MSBMET01\")", file, magic, MAGIC);
+      return RegistryProblem.of(
+          Kind.BAD_MAGIC,
+          "%s is not a microsandbox metrics registry: magic"
+              + " 0x%016x, expected 0x%016x (\"MSBMET01\")",
+          file,
+          magic,
+          MAGIC);
     }
     int version = header.getInt(H_VERSION);
     if (version != abi.version) {
-      return RegistryProblem.of(Kind.UNSUPPORTED_VERSION, "microsandbox registry %s has format"
-          + " version %d where its name says version %d; this reader supports versions 3"
-          + " (microsandbox 0.6) and 2 (older runtimes)", file, Integer.toUnsignedLong(version),
+      return RegistryProblem.of(
+          Kind.UNSUPPORTED_VERSION,
+          "microsandbox registry %s has format"
+              + " version %d where its name says version %d; this reader supports versions 3"
+              + " (microsandbox 0.6) and 2 (older runtimes)",
+          file,
+          Integer.toUnsignedLong(version),
           abi.version);
     }
     if (state != HEADER_READY) {
@@ -384,14 +460,25 @@ public final class RegistryReader implements AutoCloseable {
     int headerLen = header.getInt(H_HEADER_LEN);
     int slotLen = header.getInt(H_SLOT_LEN);
     if (headerLen != HEADER_LEN || slotLen != SLOT_LEN) {
-      return RegistryProblem.of(Kind.BAD_GEOMETRY, "microsandbox registry %s has header_len %d and"
-          + " slot_len %d; version 3 uses %d and %d", file, Integer.toUnsignedLong(headerLen),
-          Integer.toUnsignedLong(slotLen), HEADER_LEN, SLOT_LEN);
+      return RegistryProblem.of(
+          Kind.BAD_GEOMETRY,
+          "microsandbox registry %s has header_len %d and"
+              + " slot_len %d; version 3 uses %d and %d",
+          file,
+          Integer.toUnsignedLong(headerLen),
+          Integer.toUnsignedLong(slotLen),
+          HEADER_LEN,
+          SLOT_LEN);
     }
     long slots = Integer.toUnsignedLong(header.getInt(H_CAPACITY));
     if (slots > MAX_CAPACITY || fileSize(slots) > size) {
-      return RegistryProblem.of(Kind.CAPACITY_EXCEEDS_FILE, "microsandbox registry %s claims %d"
-          + " slots (%d bytes) but the file is %d bytes", file, slots, fileSize(slots), size);
+      return RegistryProblem.of(
+          Kind.CAPACITY_EXCEEDS_FILE,
+          "microsandbox registry %s claims %d" + " slots (%d bytes) but the file is %d bytes",
+          file,
+          slots,
+          fileSize(slots),
+          size);
     }
     return null;
   }
@@ -399,11 +486,18 @@ public final class RegistryReader implements AutoCloseable {
   /** Why a header in {@code state} (anything but ready) cannot be read. */
   private RegistryProblem headerStateProblem(int state) {
     if (state != HEADER_UNINIT && state != HEADER_INITIALIZING) {
-      return RegistryProblem.of(Kind.BAD_HEADER_STATE, "microsandbox registry %s has header state"
-          + " %d (expected 2 = ready)", file, Integer.toUnsignedLong(state));
+      return RegistryProblem.of(
+          Kind.BAD_HEADER_STATE,
+          "microsandbox registry %s has header state" + " %d (expected 2 = ready)",
+          file,
+          Integer.toUnsignedLong(state));
     }
-    return RegistryProblem.of(Kind.NOT_READY, "microsandbox registry %s is not ready: header state"
-        + " %d (%s); waiting for msb to finish creating it", file, state,
+    return RegistryProblem.of(
+        Kind.NOT_READY,
+        "microsandbox registry %s is not ready: header state"
+            + " %d (%s); waiting for msb to finish creating it",
+        file,
+        state,
         state == HEADER_UNINIT ? "uninitialized" : "initializing");
   }
 
@@ -422,8 +516,12 @@ public final class RegistryReader implements AutoCloseable {
     if (!absenceLogged) {
       absenceLogged = true;
       if (abi == RegistryAbi.V3) { // an absent older-ABI registry is the usual case: no news
-        log.log(Level.INFO, "microsandbox registry " + file + " does not exist (yet): no sandbox"
-            + " has run under this MSB_HOME; it will be picked up when it appears");
+        log.log(
+            Level.INFO,
+            "microsandbox registry "
+                + file
+                + " does not exist (yet): no sandbox"
+                + " has run under this MSB_HOME; it will be picked up when it appears");
       }
     }
   }
@@ -531,9 +629,9 @@ public final class RegistryReader implements AutoCloseable {
   }
 
   /**
-   * Plain reads of a slot's fields (one bulk copy, then decoded from the heap copy); returns the new
-   * name length when the name must be decoded, else -1. The copy may be torn: nothing read here is
-   * trusted until the second seq load agrees.
+   * Plain reads of a slot's fields (one bulk copy, then decoded from the heap copy); returns the
+   * new name length when the name must be decoded, else -1. The copy may be torn: nothing read here
+   * is trusted until the second seq load agrees.
    */
   private int readFields(RegistryMemory m, long base, int slot, SandboxSample s) {
     byte[] f = fields;
@@ -582,8 +680,8 @@ public final class RegistryReader implements AutoCloseable {
       return; // activated but never sampled
     }
     if (s.state == SLOT_ACTIVE) {
-      boolean dead = liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid,
-          monotonicNow);
+      boolean dead =
+          liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid, monotonicNow);
       boolean tooOld = maxSampleAgeMs > 0 && now - s.sampledAtMs > maxSampleAgeMs;
       if (dead || tooOld) {
         if (dead) {

@@ -17,8 +17,10 @@ public final class RegistrySnapshot {
   int skippedTooOld;
   int skippedInconsistent;
   int skippedSuperseded;
+
   /** Open-addressing table of sandbox id to accepted index + 1, reused between passes. */
   private int[] byId = new int[0];
+
   // The sandbox id of each byId entry, kept beside it so a probe never dereferences a sample.
   private int[] idAt = new int[0];
   private boolean[] superseded = new boolean[0];
@@ -37,9 +39,9 @@ public final class RegistrySnapshot {
   /**
    * Keeps one run per sandbox: where two active slots hold the same sandbox (a crashed run's slot
    * stays active beside the new run's until its sample ages out when the owner check is off, a hung
-   * one's even with it; or the home's v2 registry holds another run of it), only
-   * the newest run (latest start, then highest run id) is reported and the other is counted as
-   * superseded. Allocation-free once the table has grown to the registry; slot order is kept.
+   * one's even with it; or the home's v2 registry holds another run of it), only the newest run
+   * (latest start, then highest run id) is reported and the other is counted as superseded.
+   * Allocation-free once the table has grown to the registry; slot order is kept.
    */
   void dropSupersededRuns() {
     if (size < 2) {
@@ -184,7 +186,9 @@ public final class RegistrySnapshot {
     return samples[i];
   }
 
-  /** Whether a registry file exists and was mapped (false: no sandbox has run yet, not an error). */
+  /**
+   * Whether a registry file exists and was mapped (false: no sandbox has run yet, not an error).
+   */
   public boolean present() {
     return present;
   }
@@ -210,8 +214,8 @@ public final class RegistrySnapshot {
   }
 
   /**
-   * Active slots left out because a newer run of the same sandbox is reported, or the same run
-   * from the current-ABI registry.
+   * Active slots left out because a newer run of the same sandbox is reported, or the same run from
+   * the current-ABI registry.
    */
   public int skippedSuperseded() {
     return skippedSuperseded;

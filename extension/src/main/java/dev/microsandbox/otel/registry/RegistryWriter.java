@@ -21,37 +21,41 @@ import java.util.Arrays;
 
 /**
  * The writer side of the v3 format (and of the v2 that older runtimes write, for tests and the
- * simulator), publishing in the same order as the microsandbox runtime
- * (spec §6), so that tests meet the orderings a reader meets in production. Used by the simulator
- * and by tests; the extension itself never writes. Several writers (processes) may share one
- * registry, as several sandbox runtimes do.
+ * simulator), publishing in the same order as the microsandbox runtime (spec §6), so that tests
+ * meet the orderings a reader meets in production. Used by the simulator and by tests; the
+ * extension itself never writes. Several writers (processes) may share one registry, as several
+ * sandbox runtimes do.
  *
  * <p>Slot lifecycle, each step as upstream does it:
+ *
  * <ul>
  *   <li>{@link #claim}: CAS free→reserved (stale→reserved on a second pass), take a generation,
  *       store the identity, zeroed times and figures and the name inside one seqlock write, then
  *       publish the generation last;
  *   <li>{@link #activate}: inside a seqlock write (generation re-checked) store run id, pid and
  *       start time, then CAS reserved→active;
- *   <li>{@link #publish}: inside a seqlock write (generation re-checked) store the sample time,
- *       the flags and every figure;
+ *   <li>{@link #publish}: inside a seqlock write (generation re-checked) store the sample time, the
+ *       flags and every figure;
  *   <li>{@link #release}: publish a new generation first, wait for any write in flight, then store
  *       stale (the last sample kept) or free.
  * </ul>
+ *
  * Seqlock: begin = CAS {@code seq} from even to odd (spinning while odd), end = add one.
  */
 public final class RegistryWriter implements AutoCloseable {
 
-  private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class,
-      ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class,
-      ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final ByteBuffer map;
   private final RegistryAbi abi;
   private final int capacity;
+
   /** The generation this writer stamped each slot it holds with, and the start time to activate. */
   private final long[] heldGeneration;
+
   private final long[] startedAtMs;
 
   private RegistryWriter(MappedByteBuffer map, RegistryAbi abi, int capacity) {
@@ -64,8 +68,8 @@ public final class RegistryWriter implements AutoCloseable {
   }
 
   /**
-   * Joins the registry at {@code file} or, if there is none, creates it (mode 0600) with
-   * {@code capacity} slots and publishes a ready header.
+   * Joins the registry at {@code file} or, if there is none, creates it (mode 0600) with {@code
+   * capacity} slots and publishes a ready header.
    *
    * @throws IOException if the file cannot be created or mapped, or holds no ready v3 registry
    */
@@ -79,8 +83,12 @@ public final class RegistryWriter implements AutoCloseable {
     if (capacity < 0 || capacity > MAX_CAPACITY) {
       throw new IllegalArgumentException("capacity out of range: " + capacity);
     }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
       long size = fileSize(capacity);
       channel.write(ByteBuffer.wrap(new byte[] {0}), size - 1);
@@ -102,25 +110,26 @@ public final class RegistryWriter implements AutoCloseable {
   }
 
   private static RegistryWriter join(Path file, RegistryAbi abi) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long size = channel.size();
       if (size < HEADER_LEN) {
         throw new IOException(file + " is too small to be a registry (" + size + " bytes)");
       }
-      ByteBuffer header = channel.map(FileChannel.MapMode.READ_ONLY, 0, HEADER_LEN)
-          .order(ByteOrder.LITTLE_ENDIAN);
-      if (header.getLong((int) H_MAGIC) != MAGIC || header.getInt((int) H_VERSION) != abi.version
+      ByteBuffer header =
+          channel.map(FileChannel.MapMode.READ_ONLY, 0, HEADER_LEN).order(ByteOrder.LITTLE_ENDIAN);
+      if (header.getLong((int) H_MAGIC) != MAGIC
+          || header.getInt((int) H_VERSION) != abi.version
           || (int) INT.getAcquire(header, (int) H_STATE) != HEADER_READY) {
-        throw new IOException(file + " exists but is not a ready v" + abi.version
-            + " microsandbox registry");
+        throw new IOException(
+            file + " exists but is not a ready v" + abi.version + " microsandbox registry");
       }
       int capacity = header.getInt((int) H_CAPACITY);
       if (capacity < 0 || capacity > MAX_CAPACITY || fileSize(capacity) > size) {
         throw new IOException(file + " has a capacity that does not fit the file");
       }
-      return new RegistryWriter(channel.map(FileChannel.MapMode.READ_WRITE, 0, fileSize(capacity)),
-          abi, capacity);
+      return new RegistryWriter(
+          channel.map(FileChannel.MapMode.READ_WRITE, 0, fileSize(capacity)), abi, capacity);
     }
   }
 

@@ -3,8 +3,8 @@ package dev.microsandbox.otel.registry;
 /**
  * One sandbox's sample: identity plus the figures of its latest coherent read. A mutable holder:
  * the reader refills the same instances on every pass (valid until its next read), and the writer
- * publishes whatever a caller has set. Unsigned u64 fields at or above 2^63 are clamped to
- * {@link Long#MAX_VALUE} by the reader, never turned negative.
+ * publishes whatever a caller has set. Unsigned u64 fields at or above 2^63 are clamped to {@link
+ * Long#MAX_VALUE} by the reader, never turned negative.
  */
 public final class SandboxSample {
 
@@ -43,7 +43,10 @@ public final class SandboxSample {
     return slot;
   }
 
-  /** Slot state as reported: {@link RegistryLayout#SLOT_ACTIVE} or {@link RegistryLayout#SLOT_STALE}. */
+  /**
+   * Slot state as reported: {@link RegistryLayout#SLOT_ACTIVE} or {@link
+   * RegistryLayout#SLOT_STALE}.
+   */
   public int state() {
     return state;
   }
@@ -118,7 +121,9 @@ public final class SandboxSample {
     return memoryAvailableBytes;
   }
 
-  /** Host resident memory; meaningful only with {@link RegistryLayout#FLAG_MEMORY_HOST_RESIDENT}. */
+  /**
+   * Host resident memory; meaningful only with {@link RegistryLayout#FLAG_MEMORY_HOST_RESIDENT}.
+   */
   public long memoryHostResidentBytes() {
     return memoryHostResidentBytes;
   }
@@ -153,7 +158,9 @@ public final class SandboxSample {
     return upperFreeBytes;
   }
 
-  /** Upper layer host bytes; meaningful only with {@link RegistryLayout#FLAG_UPPER_HOST_ALLOCATED}. */
+  /**
+   * Upper layer host bytes; meaningful only with {@link RegistryLayout#FLAG_UPPER_HOST_ALLOCATED}.
+   */
   public long upperHostAllocatedBytes() {
     return upperHostAllocatedBytes;
   }
@@ -222,7 +229,16 @@ public final class SandboxSample {
 
   @Override
   public String toString() {
-    return "SandboxSample{slot=" + slot + ", id=" + sandboxId + ", name=" + name + ", state="
-        + RegistryLayout.slotStateName(state) + ", sampledAtMs=" + sampledAtMs + '}';
+    return "SandboxSample{slot="
+        + slot
+        + ", id="
+        + sandboxId
+        + ", name="
+        + name
+        + ", state="
+        + RegistryLayout.slotStateName(state)
+        + ", sampledAtMs="
+        + sampledAtMs
+        + '}';
   }
 }

@@ -9,16 +9,17 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 /**
- * {@link RegistryMemory} for Java 22 and newer: a read-only {@link MemorySegment} mapped through the
- * Foreign Function &amp; Memory API ({@code FileChannel.map(READ_ONLY, …, Arena)}, no restricted
- * method). A shared arena unmaps it deterministically on {@link #close()}.
+ * {@link RegistryMemory} for Java 22 and newer: a read-only {@link MemorySegment} mapped through
+ * the Foreign Function &amp; Memory API ({@code FileChannel.map(READ_ONLY, …, Arena)}, no
+ * restricted method). A shared arena unmaps it deterministically on {@link #close()}.
  *
  * <p>The only class compiled for Java 22; {@link RegistryAccess} loads it by name, so it is never
  * touched on an older JVM.
  */
 final class SegmentRegistryMemory implements RegistryMemory {
 
-  private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfInt U32 =
+      ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong U64 =
       ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle ATOMIC_U32 = U32.varHandle().withInvokeExactBehavior();
@@ -36,8 +37,8 @@ final class SegmentRegistryMemory implements RegistryMemory {
   static RegistryMemory map(FileChannel channel, long size) throws IOException {
     Arena arena = Arena.ofShared();
     try {
-      return new SegmentRegistryMemory(arena,
-          channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+      return new SegmentRegistryMemory(
+          arena, channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
     } catch (IOException | RuntimeException e) {
       arena.close();
       throw e;
@@ -58,7 +59,6 @@ final class SegmentRegistryMemory implements RegistryMemory {
   public long getLongAcquire(long offset) {
     return (long) ATOMIC_U64.getAcquire(segment, offset);
   }
-
 
   @Override
   public int getInt(long offset) {

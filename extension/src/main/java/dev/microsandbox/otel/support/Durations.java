@@ -24,8 +24,11 @@ public final class Durations {
   public static Duration parse(String text) {
     Matcher m = FORMAT.matcher(text.toLowerCase(Locale.ROOT));
     if (!m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 500ms, 30s,"
-          + " 2m, 1h; 0 disables where allowed)");
+      throw new IllegalArgumentException(
+          "'"
+              + text
+              + "' is not a duration (examples: 500ms, 30s,"
+              + " 2m, 1h; 0 disables where allowed)");
     }
     long amount;
     try {

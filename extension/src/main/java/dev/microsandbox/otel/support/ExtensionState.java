@@ -10,8 +10,10 @@ public final class ExtensionState {
 
   /** System property holding {@link #ON}, or {@link #OFF_PREFIX} followed by the reason. */
   public static final String PROPERTY = "dev.microsandbox.otel.state";
+
   /** The extension's instruments are registered. */
   public static final String ON = "on";
+
   /** Prefix of the value when the extension is off. */
   public static final String OFF_PREFIX = "off: ";
 

@@ -8,7 +8,11 @@ public final class JavaRuntime {
 
   /** First Java release the extension runs on (the mapped-buffer registry reader). */
   public static final int REQUIRED_FEATURE = 11;
-  /** First Java release with the Foreign Function &amp; Memory API (FFM registry reader, user_events). */
+
+  /**
+   * First Java release with the Foreign Function &amp; Memory API (FFM registry reader,
+   * user_events).
+   */
   public static final int FFM_FEATURE = 22;
 
   private static final int FEATURE = parse(System.getProperty("java.specification.version", "0"));
@@ -35,10 +39,18 @@ public final class JavaRuntime {
     return unsupportedMessage(what, FEATURE, System.getProperty("java.home"));
   }
 
-  /** One sentence for an operator whose JVM {@code javaHome} is of feature version {@code feature}. */
+  /**
+   * One sentence for an operator whose JVM {@code javaHome} is of feature version {@code feature}.
+   */
   public static String unsupportedMessage(String what, int feature, String javaHome) {
-    return what + " needs Java " + REQUIRED_FEATURE + " or newer; this JVM is Java " + feature
-        + " (" + javaHome + ")";
+    return what
+        + " needs Java "
+        + REQUIRED_FEATURE
+        + " or newer; this JVM is Java "
+        + feature
+        + " ("
+        + javaHome
+        + ")";
   }
 
   /** The feature version in a {@code java.specification.version} value ("1.8" → 8, "17" → 17). */

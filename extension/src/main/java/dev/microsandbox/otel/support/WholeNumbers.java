@@ -5,7 +5,10 @@ public final class WholeNumbers {
 
   private WholeNumbers() {}
 
-  /** {@code text} (surrounding blanks ignored) as a number from {@code min} to {@code max}; else null. */
+  /**
+   * {@code text} (surrounding blanks ignored) as a number from {@code min} to {@code max}; else
+   * null.
+   */
   public static Integer parse(String text, int min, int max) {
     try {
       int parsed = Integer.parseInt(text.trim());

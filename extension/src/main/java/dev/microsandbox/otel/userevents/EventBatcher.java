@@ -25,12 +25,12 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Packs an export into {@code user_events} payloads: each one an OTLP
- * {@code ExportMetricsServiceRequest} holding the resource, the scope and one metric with as many
- * of its points as fit into the limit, encoded by the OTLP marshaling the agent's own exporter
- * uses. A point too large for the limit goes in a payload of its own; only one above the
- * tracepoint's hard limit ({@link #HARD_LIMIT}) is dropped and counted. Every other point is in
- * exactly one payload. Not thread-safe: one per exporter, whose exports the SDK serializes.
+ * Packs an export into {@code user_events} payloads: each one an OTLP {@code
+ * ExportMetricsServiceRequest} holding the resource, the scope and one metric with as many of its
+ * points as fit into the limit, encoded by the OTLP marshaling the agent's own exporter uses. A
+ * point too large for the limit goes in a payload of its own; only one above the tracepoint's hard
+ * limit ({@link #HARD_LIMIT}) is dropped and counted. Every other point is in exactly one payload.
+ * Not thread-safe: one per exporter, whose exports the SDK serializes.
  */
 final class EventBatcher {
 
@@ -41,8 +41,10 @@ final class EventBatcher {
   interface Sink {
     /** The event was written. */
     int WRITTEN = 0;
+
     /** The write failed. */
     int FAILED = 1;
+
     /** Nobody listens any more: the event and the rest of the export are not written. */
     int DETACHED = 2;
 
@@ -54,26 +56,35 @@ final class EventBatcher {
   static final class Outcome {
     /** Events written or attempted (failed writes included). */
     int events;
+
     int failedWrites;
     int droppedPoints;
+
     /** Whether the export stopped early because the tracer detached. */
     boolean detached;
   }
 
   private final int limit;
+
   /** Holds the request of the event being packed. */
   private final LowAllocationMetricsRequestMarshaler marshaler =
       new LowAllocationMetricsRequestMarshaler();
+
   /** Sizes headers and single points, leaving {@link #marshaler}'s request alone. */
   private final LowAllocationMetricsRequestMarshaler probe =
       new LowAllocationMetricsRequestMarshaler();
+
   private final Buffer buffer = new Buffer();
   private final List<MetricData> one = new ArrayList<>(1);
+
   /** Points in the last event sized, and the bytes they took beyond the request's header. */
   private int lastPoints;
+
   private int lastBytes;
 
-  /** @param limit the most bytes of payload per event, at most {@link #HARD_LIMIT} */
+  /**
+   * @param limit the most bytes of payload per event, at most {@link #HARD_LIMIT}
+   */
   EventBatcher(int limit) {
     this.limit = limit;
   }
@@ -86,11 +97,17 @@ final class EventBatcher {
    */
   static EventBatcher checked(int limit) throws IOException {
     EventBatcher batcher = new EventBatcher(limit);
-    MetricData probe = ImmutableMetricData.createDoubleGauge(Resource.empty(),
-        InstrumentationScopeInfo.create("probe"), "probe", "", "", ImmutableGaugeData.create(
-            List.of(ImmutableDoublePointData.create(0, 0, Attributes.empty(), 0))));
-    Outcome outcome = batcher.write(List.of(probe),
-        (payload, length) -> length > 0 ? Sink.WRITTEN : Sink.FAILED);
+    MetricData probe =
+        ImmutableMetricData.createDoubleGauge(
+            Resource.empty(),
+            InstrumentationScopeInfo.create("probe"),
+            "probe",
+            "",
+            "",
+            ImmutableGaugeData.create(
+                List.of(ImmutableDoublePointData.create(0, 0, Attributes.empty(), 0))));
+    Outcome outcome =
+        batcher.write(List.of(probe), (payload, length) -> length > 0 ? Sink.WRITTEN : Sink.FAILED);
     if (outcome.events != 1 || outcome.failedWrites != 0) {
       throw new IllegalStateException("the probe metric encoded to " + outcome.events + " events");
     }
@@ -103,8 +120,10 @@ final class EventBatcher {
     try {
       for (MetricData metric : metrics) {
         List<? extends PointData> points = pointsOf(metric);
-        Headers headers = new Headers(size(marshaler, metric, points, 0, 0, false),
-            size(probe, metric, points, 0, 0, true));
+        Headers headers =
+            new Headers(
+                size(marshaler, metric, points, 0, 0, false),
+                size(probe, metric, points, 0, 0, true));
         for (int start = 0; start < points.size(); ) {
           int count = pack(metric, points, start, headers);
           if (marshaler.getBinarySerializedSize() > HARD_LIMIT) {
@@ -133,8 +152,8 @@ final class EventBatcher {
   }
 
   /**
-   * Sizes of one metric's request without points: as sent, and bare (no resource, scope or
-   * names), the frame in which single points are sized cheaply.
+   * Sizes of one metric's request without points: as sent, and bare (no resource, scope or names),
+   * the frame in which single points are sized cheaply.
    */
   private static final class Headers {
     final int full;
@@ -150,12 +169,12 @@ final class EventBatcher {
    * Finds the most points from {@code start} that fit into the limit (at least one) and leaves
    * {@link #marshaler} initialized with exactly them. Every sizing of a candidate costs a pass over
    * its points, so the search guesses from the bytes points took in the last event and keeps the
-   * bounds it has learnt: {@code fit} points are known to fit, {@code tooMany} are known not to.
-   * A guess that fits and whose next point, sized alone, surely cannot fit any more ends the search
+   * bounds it has learnt: {@code fit} points are known to fit, {@code tooMany} are known not to. A
+   * guess that fits and whose next point, sized alone, surely cannot fit any more ends the search
    * without sizing one point more: the usual event costs one sizing pass and one write.
    */
-  private int pack(MetricData metric, List<? extends PointData> points, int start,
-      Headers headers) {
+  private int pack(
+      MetricData metric, List<? extends PointData> points, int start, Headers headers) {
     int remaining = points.size() - start;
     int fit = 0;
     int fitSize = headers.full;
@@ -177,8 +196,10 @@ final class EventBatcher {
       } else {
         tooMany = guess;
       }
-      if (tooMany == fit + 1 || fit > 0 && fit < remaining
-          && fitSize + alone(metric, points, start + fit, headers) > limit) {
+      if (tooMany == fit + 1
+          || fit > 0
+              && fit < remaining
+              && fitSize + alone(metric, points, start + fit, headers) > limit) {
         break;
       }
       guess = Math.max(fit + 1, Math.min(tooMany - 1, fit + pointsIn(limit - fitSize)));
@@ -201,8 +222,8 @@ final class EventBatcher {
    * metric, data) may have grown by there: nothing while the whole stays under 128 bytes, one byte
    * each under 16 384, two beyond.
    */
-  private int alone(MetricData metric, List<? extends PointData> points, int index,
-      Headers headers) {
+  private int alone(
+      MetricData metric, List<? extends PointData> points, int index, Headers headers) {
     int size = size(probe, metric, points, index, 1, true);
     int prefixGrowth = size < 128 ? 0 : size < 16_384 ? 4 : 8;
     return size - headers.bare - prefixGrowth;
@@ -212,12 +233,19 @@ final class EventBatcher {
    * Initializes {@code target} with the request holding points {@code [start, start + count)} of
    * {@code metric}, bare or as sent, and returns its encoded size.
    */
-  private int size(LowAllocationMetricsRequestMarshaler target, MetricData metric,
-      List<? extends PointData> points, int start, int count, boolean bare) {
+  private int size(
+      LowAllocationMetricsRequestMarshaler target,
+      MetricData metric,
+      List<? extends PointData> points,
+      int start,
+      int count,
+      boolean bare) {
     target.reset();
     one.clear();
-    one.add(!bare && start == 0 && count == points.size() ? metric
-        : new Subset(metric, withPoints(metric, points.subList(start, start + count)), bare));
+    one.add(
+        !bare && start == 0 && count == points.size()
+            ? metric
+            : new Subset(metric, withPoints(metric, points.subList(start, start + count)), bare));
     target.initialize(one);
     return target.getBinarySerializedSize();
   }
@@ -238,8 +266,8 @@ final class EventBatcher {
       case LONG_SUM:
       case DOUBLE_SUM:
         SumData<?> sum = (SumData<?>) data;
-        return ImmutableSumData.create(sum.isMonotonic(), sum.getAggregationTemporality(),
-            (List) points);
+        return ImmutableSumData.create(
+            sum.isMonotonic(), sum.getAggregationTemporality(), (List) points);
       case HISTOGRAM:
         return ImmutableHistogramData.create(
             ((HistogramData) data).getAggregationTemporality(), (List) points);

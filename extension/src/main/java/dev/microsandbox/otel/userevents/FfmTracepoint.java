@@ -16,12 +16,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A {@code user_events} tracepoint through the kernel's ABI ({@code include/uapi/linux/user_events.h}),
- * with FFM downcalls to libc: {@code open} the tracefs file {@code user_events_data},
- * {@code ioctl(DIAG_IOCSREG)} with a {@code struct user_reg} that names the event and the enable
- * word, {@code writev} per event, {@code ioctl(DIAG_IOCSUNREG)} and {@code close} at the end. The
- * kernel sets bit 0 of the enable word while a tracer is attached. Compiled for Java 22; loaded by
- * name only there.
+ * A {@code user_events} tracepoint through the kernel's ABI ({@code
+ * include/uapi/linux/user_events.h}), with FFM downcalls to libc: {@code open} the tracefs file
+ * {@code user_events_data}, {@code ioctl(DIAG_IOCSREG)} with a {@code struct user_reg} that names
+ * the event and the enable word, {@code writev} per event, {@code ioctl(DIAG_IOCSUNREG)} and {@code
+ * close} at the end. The kernel sets bit 0 of the enable word while a tracer is attached. Compiled
+ * for Java 22; loaded by name only there.
  *
  * <pre>
  * struct user_reg (packed, 28 bytes)          event as written (one writev, two iovecs)
@@ -38,8 +38,10 @@ final class FfmTracepoint implements Tracepoint {
 
   /** {@code _IOWR('*', 0, struct user_reg *)}. */
   static final long DIAG_IOCSREG = 0xC0082A00L;
+
   /** {@code _IOW('*', 2, struct user_unreg *)}. */
   static final long DIAG_IOCSUNREG = 0x40082A02L;
+
   private static final int O_WRONLY = 1;
   private static final int O_CLOEXEC = 0x80000;
   private static final int HEADER_BYTES = 20;
@@ -48,18 +50,35 @@ final class FfmTracepoint implements Tracepoint {
   private static final StructLayout ERRNO = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO_VALUE =
       ERRNO.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle OPEN = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-      ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.captureCallState("errno"));
-  private static final MethodHandle IOCTL = libc("ioctl", FunctionDescriptor.of(
-      ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-      Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
-  private static final MethodHandle WRITEV = libc("writev", FunctionDescriptor.of(
-      ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-      Linker.Option.captureCallState("errno"));
-  private static final MethodHandle CLOSE = libc("close",
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+  private static final MethodHandle OPEN =
+      libc(
+          "open",
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+          Linker.Option.captureCallState("errno"));
+  private static final MethodHandle IOCTL =
+      libc(
+          "ioctl",
+          FunctionDescriptor.of(
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_LONG,
+              ValueLayout.ADDRESS),
+          Linker.Option.firstVariadicArg(2),
+          Linker.Option.captureCallState("errno"));
+  private static final MethodHandle WRITEV =
+      libc(
+          "writev",
+          FunctionDescriptor.of(
+              ValueLayout.JAVA_LONG,
+              ValueLayout.JAVA_INT,
+              ValueLayout.ADDRESS,
+              ValueLayout.JAVA_INT),
+          Linker.Option.captureCallState("errno"));
+  private static final MethodHandle CLOSE =
+      libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
   private static final VarHandle ENABLE_WORD = ValueLayout.JAVA_INT.varHandle();
   private static final Logger LOGGER = Logger.getLogger(FfmTracepoint.class.getName());
+
   /** Memory the kernel may still write into: never freed. */
   private static final Set<Arena> KEPT = ConcurrentHashMap.newKeySet();
 
@@ -80,8 +99,8 @@ final class FfmTracepoint implements Tracepoint {
     header = arena.allocate(HEADER_BYTES, 8);
     header.set(ValueLayout.JAVA_INT_UNALIGNED, 0, writeIndex);
     header.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0);
-    MemorySegment.copy("v0.19.00".getBytes(StandardCharsets.US_ASCII), 0, header,
-        ValueLayout.JAVA_BYTE, 8, 8);
+    MemorySegment.copy(
+        "v0.19.00".getBytes(StandardCharsets.US_ASCII), 0, header, ValueLayout.JAVA_BYTE, 8, 8);
     // As large as any event the batcher writes: a single point over the configured limit goes
     // in an event of its own, up to the hard limit.
     payload = arena.allocate(EventBatcher.HARD_LIMIT, 8);
@@ -96,8 +115,7 @@ final class FfmTracepoint implements Tracepoint {
    *
    * @throws UserEventsUnavailable naming the failing step and errno
    */
-  static Tracepoint register(String dataFile, String command)
-      throws UserEventsUnavailable {
+  static Tracepoint register(String dataFile, String command) throws UserEventsUnavailable {
     Arena arena = Arena.ofShared();
     try {
       MemorySegment errno = arena.allocate(ERRNO);
@@ -159,10 +177,13 @@ final class FfmTracepoint implements Tracepoint {
       arena.close();
     } else {
       KEPT.add(arena);
-      LOGGER.warning("user_events exporter: the kernel did not unregister user_events:otlp_metrics"
-          + " (" + (error == 0 ? "no answer" : UserEventsUnavailable.describe(error)) + "); its"
-          + " enable word stays allocated for the life of this JVM so the kernel never writes"
-          + " into freed memory");
+      LOGGER.warning(
+          "user_events exporter: the kernel did not unregister user_events:otlp_metrics"
+              + " ("
+              + (error == 0 ? "no answer" : UserEventsUnavailable.describe(error))
+              + "); its"
+              + " enable word stays allocated for the life of this JVM so the kernel never writes"
+              + " into freed memory");
     }
   }
 
@@ -200,9 +221,9 @@ final class FfmTracepoint implements Tracepoint {
     return (int) ERRNO_VALUE.get(state, 0L);
   }
 
-  private static MethodHandle libc(String name, FunctionDescriptor descriptor,
-      Linker.Option... options) {
-    return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
-        options);
+  private static MethodHandle libc(
+      String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    return LINKER.downcallHandle(
+        LINKER.defaultLookup().find(name).orElseThrow(), descriptor, options);
   }
 }

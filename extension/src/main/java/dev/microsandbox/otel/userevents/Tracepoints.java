@@ -17,6 +17,7 @@ final class Tracepoints {
 
   /** The event's name and fields, as the Rust exporter registers it. */
   static final String EVENT = "otlp_metrics u32 protocol;char[8] version;__rel_loc u8[] buffer";
+
   private static final String FFM_TRACEPOINT = "dev.microsandbox.otel.userevents.FfmTracepoint";
 
   private Tracepoints() {}
@@ -29,25 +30,34 @@ final class Tracepoints {
    */
   static Tracepoint register(List<String> mounts) throws UserEventsUnavailable {
     if (JavaRuntime.feature() < JavaRuntime.FFM_FEATURE) {
-      throw new UserEventsUnavailable("the user_events exporter needs Java " + JavaRuntime.FFM_FEATURE
-          + " or newer (the FFM API) and this JVM is Java " + JavaRuntime.feature()
-          + "; run the application (or the msb-otel sidecar) on Java 22+", 0);
+      throw new UserEventsUnavailable(
+          "the user_events exporter needs Java "
+              + JavaRuntime.FFM_FEATURE
+              + " or newer (the FFM API) and this JVM is Java "
+              + JavaRuntime.feature()
+              + "; run the application (or the msb-otel sidecar) on Java 22+",
+          0);
     }
     Path tracefs = tracefs(mounts);
     if (tracefs == null) {
-      throw new UserEventsUnavailable("tracefs is not mounted; mount it with"
-          + " `mount -t tracefs nodev /sys/kernel/tracing`", 0);
+      throw new UserEventsUnavailable(
+          "tracefs is not mounted; mount it with" + " `mount -t tracefs nodev /sys/kernel/tracing`",
+          0);
     }
     Path data = tracefs.resolve("user_events_data");
     try {
       Files.readAttributes(data, BasicFileAttributes.class);
     } catch (NoSuchFileException e) {
-      throw new UserEventsUnavailable(data + " does not exist: this kernel ("
-          + System.getProperty("os.version") + ") was built without CONFIG_USER_EVENTS", 0);
+      throw new UserEventsUnavailable(
+          data
+              + " does not exist: this kernel ("
+              + System.getProperty("os.version")
+              + ") was built without CONFIG_USER_EVENTS",
+          0);
     } catch (AccessDeniedException e) {
       // tracefs is often drwx------ root: the file exists, but this user cannot reach it.
-      throw new UserEventsUnavailable(notPermitted("may not enter " + tracefs + " to reach "
-          + data, data), 0);
+      throw new UserEventsUnavailable(
+          notPermitted("may not enter " + tracefs + " to reach " + data, data), 0);
     } catch (IOException e) {
       throw new UserEventsUnavailable(data + " cannot be looked up: " + e, 0);
     }
@@ -55,8 +65,8 @@ final class Tracepoints {
       return (Tracepoint) Ffm.REGISTER.invokeExact(data.toString(), EVENT);
     } catch (UserEventsUnavailable e) {
       if (e.errno() == 13 || e.errno() == 1) {
-        throw new UserEventsUnavailable(e.getMessage() + ": " + notPermitted("may not write "
-            + data, data), 0);
+        throw new UserEventsUnavailable(
+            e.getMessage() + ": " + notPermitted("may not write " + data, data), 0);
       }
       throw e;
     } catch (Throwable e) {
@@ -66,9 +76,17 @@ final class Tracepoints {
 
   /** Says that this user {@code what}, and how to allow it. */
   private static String notPermitted(String what, Path data) {
-    return "this user (" + System.getProperty("user.name") + ") " + what + "; run as root, or"
-        + " give the user access to " + data + " and its directory (for example a group that owns"
-        + " both: chgrp, chmod g+x on " + data.getParent() + " and g+w on the file, reapplied at"
+    return "this user ("
+        + System.getProperty("user.name")
+        + ") "
+        + what
+        + "; run as root, or"
+        + " give the user access to "
+        + data
+        + " and its directory (for example a group that owns"
+        + " both: chgrp, chmod g+x on "
+        + data.getParent()
+        + " and g+w on the file, reapplied at"
         + " boot)";
   }
 
@@ -102,8 +120,11 @@ final class Tracepoints {
 
     private static MethodHandle find() {
       try {
-        return MethodHandles.lookup().findStatic(Class.forName(FFM_TRACEPOINT), "register",
-            MethodType.methodType(Tracepoint.class, String.class, String.class));
+        return MethodHandles.lookup()
+            .findStatic(
+                Class.forName(FFM_TRACEPOINT),
+                "register",
+                MethodType.methodType(Tracepoint.class, String.class, String.class));
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("the FFM tracepoint is missing from this jar", e);
       }

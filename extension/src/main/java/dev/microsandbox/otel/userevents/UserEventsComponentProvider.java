@@ -34,8 +34,8 @@ public final class UserEventsComponentProvider implements ComponentProvider {
     }
     // A number as written; a string where an environment substitution made one. Asked for as a
     // number first: the SDK warns about every value asked for as another type than it has.
-    Long number = config.getPropertyKeys().contains(MAX_EVENT_BYTES)
-        ? config.getLong(MAX_EVENT_BYTES) : null;
+    Long number =
+        config.getPropertyKeys().contains(MAX_EVENT_BYTES) ? config.getLong(MAX_EVENT_BYTES) : null;
     String limit = number != null ? String.valueOf(number) : config.getString(MAX_EVENT_BYTES);
     return UserEventsMetricExporter.create(limit, "user_events exporter's " + MAX_EVENT_BYTES);
   }

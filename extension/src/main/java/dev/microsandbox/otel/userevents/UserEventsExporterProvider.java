@@ -30,8 +30,8 @@ public final class UserEventsExporterProvider implements ConfigurableMetricExpor
    * declarative configuration's {@link UserEventsComponentProvider} serves the same one.
    */
   static MetricExporter onUnsupportedJvm() {
-    Logger.getLogger(UserEventsExporterProvider.class.getName()).warning(
-        JavaRuntime.unsupportedMessage("the user_events exporter") + "; it does nothing");
+    Logger.getLogger(UserEventsExporterProvider.class.getName())
+        .warning(JavaRuntime.unsupportedMessage("the user_events exporter") + "; it does nothing");
     return new MetricExporter() {
       @Override
       public CompletableResultCode export(Collection<MetricData> metrics) {

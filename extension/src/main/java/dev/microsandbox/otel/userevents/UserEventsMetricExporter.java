@@ -17,20 +17,22 @@ import java.util.logging.Logger;
  * Metrics as Linux {@code user_events}: every export becomes {@code otlp_metrics} events, each an
  * OTLP request with one metric and as many of its points as fit ({@link EventBatcher}),
  * byte-compatible with OpenTelemetry's Rust exporter. Writes only while a tracer listens (the
- * kernel's enable bit, checked per export); otherwise an export succeeds without encoding
- * anything. Delta temporality for counters and histograms, as the Rust exporter. When the kernel,
- * tracefs, the permissions or the JVM do not allow it, one WARN says why and how to fix it, and
- * the exporter does nothing.
+ * kernel's enable bit, checked per export); otherwise an export succeeds without encoding anything.
+ * Delta temporality for counters and histograms, as the Rust exporter. When the kernel, tracefs,
+ * the permissions or the JVM do not allow it, one WARN says why and how to fix it, and the exporter
+ * does nothing.
  */
 public final class UserEventsMetricExporter implements MetricExporter, IdleExporter {
 
   /** The exporter's name in {@code OTEL_METRICS_EXPORTER}. */
   public static final String NAME = "user_events";
+
   /**
    * {@code OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES}: the SDK turns every underscore of an
    * environment variable into a dot, so the property has none.
    */
   public static final String MAX_EVENT_BYTES = "otel.exporter.user.events.max.event.bytes";
+
   /** The default payload limit: every standard consumer (perf, ftrace's 4 KiB pages) takes it. */
   public static final int DEFAULT_MAX_EVENT_BYTES = 4000;
 
@@ -67,31 +69,38 @@ public final class UserEventsMetricExporter implements MetricExporter, IdleExpor
     try {
       batcher = EventBatcher.checked(maxEventBytes);
     } catch (java.io.IOException | RuntimeException | LinkageError e) {
-      LOGGER.warning("user_events exporter does nothing: it encodes with the agent's own OTLP"
-          + " marshaler (LowAllocationMetricsRequestMarshaler, agent 2.4 or newer), which this"
-          + " agent lacks or has in another shape (" + e + "). The application and the other"
-          + " exporters are unaffected");
+      LOGGER.warning(
+          "user_events exporter does nothing: it encodes with the agent's own OTLP"
+              + " marshaler (LowAllocationMetricsRequestMarshaler, agent 2.4 or newer), which this"
+              + " agent lacks or has in another shape ("
+              + e
+              + "). The application and the other"
+              + " exporters are unaffected");
       return new UserEventsMetricExporter(null, null);
     }
     Tracepoint tracepoint = null;
     try {
       tracepoint = Tracepoints.register(Tracepoints.mounts());
-      LOGGER.info("user_events exporter: registered user_events:otlp_metrics (at most "
-          + maxEventBytes + " bytes of OTLP per event); events are written while a tracer"
-          + " listens");
+      LOGGER.info(
+          "user_events exporter: registered user_events:otlp_metrics (at most "
+              + maxEventBytes
+              + " bytes of OTLP per event); events are written while a tracer"
+              + " listens");
     } catch (UserEventsUnavailable e) {
-      LOGGER.warning("user_events exporter does nothing: " + e.getMessage()
-          + ". The application and the other exporters are unaffected");
+      LOGGER.warning(
+          "user_events exporter does nothing: "
+              + e.getMessage()
+              + ". The application and the other exporters are unaffected");
     } catch (RuntimeException | LinkageError e) {
-      LOGGER.log(Level.WARNING, "user_events exporter does nothing: registering the event failed",
-          e);
+      LOGGER.log(
+          Level.WARNING, "user_events exporter does nothing: registering the event failed", e);
     }
     return new UserEventsMetricExporter(tracepoint, tracepoint == null ? null : batcher);
   }
 
   static int maxEventBytes(ConfigProperties config) {
-    return maxEventBytes(config.getString(MAX_EVENT_BYTES),
-        "OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES");
+    return maxEventBytes(
+        config.getString(MAX_EVENT_BYTES), "OTEL_EXPORTER_USER_EVENTS_MAX_EVENT_BYTES");
   }
 
   private static int maxEventBytes(String value, String setting) {
@@ -102,8 +111,14 @@ public final class UserEventsMetricExporter implements MetricExporter, IdleExpor
     if (parsed != null) {
       return parsed;
     }
-    LOGGER.warning(setting + " = '" + value + "' is not a whole number from 256 to "
-        + EventBatcher.HARD_LIMIT + "; using " + DEFAULT_MAX_EVENT_BYTES);
+    LOGGER.warning(
+        setting
+            + " = '"
+            + value
+            + "' is not a whole number from 256 to "
+            + EventBatcher.HARD_LIMIT
+            + "; using "
+            + DEFAULT_MAX_EVENT_BYTES);
     return DEFAULT_MAX_EVENT_BYTES;
   }
 
@@ -123,7 +138,8 @@ public final class UserEventsMetricExporter implements MetricExporter, IdleExpor
       if (outcome.detached) {
         logListenerChange(false);
       }
-      return outcome.failedWrites == 0 ? CompletableResultCode.ofSuccess()
+      return outcome.failedWrites == 0
+          ? CompletableResultCode.ofSuccess()
           : CompletableResultCode.ofFailure();
     } catch (java.io.IOException | RuntimeException | LinkageError e) {
       LOGGER.log(Level.FINE, "user_events export failed", e);
@@ -148,8 +164,11 @@ public final class UserEventsMetricExporter implements MetricExporter, IdleExpor
     }
     if (!writeFailureLogged) {
       writeFailureLogged = true;
-      LOGGER.warning("user_events exporter: writing an event failed (" + error + "); counted"
-          + " in microsandbox.collector.user_events.write_errors, logged once");
+      LOGGER.warning(
+          "user_events exporter: writing an event failed ("
+              + error
+              + "); counted"
+              + " in microsandbox.collector.user_events.write_errors, logged once");
     }
     return EventBatcher.Sink.FAILED;
   }
@@ -162,9 +181,12 @@ public final class UserEventsMetricExporter implements MetricExporter, IdleExpor
 
   private void logListenerChange(boolean listening) {
     if (wasListening == null ? listening : wasListening != listening) {
-      LOGGER.info(listening ? "user_events exporter: a tracer attached to"
-          + " user_events:otlp_metrics; writing events" : "user_events exporter: no tracer listens"
-          + " any more; not writing until one attaches");
+      LOGGER.info(
+          listening
+              ? "user_events exporter: a tracer attached to"
+                  + " user_events:otlp_metrics; writing events"
+              : "user_events exporter: no tracer listens"
+                  + " any more; not writing until one attaches");
     }
     wasListening = listening;
   }

@@ -17,6 +17,7 @@ public final class BenchRegistry implements AutoCloseable {
 
   /** The registry file. */
   public final Path file;
+
   final RegistryWriter writer;
   final int[] slots;
   private final SandboxSample sample = new SandboxSample();
@@ -45,8 +46,12 @@ public final class BenchRegistry implements AutoCloseable {
   /** Publishes a sample taken at {@code now} in every slot. */
   public void refresh(long now) {
     for (int i = 0; i < slots.length; i++) {
-      sample.times(now - 60_000, now).flags(0x7f).cpu(12.5f + i % 100, i * 1_000_000L)
-          .memory(1L << 30, (long) i << 20, 1L << 29, 1L << 28).io(i * 10L, i * 20L, i * 30L, i * 40L)
+      sample
+          .times(now - 60_000, now)
+          .flags(0x7f)
+          .cpu(12.5f + i % 100, i * 1_000_000L)
+          .memory(1L << 30, (long) i << 20, 1L << 29, 1L << 28)
+          .io(i * 10L, i * 20L, i * 30L, i * 40L)
           .upper(1L << 20, 1L << 21, 1L << 22);
       writer.publish(slots[i], sample);
     }

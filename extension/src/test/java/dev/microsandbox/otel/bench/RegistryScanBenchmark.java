@@ -3,8 +3,8 @@ package dev.microsandbox.otel.bench;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
-import java.io.IOException;
 import dev.microsandbox.otel.support.TimeSource;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,8 +43,11 @@ public class RegistryScanBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     registry = new BenchRegistry(1000);
-    reader = new RegistryReader(registry.file,
-        RegistryReader.Options.DEFAULTS.with(RegistryAccess.parse(access)), TimeSource.SYSTEM);
+    reader =
+        new RegistryReader(
+            registry.file,
+            RegistryReader.Options.DEFAULTS.with(RegistryAccess.parse(access)),
+            TimeSource.SYSTEM);
   }
 
   @Setup(Level.Iteration)

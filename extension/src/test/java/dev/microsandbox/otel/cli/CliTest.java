@@ -30,17 +30,27 @@ class CliTest {
   }
 
   int run(long passes, String... args) {
-    return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), Map.of("MSB_HOME", home.toString()), passes);
+    return Cli.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        Map.of("MSB_HOME", home.toString()),
+        passes);
   }
 
   void writeOneSandbox() throws Exception {
-    try (RegistryWriter writer = RegistryWriter.openOrCreate(
-        RegistryLocation.registryFile(home.toString()), 8)) {
+    try (RegistryWriter writer =
+        RegistryWriter.openOrCreate(RegistryLocation.registryFile(home.toString()), 8)) {
       long now = System.currentTimeMillis();
-      SandboxSample s = new SandboxSample().identity(101, 1010, (int) ProcessHandle.current().pid(), "alpha")
-          .times(now - 90_000, now).flags(0x7f).cpu(150.25f, 13_000)
-          .memory(512L << 20, 2000, 17_000, 19_000).io(3000, 5000, 7000, 11_000).upper(1, 2, 3);
+      SandboxSample s =
+          new SandboxSample()
+              .identity(101, 1010, (int) ProcessHandle.current().pid(), "alpha")
+              .times(now - 90_000, now)
+              .flags(0x7f)
+              .cpu(150.25f, 13_000)
+              .memory(512L << 20, 2000, 17_000, 19_000)
+              .io(3000, 5000, 7000, 11_000)
+              .upper(1, 2, 3);
       int slot = writer.claim(s);
       writer.activate(slot, 1010, (int) ProcessHandle.current().pid());
       writer.publish(slot, s);
@@ -53,8 +63,11 @@ class CliTest {
     assertEquals(0, run(1, "snapshot"), err::toString);
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("1 sandbox of 8 slots"), text);
-    assertTrue(text.contains("alpha  id=101  cpu=150.25%  mem=1.95 KiB / 512.00 MiB  disk r=2.93 KiB"
-        + " w=4.88 KiB  net rx=6.84 KiB tx=10.74 KiB  up=1m30s"), text);
+    assertTrue(
+        text.contains(
+            "alpha  id=101  cpu=150.25%  mem=1.95 KiB / 512.00 MiB  disk r=2.93 KiB"
+                + " w=4.88 KiB  net rx=6.84 KiB tx=10.74 KiB  up=1m30s"),
+        text);
   }
 
   @Test
@@ -74,7 +87,8 @@ class CliTest {
   void watchRepeatsUntilStopped() throws Exception {
     writeOneSandbox();
     assertEquals(0, run(3, "snapshot", "--watch", "10ms"));
-    assertEquals(3, out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("alpha")).count());
+    assertEquals(
+        3, out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("alpha")).count());
   }
 
   @Test
@@ -90,27 +104,33 @@ class CliTest {
   void aMissingRegistryIsExplainedInTermsOfWhatWasGiven() throws Exception {
     Path nope = home.resolve("nope.bin");
     assertEquals(1, run(1, "snapshot", "--registry", nope.toString()));
-    assertEquals("msb-otel: no registry at " + nope + ": the file does not exist",
+    assertEquals(
+        "msb-otel: no registry at " + nope + ": the file does not exist",
         err.toString(StandardCharsets.UTF_8).trim());
 
     err.reset();
     Path missingHome = home.resolve("does-not-exist");
     assertEquals(1, run(1, "snapshot", "--msb-home", missingHome.toString()));
     String noDir = err.toString(StandardCharsets.UTF_8).trim();
-    assertTrue(noDir.endsWith("the directory " + missingHome + " does not exist; check --msb-home"),
+    assertTrue(
+        noDir.endsWith("the directory " + missingHome + " does not exist; check --msb-home"),
         noDir);
 
     err.reset();
     assertEquals(1, run(1, "snapshot", "--msb-home", home + "/"));
     String slash = err.toString(StandardCharsets.UTF_8).trim();
-    assertTrue(slash.contains("Note the trailing slash") && slash.contains("'" + home + "/' and '"
-        + home + "' are different registries"), slash);
+    assertTrue(
+        slash.contains("Note the trailing slash")
+            && slash.contains("'" + home + "/' and '" + home + "' are different registries"),
+        slash);
 
     err.reset();
     assertEquals(1, run(1, "snapshot")); // the home from MSB_HOME, which exists
     String fromEnv = err.toString(StandardCharsets.UTF_8).trim();
-    assertTrue(fromEnv.contains("for microsandbox home '" + home + "' (from MSB_HOME)")
-        && fromEnv.endsWith("no sandbox has run under this home yet, or msb runs with another home"),
+    assertTrue(
+        fromEnv.contains("for microsandbox home '" + home + "' (from MSB_HOME)")
+            && fromEnv.endsWith(
+                "no sandbox has run under this home yet, or msb runs with another home"),
         fromEnv);
     assertEquals(1, fromEnv.lines().count(), "and only that line: no catalog chatter");
   }
@@ -127,10 +147,14 @@ class CliTest {
   @Test
   void badArgumentsExitTwoWithTheReason() {
     assertEquals(2, run(1, "snapshot", "--format", "xml"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("msb-otel: --format takes table or json, not 'xml'"));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8)
+            .startsWith("msb-otel: --format takes table or json, not 'xml'"));
     err.reset();
     assertEquals(2, run(1, "snapshot", "--max-sample-age", "soon"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("msb-otel: --max-sample-age: 'soon' is not a duration"));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8)
+            .startsWith("msb-otel: --max-sample-age: 'soon' is not a duration"));
     err.reset();
     assertEquals(2, run(1, "snapshot", "--msb-home", "/a", "--registry", "/b"));
     assertEquals(2, run(1, "bogus"));
@@ -149,11 +173,16 @@ class CliTest {
   @Test
   void labelsFromTheCatalogInBothFormats() throws Exception {
     writeOneSandbox();
-    try (var catalog = dev.microsandbox.otel.labels.CatalogWriter.create(home.resolve("db/msb.db"))) {
-      catalog.put(101, "alpha", dev.microsandbox.otel.labels.CatalogWriter.labels("user.id", "alice",
-          "tenant", "acme"), null);
+    try (var catalog =
+        dev.microsandbox.otel.labels.CatalogWriter.create(home.resolve("db/msb.db"))) {
+      catalog.put(
+          101,
+          "alpha",
+          dev.microsandbox.otel.labels.CatalogWriter.labels("user.id", "alice", "tenant", "acme"),
+          null);
       assertEquals(0, run(1, "snapshot"));
-      assertTrue(out.toString(StandardCharsets.UTF_8).contains("labels={tenant=acme, user.id=alice}"),
+      assertTrue(
+          out.toString(StandardCharsets.UTF_8).contains("labels={tenant=acme, user.id=alice}"),
           out::toString);
       out.reset();
       assertEquals(0, run(1, "snapshot", "--format", "json"));
@@ -161,7 +190,9 @@ class CliTest {
       assertEquals("alice", node.get("labels").get("user.id").asText());
       out.reset();
       assertEquals(0, run(1, "snapshot", "--format", "json", "--no-labels"));
-      assertTrue(new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim()).get("labels") == null);
+      assertTrue(
+          new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim()).get("labels")
+              == null);
     }
   }
 }

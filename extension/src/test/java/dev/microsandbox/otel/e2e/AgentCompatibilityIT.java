@@ -32,10 +32,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AgentCompatibilityIT {
 
   /** The agents the build fetches (besides the pinned one); "newest" is whatever Central serves. */
-  static final List<String> FETCHED = List.of("1.33.6", "2.0.0", "2.5.0", "2.10.0", "2.15.0",
-      "2.20.1", "2.25.0", "newest");
-  private static final Path AGENTS = Path.of(System.getProperty("msb.agents.dir",
-      "target/agent/compatibility"));
+  static final List<String> FETCHED =
+      List.of("1.33.6", "2.0.0", "2.5.0", "2.10.0", "2.15.0", "2.20.1", "2.25.0", "newest");
+
+  private static final Path AGENTS =
+      Path.of(System.getProperty("msb.agents.dir", "target/agent/compatibility"));
   private static final String[] SANDBOXES = {"alpha", "bravo", "charlie"};
 
   @TempDir Path home;
@@ -57,57 +58,91 @@ class AgentCompatibilityIT {
   void fullestModeInEveryAgent(String agent) throws Exception {
     Path jar = jar(agent);
     String version = version(jar);
-    assumeFalse(E2e.feature(E2e.JAVA_HOME) >= 25 && older(version, "2.10"), "agent " + version
-        + " itself does not start on Java " + E2e.feature(E2e.JAVA_HOME) + " (its class injection"
-        + " is refused: InaccessibleObjectException), with or without the extension; it is tested"
-        + " on the pre-22 JDK run");
+    assumeFalse(
+        E2e.feature(E2e.JAVA_HOME) >= 25 && older(version, "2.10"),
+        "agent "
+            + version
+            + " itself does not start on Java "
+            + E2e.feature(E2e.JAVA_HOME)
+            + " (its class injection is refused: InaccessibleObjectException), with or without the"
+            + " extension; it is tested on the pre-22 JDK run");
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       for (int i = 0; i < SANDBOXES.length; i++) {
         registry.start(501 + i, 1, SANDBOXES[i]);
       }
-      Map<String, String> env = E2e.with(
-          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
-          "OTEL_METRIC_EXPORT_INTERVAL", "1000",
-          "OTEL_MICROSANDBOX_INSTRUMENTS", "both",
-          "OTEL_MICROSANDBOX_COLLECT_INTERVAL", "1s");
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+              "OTEL_METRIC_EXPORT_INTERVAL",
+              "1000",
+              "OTEL_MICROSANDBOX_INSTRUMENTS",
+              "both",
+              "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
+              "1s");
       List<ExportMetricsServiceRequest> requests;
       String stderr;
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, jar, env, logs)) {
-        E2e.await(Duration.ofSeconds(60), () -> withSandboxes(receiver) >= 3,
-            () -> "agent " + version + ": " + receiver.received().size() + " exports\n" + AgentFaultsIT.stderr(jvm));
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> withSandboxes(receiver) >= 3,
+            () ->
+                "agent "
+                    + version
+                    + ": "
+                    + receiver.received().size()
+                    + " exports\n"
+                    + AgentFaultsIT.stderr(jvm));
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
-        requests = receiver.received().stream().map(OtlpReceiver.Received::request)
-            .collect(Collectors.toList());
+        requests =
+            receiver.received().stream()
+                .map(OtlpReceiver.Received::request)
+                .collect(Collectors.toList());
         stderr = jvm.stderr();
       }
       assertTrue(stderr.contains("microsandbox metrics on (application mode"), stderr);
       assertFalse(stderr.contains("\tat "), "a stack trace in the log:\n" + stderr);
-      assertFalse(stderr.lines().anyMatch(l -> l.contains("dev.microsandbox")
-          && (l.contains(" ERROR ") || l.contains(" SEVERE "))), stderr);
+      assertFalse(
+          stderr
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.contains("dev.microsandbox")
+                          && (l.contains(" ERROR ") || l.contains(" SEVERE "))),
+          stderr);
       // Every export but the shutdown flush: the application's own JVM metrics.
       for (int i = 0; i < requests.size() - 1; i++) {
-        assertTrue(names(requests.get(i)).stream().anyMatch(AgentCompatibilityIT::isJvmMetric),
+        assertTrue(
+            names(requests.get(i)).stream().anyMatch(AgentCompatibilityIT::isJvmMetric),
             "export " + i + " lacks the application's JVM metrics: " + names(requests.get(i)));
       }
       // From the second export on (but the flush): every sandbox, in both sets.
       for (int i = 1; i < requests.size() - 1; i++) {
         List<Otlp.Point> points = Otlp.points(List.of(requests.get(i)));
-        assertEquals(Set.of(SANDBOXES), sandboxesIn(points, "microsandbox.cpu.utilization",
-            "sandbox.name"), "export " + i);
-        assertEquals(Set.of(SANDBOXES), sandboxesIn(points, "container.cpu.time",
-            "container.name"), "export " + i);
+        assertEquals(
+            Set.of(SANDBOXES),
+            sandboxesIn(points, "microsandbox.cpu.utilization", "sandbox.name"),
+            "export " + i);
+        assertEquals(
+            Set.of(SANDBOXES),
+            sandboxesIn(points, "container.cpu.time", "container.name"),
+            "export " + i);
         long started = registry.sample(501).startedAtMs() * 1_000_000L;
-        points.stream().filter(p -> p.metric().getName().equals("container.cpu.time")
-            && p.attributes().get("container.name").equals("alpha")).forEach(p ->
-            assertEquals(started, p.point().getStartTimeUnixNano(), "the run's start"));
+        points.stream()
+            .filter(
+                p ->
+                    p.metric().getName().equals("container.cpu.time")
+                        && p.attributes().get("container.name").equals("alpha"))
+            .forEach(
+                p -> assertEquals(started, p.point().getStartTimeUnixNano(), "the run's start"));
       }
     }
   }
 
   /** The jar of {@code agent}: a fetched version, "newest", or "pinned". */
   static Path jar(String agent) {
-    return agent.equals("pinned") ? AgentJvm.agentJar()
+    return agent.equals("pinned")
+        ? AgentJvm.agentJar()
         : AGENTS.resolve("opentelemetry-javaagent-" + agent + ".jar");
   }
 
@@ -128,14 +163,19 @@ class AgentCompatibilityIT {
 
   /** Exports so far that carry sandbox points. */
   private static long withSandboxes(OtlpReceiver receiver) {
-    return receiver.received().stream().filter(r -> names(r.request()).stream()
-        .anyMatch(n -> n.equals("container.cpu.time"))).count();
+    return receiver.received().stream()
+        .filter(r -> names(r.request()).stream().anyMatch(n -> n.equals("container.cpu.time")))
+        .count();
   }
 
   private static Set<String> names(ExportMetricsServiceRequest request) {
     Set<String> names = new TreeSet<>();
-    request.getResourceMetricsList().forEach(rm -> rm.getScopeMetricsList().forEach(sm ->
-        sm.getMetricsList().forEach(m -> names.add(m.getName()))));
+    request
+        .getResourceMetricsList()
+        .forEach(
+            rm ->
+                rm.getScopeMetricsList()
+                    .forEach(sm -> sm.getMetricsList().forEach(m -> names.add(m.getName()))));
     return names;
   }
 
@@ -145,8 +185,10 @@ class AgentCompatibilityIT {
   }
 
   private static Set<String> sandboxesIn(List<Otlp.Point> points, String metric, String key) {
-    return points.stream().filter(p -> p.metric().getName().equals(metric))
-        .map(p -> p.attributes().get(key)).collect(Collectors.toCollection(TreeSet::new));
+    return points.stream()
+        .filter(p -> p.metric().getName().equals(metric))
+        .map(p -> p.attributes().get(key))
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test

@@ -36,11 +36,17 @@ public final class AgentJvm implements AutoCloseable {
   }
 
   /** Runs {@link TrivialApp} from the compiled test classes. */
-  public static final List<String> APP_CLASS = List.of("-cp", codeSource(TrivialApp.class).toString(),
-      TrivialApp.class.getName());
-  /** Runs {@link TrivialApp} from its source file, for JDKs older than the test classes (JEP 330). */
-  public static final List<String> APP_SOURCE = List.of(Path.of(
-      "src/test/java/dev/microsandbox/otel/e2e/TrivialApp.java").toAbsolutePath().toString());
+  public static final List<String> APP_CLASS =
+      List.of("-cp", codeSource(TrivialApp.class).toString(), TrivialApp.class.getName());
+
+  /**
+   * Runs {@link TrivialApp} from its source file, for JDKs older than the test classes (JEP 330).
+   */
+  public static final List<String> APP_SOURCE =
+      List.of(
+          Path.of("src/test/java/dev/microsandbox/otel/e2e/TrivialApp.java")
+              .toAbsolutePath()
+              .toString());
 
   /** The directory or jar {@code type} was loaded from. */
   public static Path codeSource(Class<?> type) {
@@ -58,17 +64,23 @@ public final class AgentJvm implements AutoCloseable {
   }
 
   /**
-   * Starts {@code javaHome}/bin/java -javaagent:{@code agent} {@code app} (no agent when
-   * {@code agent} is null: the bundle's stand-alone sidecar) with {@code env} added to a minimal
+   * Starts {@code javaHome}/bin/java -javaagent:{@code agent} {@code app} (no agent when {@code
+   * agent} is null: the bundle's stand-alone sidecar) with {@code env} added to a minimal
    * environment (no OTEL_* from the caller leaks in).
    */
-  public static AgentJvm start(Path javaHome, Path agent, Map<String, String> env, Path logDir,
-      List<String> app) throws IOException {
+  public static AgentJvm start(
+      Path javaHome, Path agent, Map<String, String> env, Path logDir, List<String> app)
+      throws IOException {
     // Its temporary files (the agent's copies of extension jars, SQLite's native library) go in
     // the test's directory, which JUnit removes: a JVM a test kills cannot leave them in /tmp.
     Path tmp = Files.createDirectories(logDir.resolve("tmp"));
-    List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(),
-        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp.toAbsolutePath()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                javaHome.resolve("bin/java").toString(),
+                "-Xmx128m",
+                "-XX:TieredStopAtLevel=1",
+                "-Djava.io.tmpdir=" + tmp.toAbsolutePath()));
     if (agent != null) {
       command.add(1, "-javaagent:" + agent.toAbsolutePath());
     }
@@ -107,7 +119,10 @@ public final class AgentJvm implements AutoCloseable {
     return process.exitValue();
   }
 
-  /** Waits for the JVM to end by itself; its exit status, or an assertion error after {@code timeout}. */
+  /**
+   * Waits for the JVM to end by itself; its exit status, or an assertion error after {@code
+   * timeout}.
+   */
   public int awaitExit(Duration timeout) throws IOException, InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();

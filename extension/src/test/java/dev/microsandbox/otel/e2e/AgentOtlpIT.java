@@ -30,24 +30,39 @@ class AgentOtlpIT {
     try (LiveRegistry registry = new LiveRegistry(home, 16);
         OtlpReceiver receiver = OtlpReceiver.http();
         CatalogWriter catalog = CatalogWriter.create(home.resolve("db/msb.db"))) {
-      catalog.put(101, "alpha", CatalogWriter.labels("user.id", "alice", "tenant", "acme",
-          "secret", "s3cr3t"), null);
+      catalog.put(
+          101,
+          "alpha",
+          CatalogWriter.labels("user.id", "alice", "tenant", "acme", "secret", "s3cr3t"),
+          null);
       registry.start(101, 1010, "alpha");
       registry.start(102, 1020, "bravo");
-      Map<String, String> env = E2e.with(
-          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
-          "OTEL_EXPORTER_OTLP_HEADERS", "x-msb-tenant=acme",
-          "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip",
-          "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=e2e",
-          "OTEL_MICROSANDBOX_EMIT_RUN_ID", "true",
-          "OTEL_MICROSANDBOX_LABELS_EXCLUDE", "secret");
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+              "OTEL_EXPORTER_OTLP_HEADERS",
+              "x-msb-tenant=acme",
+              "OTEL_EXPORTER_OTLP_COMPRESSION",
+              "gzip",
+              "OTEL_RESOURCE_ATTRIBUTES",
+              "deployment.environment.name=e2e",
+              "OTEL_MICROSANDBOX_EMIT_RUN_ID",
+              "true",
+              "OTEL_MICROSANDBOX_LABELS_EXCLUDE",
+              "secret");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         awaitExportCounted(receiver, jvm);
         // Labels may join a collection or two after the series: metrics never wait for the catalog.
-        E2e.await(Duration.ofSeconds(30), () -> find(Otlp.points(requests(receiver)),
-            "microsandbox.memory.limit", "alpha").attributes().containsKey("user.id"), () -> "no labels");
+        E2e.await(
+            Duration.ofSeconds(30),
+            () ->
+                find(Otlp.points(requests(receiver)), "microsandbox.memory.limit", "alpha")
+                    .attributes()
+                    .containsKey("user.id"),
+            () -> "no labels");
         List<Otlp.Point> points = Otlp.points(requests(receiver));
-        assertSandboxSeries(points, "alpha", "101", "1010", Map.of("user.id", "alice", "tenant", "acme"));
+        assertSandboxSeries(
+            points, "alpha", "101", "1010", Map.of("user.id", "alice", "tenant", "acme"));
         assertSandboxSeries(points, "bravo", "102", "1020", Map.of());
         Otlp.Point usage = find(points, "microsandbox.memory.usage", "alpha");
         assertEquals(101_000, usage.value());
@@ -72,10 +87,16 @@ class AgentOtlpIT {
 
         registry.stop(102);
         int before = receiver.received().size();
-        E2e.await(Duration.ofSeconds(20), () -> receiver.received().size() > before + 2, () -> "no exports");
-        List<Otlp.Point> latest = Otlp.points(List.of(receiver.received().get(receiver.received().size() - 1).request()));
-        assertTrue(latest.stream().anyMatch(p -> "alpha".equals(p.attributes().get("sandbox.name"))));
-        assertFalse(latest.stream().anyMatch(p -> "bravo".equals(p.attributes().get("sandbox.name"))),
+        E2e.await(
+            Duration.ofSeconds(20),
+            () -> receiver.received().size() > before + 2,
+            () -> "no exports");
+        List<Otlp.Point> latest =
+            Otlp.points(List.of(receiver.received().get(receiver.received().size() - 1).request()));
+        assertTrue(
+            latest.stream().anyMatch(p -> "alpha".equals(p.attributes().get("sandbox.name"))));
+        assertFalse(
+            latest.stream().anyMatch(p -> "bravo".equals(p.attributes().get("sandbox.name"))),
             "a stopped sandbox disappears from the next collections");
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)), jvm::toString);
         assertTrue(jvm.stdout().contains("trivial app done"));
@@ -88,20 +109,30 @@ class AgentOtlpIT {
     try (LiveRegistry registry = new LiveRegistry(home, 16);
         OtlpReceiver receiver = OtlpReceiver.grpc()) {
       registry.start(201, 2010, "grpc-sandbox");
-      Map<String, String> env = E2e.with(
-          E2e.otlpEnv(AgentJvm.extensionJar(), home, "grpc", receiver.endpoint()),
-          "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer e2e-token",
-          "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip",
-          "OTEL_SERVICE_NAME", "sandbox-host",
-          "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(AgentJvm.extensionJar(), home, "grpc", receiver.endpoint()),
+              "OTEL_EXPORTER_OTLP_HEADERS",
+              "authorization=Bearer e2e-token",
+              "OTEL_EXPORTER_OTLP_COMPRESSION",
+              "gzip",
+              "OTEL_SERVICE_NAME",
+              "sandbox-host",
+              "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
+              "false");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         awaitExportCounted(receiver, jvm);
         List<Otlp.Point> points = Otlp.points(requests(receiver));
         assertSandboxSeries(points, "grpc-sandbox", "201", null, Map.of());
-        assertEquals("sandbox-host", find(points, "microsandbox.memory.usage", "grpc-sandbox")
-            .resource().get("service.name"), "OTEL_SERVICE_NAME wins over the default");
+        assertEquals(
+            "sandbox-host",
+            find(points, "microsandbox.memory.usage", "grpc-sandbox")
+                .resource()
+                .get("service.name"),
+            "OTEL_SERVICE_NAME wins over the default");
         Received first = receiver.received().get(0);
-        assertEquals("Bearer e2e-token", first.headers().get("authorization"), first.headers()::toString);
+        assertEquals(
+            "Bearer e2e-token", first.headers().get("authorization"), first.headers()::toString);
         assertEquals("gzip", first.headers().get("grpc-encoding"), first.headers()::toString);
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
       }
@@ -115,8 +146,14 @@ class AgentOtlpIT {
 
   /** Waits until an export reports an earlier successful export: the pipeline went round once. */
   static void awaitExportCounted(OtlpReceiver receiver, AgentJvm jvm) {
-    E2e.await(Duration.ofSeconds(60), () -> Otlp.points(requests(receiver)).stream().anyMatch(p ->
-            p.metric().getName().equals("microsandbox.collector.exports.success") && p.value() > 0),
+    E2e.await(
+        Duration.ofSeconds(60),
+        () ->
+            Otlp.points(requests(receiver)).stream()
+                .anyMatch(
+                    p ->
+                        p.metric().getName().equals("microsandbox.collector.exports.success")
+                            && p.value() > 0),
         () -> {
           try {
             return receiver.received().size() + " requests; agent stderr:\n" + jvm.stderr();
@@ -127,16 +164,23 @@ class AgentOtlpIT {
   }
 
   static Otlp.Point find(List<Otlp.Point> points, String metric, String sandbox) {
-    return points.stream().filter(p -> p.metric().getName().equals(metric)
-            && sandbox.equals(p.attributes().get("sandbox.name"))).reduce((a, b) -> b)
+    return points.stream()
+        .filter(
+            p ->
+                p.metric().getName().equals(metric)
+                    && sandbox.equals(p.attributes().get("sandbox.name")))
+        .reduce((a, b) -> b)
         .orElseThrow(() -> new AssertionError(metric + " for " + sandbox + " not received"));
   }
 
   /** All eleven sandbox metrics, with exactly the identity attributes and {@code labels}. */
-  static void assertSandboxSeries(List<Otlp.Point> points, String name, String id, String runId,
-      Map<String, String> labels) {
-    Set<String> metrics = points.stream().filter(p -> name.equals(p.attributes().get("sandbox.name")))
-        .map(p -> p.metric().getName()).collect(Collectors.toSet());
+  static void assertSandboxSeries(
+      List<Otlp.Point> points, String name, String id, String runId, Map<String, String> labels) {
+    Set<String> metrics =
+        points.stream()
+            .filter(p -> name.equals(p.attributes().get("sandbox.name")))
+            .map(p -> p.metric().getName())
+            .collect(Collectors.toSet());
     assertEquals(E2e.SANDBOX_METRICS, metrics);
     Map<String, String> attributes = find(points, "microsandbox.memory.limit", name).attributes();
     Map<String, String> expected = new java.util.TreeMap<>(labels);

@@ -33,40 +33,80 @@ class AgentSemconvIT {
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.start(401, 1, "api-1");
       registry.start(402, 1, "scratch-1");
-      Map<String, String> env = E2e.with(
-          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
-          "OTEL_METRICS_EXPORTER", "otlp,prometheus",
-          "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
-          "OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(port),
-          "OTEL_MICROSANDBOX_INSTRUMENTS", "semconv",
-          "OTEL_MICROSANDBOX_METRICS_EXCLUDE", "container.uptime",
-          "OTEL_MICROSANDBOX_SANDBOXES_EXCLUDE", "scratch-*",
-          "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+              "OTEL_METRICS_EXPORTER",
+              "otlp,prometheus",
+              "OTEL_EXPORTER_PROMETHEUS_HOST",
+              "127.0.0.1",
+              "OTEL_EXPORTER_PROMETHEUS_PORT",
+              Integer.toString(port),
+              "OTEL_MICROSANDBOX_INSTRUMENTS",
+              "semconv",
+              "OTEL_MICROSANDBOX_METRICS_EXCLUDE",
+              "container.uptime",
+              "OTEL_MICROSANDBOX_SANDBOXES_EXCLUDE",
+              "scratch-*",
+              "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
+              "false");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
-        E2e.await(Duration.ofSeconds(60), () -> sandboxPoints(receiver).stream()
-            .anyMatch(p -> p.metric().getName().equals("container.cpu.time")), () -> "no counters");
+        E2e.await(
+            Duration.ofSeconds(60),
+            () ->
+                sandboxPoints(receiver).stream()
+                    .anyMatch(p -> p.metric().getName().equals("container.cpu.time")),
+            () -> "no counters");
         List<Otlp.Point> points = sandboxPoints(receiver);
-        assertEquals(new TreeSet<>(List.of("container.cpu.time", "container.cpu.usage",
-            "container.memory.usage", "container.memory.available", "container.network.io",
-            "container.disk.io", "container.filesystem.usage", "container.filesystem.available",
-            "microsandbox.memory.limit", "microsandbox.memory.host_resident",
-            "microsandbox.upper.host_allocated")), points.stream().map(p -> p.metric().getName())
-            .collect(Collectors.toCollection(TreeSet::new)));
-        assertEquals(Set.of("api-1"), points.stream().map(p -> p.attributes().get("container.name"))
-            .collect(Collectors.toSet()), "scratch-1 is excluded; every point has container.name");
+        assertEquals(
+            new TreeSet<>(
+                List.of(
+                    "container.cpu.time",
+                    "container.cpu.usage",
+                    "container.memory.usage",
+                    "container.memory.available",
+                    "container.network.io",
+                    "container.disk.io",
+                    "container.filesystem.usage",
+                    "container.filesystem.available",
+                    "microsandbox.memory.limit",
+                    "microsandbox.memory.host_resident",
+                    "microsandbox.upper.host_allocated")),
+            points.stream()
+                .map(p -> p.metric().getName())
+                .collect(Collectors.toCollection(TreeSet::new)));
+        assertEquals(
+            Set.of("api-1"),
+            points.stream()
+                .map(p -> p.attributes().get("container.name"))
+                .collect(Collectors.toSet()),
+            "scratch-1 is excluded; every point has container.name");
         assertTrue(points.stream().noneMatch(p -> p.attributes().containsKey("sandbox.name")));
         long started = registry.sample(401).startedAtMs() * 1_000_000L;
-        points.stream().filter(p -> p.metric().hasSum()).forEach(p -> assertEquals(started,
-            p.point().getStartTimeUnixNano(), p.metric().getName() + " starts with the run"));
-        assertTrue(points.stream().filter(p -> p.metric().getName().equals("container.disk.io"))
-            .anyMatch(p -> p.metric().getSum().getIsMonotonic()
-                && "write".equals(p.attributes().get("disk.io.direction"))));
+        points.stream()
+            .filter(p -> p.metric().hasSum())
+            .forEach(
+                p ->
+                    assertEquals(
+                        started,
+                        p.point().getStartTimeUnixNano(),
+                        p.metric().getName() + " starts with the run"));
+        assertTrue(
+            points.stream()
+                .filter(p -> p.metric().getName().equals("container.disk.io"))
+                .anyMatch(
+                    p ->
+                        p.metric().getSum().getIsMonotonic()
+                            && "write".equals(p.attributes().get("disk.io.direction"))));
 
         AtomicReference<String> body = new AtomicReference<>("");
-        E2e.await(Duration.ofSeconds(30), () -> {
-          body.set(E2e.scrape(port));
-          return body.get().contains("container_cpu_time_seconds_total{");
-        }, body::get);
+        E2e.await(
+            Duration.ofSeconds(30),
+            () -> {
+              body.set(E2e.scrape(port));
+              return body.get().contains("container_cpu_time_seconds_total{");
+            },
+            body::get);
         assertTrue(body.get().contains("# TYPE container_memory_usage_bytes gauge"), body.get());
         assertFalse(body.get().contains("container_uptime"), body.get());
         assertFalse(body.get().contains("scratch-1"), body.get());
@@ -80,17 +120,24 @@ class AgentSemconvIT {
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.start(403, 1, "api-2");
-      Map<String, String> env = E2e.with(
-          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
-          "OTEL_MICROSANDBOX_METRICS_EXCLUDE", "microsandbox.upper.*,container.*");
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+              "OTEL_MICROSANDBOX_METRICS_EXCLUDE",
+              "microsandbox.upper.*,container.*");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
-        E2e.await(Duration.ofSeconds(60), () -> !receiver.received().isEmpty(),
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> !receiver.received().isEmpty(),
             () -> "the application's own metrics are exported");
         String stderr = jvm.stderr();
-        assertTrue(stderr.contains("microsandbox metrics are off: OTEL_MICROSANDBOX_METRICS_EXCLUDE"
-            + " (otel.microsandbox.metrics.exclude) = 'microsandbox.upper.*,container.*':"
-            + " 'container.*' matches none of the metric names of this instrument set (msb):"
-            + " microsandbox.cpu.utilization,"), stderr);
+        assertTrue(
+            stderr.contains(
+                "microsandbox metrics are off: OTEL_MICROSANDBOX_METRICS_EXCLUDE"
+                    + " (otel.microsandbox.metrics.exclude) = 'microsandbox.upper.*,container.*':"
+                    + " 'container.*' matches none of the metric names of this instrument set"
+                    + " (msb): microsandbox.cpu.utilization,"),
+            stderr);
         assertTrue(sandboxPoints(receiver).isEmpty());
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
       }
@@ -107,13 +154,19 @@ class AgentSemconvIT {
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.growingTotals();
       registry.start(421, 1, "delta-1");
-      Map<String, String> env = E2e.with(
-          E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
-          "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta",
-          "OTEL_MICROSANDBOX_INSTRUMENTS", "semconv",
-          "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", receiver.endpoint()),
+              "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+              "delta",
+              "OTEL_MICROSANDBOX_INSTRUMENTS",
+              "semconv",
+              "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
+              "false");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
-        E2e.await(Duration.ofSeconds(60), () -> cpuTime(receiver).size() >= 4,
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> cpuTime(receiver).size() >= 4,
             () -> "deltas: " + cpuTime(receiver));
         List<Otlp.Point> points = cpuTime(receiver);
         long runStart = registry.sample(421).startedAtMs() * 1_000_000L;
@@ -121,11 +174,15 @@ class AgentSemconvIT {
         double sum = 0;
         for (int i = 0; i < points.size(); i++) {
           Otlp.Point p = points.get(i);
-          assertEquals(io.opentelemetry.proto.metrics.v1.AggregationTemporality
-              .AGGREGATION_TEMPORALITY_DELTA, p.metric().getSum().getAggregationTemporality());
+          assertEquals(
+              io.opentelemetry.proto.metrics.v1.AggregationTemporality
+                  .AGGREGATION_TEMPORALITY_DELTA,
+              p.metric().getSum().getAggregationTemporality());
           if (i > 0) {
-            assertEquals(points.get(i - 1).point().getTimeUnixNano(),
-                p.point().getStartTimeUnixNano(), "each starts where the last ended");
+            assertEquals(
+                points.get(i - 1).point().getTimeUnixNano(),
+                p.point().getStartTimeUnixNano(),
+                "each starts where the last ended");
             assertTrue(p.value() < points.get(0).value(), "a change, not the total: " + p.value());
           }
           sum += p.value();
@@ -147,8 +204,11 @@ class AgentSemconvIT {
   }
 
   static List<Otlp.Point> sandboxPoints(OtlpReceiver receiver) {
-    return Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request)
-            .collect(Collectors.toList())).stream()
+    return Otlp.points(
+            receiver.received().stream()
+                .map(OtlpReceiver.Received::request)
+                .collect(Collectors.toList()))
+        .stream()
         .filter(p -> p.scope().equals("microsandbox-metrics-collector"))
         .filter(p -> !p.metric().getName().startsWith("microsandbox.collector."))
         .collect(Collectors.toList());

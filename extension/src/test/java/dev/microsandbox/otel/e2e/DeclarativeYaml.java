@@ -9,8 +9,8 @@ import java.util.TreeMap;
 /**
  * A declarative configuration file ({@code otel.config.file}) as an operator writes one: the
  * resource's service name, one periodic reader exporting OTLP http/protobuf, optionally a second
- * one with the {@code user_events} exporter, and the extension's settings under
- * {@code instrumentation/development.java.microsandbox}.
+ * one with the {@code user_events} exporter, and the extension's settings under {@code
+ * instrumentation/development.java.microsandbox}.
  */
 public final class DeclarativeYaml {
 
@@ -24,17 +24,23 @@ public final class DeclarativeYaml {
 
   /** A periodic reader exporting to {@code endpoint} (the receiver's base URL) every interval. */
   public DeclarativeYaml otlp(String endpoint, long intervalMs) {
-    readers.append("    - periodic:\n        interval: ").append(intervalMs)
+    readers
+        .append("    - periodic:\n        interval: ")
+        .append(intervalMs)
         .append("\n        exporter:\n          otlp_http:\n            endpoint: ")
-        .append(endpoint).append("/v1/metrics\n");
+        .append(endpoint)
+        .append("/v1/metrics\n");
     return this;
   }
 
   /** A periodic reader with the {@code user_events} exporter at {@code maxEventBytes}. */
   public DeclarativeYaml userEvents(long intervalMs, int maxEventBytes) {
-    readers.append("    - periodic:\n        interval: ").append(intervalMs)
+    readers
+        .append("    - periodic:\n        interval: ")
+        .append(intervalMs)
         .append("\n        exporter:\n          user_events:\n            max_event_bytes: ")
-        .append(maxEventBytes).append('\n');
+        .append(maxEventBytes)
+        .append('\n');
     return this;
   }
 
@@ -58,12 +64,15 @@ public final class DeclarativeYaml {
 
   /** The file's text. */
   public String text() {
-    StringBuilder yaml = new StringBuilder("file_format: \"" + FILE_FORMAT + "\"\n")
-        .append("resource:\n  attributes:\n    - name: service.name\n      value: ")
-        .append(serviceName).append("\nmeter_provider:\n  readers:\n").append(readers)
-        .append("instrumentation/development:\n  java:\n    microsandbox:\n");
-    settings.forEach((k, v) -> yaml.append("      ").append(k).append(": \"").append(v)
-        .append("\"\n"));
+    StringBuilder yaml =
+        new StringBuilder("file_format: \"" + FILE_FORMAT + "\"\n")
+            .append("resource:\n  attributes:\n    - name: service.name\n      value: ")
+            .append(serviceName)
+            .append("\nmeter_provider:\n  readers:\n")
+            .append(readers)
+            .append("instrumentation/development:\n  java:\n    microsandbox:\n");
+    settings.forEach(
+        (k, v) -> yaml.append("      ").append(k).append(": \"").append(v).append("\"\n"));
     raw.forEach((k, v) -> yaml.append("      ").append(k).append(": ").append(v).append('\n'));
     return yaml.toString();
   }

@@ -20,23 +20,37 @@ public final class E2e {
    * The JDK every forked JVM runs on: the build's 22+ JDK, or, in the second end-to-end run, the
    * pre-22 JDK ({@code msb.e2e.java.home}).
    */
-  public static final Path JAVA_HOME = Path.of(System.getProperty("msb.e2e.java.home",
-      System.getProperty("java.home")));
+  public static final Path JAVA_HOME =
+      Path.of(System.getProperty("msb.e2e.java.home", System.getProperty("java.home")));
+
   /** Whether this run is the one that must be on a JDK older than 22 (set by the build). */
   public static final boolean EXPECT_LEGACY_JDK = Boolean.getBoolean("msb.expect.legacy.jdk");
-  /** The sandbox metrics of a sample with every flag: msb-metrics' eleven and the three it omits. */
-  public static final java.util.Set<String> SANDBOX_METRICS = java.util.Set.of(
-      "microsandbox.cpu.time", "microsandbox.memory.available", "microsandbox.memory.host_resident",
-      "microsandbox.cpu.utilization", "microsandbox.memory.usage", "microsandbox.memory.limit",
-      "microsandbox.disk.bytes_read", "microsandbox.disk.bytes_written",
-      "microsandbox.network.bytes_received", "microsandbox.network.bytes_sent",
-      "microsandbox.upper.used", "microsandbox.upper.free", "microsandbox.upper.host_allocated",
-      "microsandbox.uptime");
+
+  /**
+   * The sandbox metrics of a sample with every flag: msb-metrics' eleven and the three it omits.
+   */
+  public static final java.util.Set<String> SANDBOX_METRICS =
+      java.util.Set.of(
+          "microsandbox.cpu.time",
+          "microsandbox.memory.available",
+          "microsandbox.memory.host_resident",
+          "microsandbox.cpu.utilization",
+          "microsandbox.memory.usage",
+          "microsandbox.memory.limit",
+          "microsandbox.disk.bytes_read",
+          "microsandbox.disk.bytes_written",
+          "microsandbox.network.bytes_received",
+          "microsandbox.network.bytes_sent",
+          "microsandbox.upper.used",
+          "microsandbox.upper.free",
+          "microsandbox.upper.host_allocated",
+          "microsandbox.uptime");
 
   private E2e() {}
 
   /** Environment for an agent exporting OTLP every 500 ms, for the registry of {@code home}. */
-  public static Map<String, String> otlpEnv(Path extension, Path home, String protocol, String endpoint) {
+  public static Map<String, String> otlpEnv(
+      Path extension, Path home, String protocol, String endpoint) {
     Map<String, String> env = new HashMap<>();
     if (extension != null) {
       env.put("OTEL_JAVAAGENT_EXTENSIONS", extension.toAbsolutePath().toString());
@@ -51,11 +65,15 @@ public final class E2e {
     return env;
   }
 
-  /** The feature version of the JDK at {@code javaHome}, from its {@code release} file; -1 if unknown. */
+  /**
+   * The feature version of the JDK at {@code javaHome}, from its {@code release} file; -1 if
+   * unknown.
+   */
   public static int feature(Path javaHome) {
     try {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(?:1\\.)?(\\d+)")
-          .matcher(java.nio.file.Files.readString(javaHome.resolve("release")));
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("JAVA_VERSION=\"(?:1\\.)?(\\d+)")
+              .matcher(java.nio.file.Files.readString(javaHome.resolve("release")));
       return m.find() ? Integer.parseInt(m.group(1)) : -1;
     } catch (IOException e) {
       return -1;
@@ -63,11 +81,15 @@ public final class E2e {
   }
 
   /** The requests received so far that carry at least one point of sandbox {@code name}. */
-  public static java.util.List<io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest>
+  public static java.util.List<
+          io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest>
       requestsAbout(OtlpReceiver receiver, String name) {
-    return receiver.received().stream().map(OtlpReceiver.Received::request)
-        .filter(r -> Otlp.points(java.util.List.of(r)).stream()
-            .anyMatch(p -> name.equals(p.attributes().get("sandbox.name"))))
+    return receiver.received().stream()
+        .map(OtlpReceiver.Received::request)
+        .filter(
+            r ->
+                Otlp.points(java.util.List.of(r)).stream()
+                    .anyMatch(p -> name.equals(p.attributes().get("sandbox.name"))))
         .collect(java.util.stream.Collectors.toList());
   }
 
@@ -110,9 +132,15 @@ public final class E2e {
    */
   public static String scrape(int port) {
     try {
-      return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-              .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      return HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .build()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
     } catch (IOException e) {
       return "";
     } catch (InterruptedException e) {

@@ -54,9 +54,15 @@ public final class LiveRegistry implements AutoCloseable {
   /** Starts a sandbox with every optional flag and figures derived from its id. */
   public synchronized void start(int id, int runId, String name) {
     long now = System.currentTimeMillis();
-    SandboxSample s = new SandboxSample().identity(id, runId, PID, name).times(now - 60_000, now)
-        .flags(0x7f).cpu(150.25f, id * 1_000L).memory(512L << 20, id * 1000L, 1L << 20, 1L << 21)
-        .io(id * 10L, id * 20L, id * 30L, id * 40L).upper(id * 100L, id * 200L, id * 300L);
+    SandboxSample s =
+        new SandboxSample()
+            .identity(id, runId, PID, name)
+            .times(now - 60_000, now)
+            .flags(0x7f)
+            .cpu(150.25f, id * 1_000L)
+            .memory(512L << 20, id * 1000L, 1L << 20, 1L << 21)
+            .io(id * 10L, id * 20L, id * 30L, id * 40L)
+            .upper(id * 100L, id * 200L, id * 300L);
     claimAndPublish(id, runId, s);
   }
 
@@ -93,11 +99,19 @@ public final class LiveRegistry implements AutoCloseable {
     writer.release(slots.remove(id), true);
     long now = System.currentTimeMillis();
     int runId = old.runId() + 1;
-    SandboxSample s = new SandboxSample().identity(id, runId, PID, old.name()).times(now, now)
-        .flags(old.flags()).cpu(150.25f, 0).memory(old.memoryLimitBytes(), old.memoryBytes(),
-            old.memoryAvailableBytes(), old.memoryHostResidentBytes())
-        .io(0, 0, 0, 0).upper(old.upperUsedBytes(), old.upperFreeBytes(),
-            old.upperHostAllocatedBytes());
+    SandboxSample s =
+        new SandboxSample()
+            .identity(id, runId, PID, old.name())
+            .times(now, now)
+            .flags(old.flags())
+            .cpu(150.25f, 0)
+            .memory(
+                old.memoryLimitBytes(),
+                old.memoryBytes(),
+                old.memoryAvailableBytes(),
+                old.memoryHostResidentBytes())
+            .io(0, 0, 0, 0)
+            .upper(old.upperUsedBytes(), old.upperFreeBytes(), old.upperHostAllocatedBytes());
     claimAndPublish(id, runId, s);
   }
 
@@ -134,17 +148,18 @@ public final class LiveRegistry implements AutoCloseable {
     while (!closed) {
       synchronized (this) {
         long now = System.currentTimeMillis();
-        sandboxes.forEach((id, s) -> {
-          s.times(s.startedAtMs(), now);
-          if (timeDerived) {
-            s.io(now, 2 * now, 3 * now, 4 * now);
-          }
-          if (growing) {
-            long u = now - s.startedAtMs();
-            s.cpu(s.cpuPercent(), u * 1_500_000L).io(u, 2 * u, 3 * u, 4 * u);
-          }
-          writer.publish(slots.get(id), s);
-        });
+        sandboxes.forEach(
+            (id, s) -> {
+              s.times(s.startedAtMs(), now);
+              if (timeDerived) {
+                s.io(now, 2 * now, 3 * now, 4 * now);
+              }
+              if (growing) {
+                long u = now - s.startedAtMs();
+                s.cpu(s.cpuPercent(), u * 1_500_000L).io(u, 2 * u, 3 * u, 4 * u);
+              }
+              writer.publish(slots.get(id), s);
+            });
       }
       try {
         Thread.sleep(refreshMs);

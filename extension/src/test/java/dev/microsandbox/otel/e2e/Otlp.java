@@ -16,8 +16,13 @@ import java.util.TreeMap;
 public final class Otlp {
 
   /** One number data point with everything around it. */
-  public record Point(Map<String, String> resource, String scope, String scopeVersion, Metric metric,
-      Map<String, String> attributes, NumberDataPoint point) {
+  public record Point(
+      Map<String, String> resource,
+      String scope,
+      String scopeVersion,
+      Metric metric,
+      Map<String, String> attributes,
+      NumberDataPoint point) {
 
     /** The value as a double, whichever type it was sent as. */
     public double value() {
@@ -35,11 +40,19 @@ public final class Otlp {
         Map<String, String> resource = attributes(rm.getResource().getAttributesList());
         for (ScopeMetrics sm : rm.getScopeMetricsList()) {
           for (Metric metric : sm.getMetricsList()) {
-            List<NumberDataPoint> data = metric.hasGauge() ? metric.getGauge().getDataPointsList()
-                : metric.hasSum() ? metric.getSum().getDataPointsList() : List.of();
+            List<NumberDataPoint> data =
+                metric.hasGauge()
+                    ? metric.getGauge().getDataPointsList()
+                    : metric.hasSum() ? metric.getSum().getDataPointsList() : List.of();
             for (NumberDataPoint p : data) {
-              points.add(new Point(resource, sm.getScope().getName(), sm.getScope().getVersion(),
-                  metric, attributes(p.getAttributesList()), p));
+              points.add(
+                  new Point(
+                      resource,
+                      sm.getScope().getName(),
+                      sm.getScope().getVersion(),
+                      metric,
+                      attributes(p.getAttributesList()),
+                      p));
             }
           }
         }
@@ -53,9 +66,13 @@ public final class Otlp {
     Map<String, String> map = new TreeMap<>();
     for (KeyValue kv : keyValues) {
       AnyValue v = kv.getValue();
-      map.put(kv.getKey(), v.hasIntValue() ? Long.toString(v.getIntValue())
-          : v.hasDoubleValue() ? Double.toString(v.getDoubleValue())
-          : v.hasBoolValue() ? Boolean.toString(v.getBoolValue()) : v.getStringValue());
+      map.put(
+          kv.getKey(),
+          v.hasIntValue()
+              ? Long.toString(v.getIntValue())
+              : v.hasDoubleValue()
+                  ? Double.toString(v.getDoubleValue())
+                  : v.hasBoolValue() ? Boolean.toString(v.getBoolValue()) : v.getStringValue());
     }
     return map;
   }

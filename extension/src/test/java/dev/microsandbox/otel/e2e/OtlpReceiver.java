@@ -40,33 +40,46 @@ public final class OtlpReceiver implements AutoCloseable {
   private OtlpReceiver(boolean grpcProtocol, int port) throws IOException {
     if (grpcProtocol) {
       http = null;
-      grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-          .addService(ServerInterceptors.intercept(new MetricsServiceGrpc.MetricsServiceImplBase() {
-            @Override
-            public void export(ExportMetricsServiceRequest request,
-                StreamObserver<ExportMetricsServiceResponse> response) {
-              received.add(new Received(HeaderCapture.CURRENT.get(), request));
-              response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
-              response.onCompleted();
-            }
-          }, new HeaderCapture()))
-          .build().start();
+      grpc =
+          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+              .addService(
+                  ServerInterceptors.intercept(
+                      new MetricsServiceGrpc.MetricsServiceImplBase() {
+                        @Override
+                        public void export(
+                            ExportMetricsServiceRequest request,
+                            StreamObserver<ExportMetricsServiceResponse> response) {
+                          received.add(new Received(HeaderCapture.CURRENT.get(), request));
+                          response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+                          response.onCompleted();
+                        }
+                      },
+                      new HeaderCapture()))
+              .build()
+              .start();
       this.port = grpc.getPort();
     } else {
       grpc = null;
       http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
-      http.createContext("/v1/metrics", exchange -> {
-        Map<String, String> headers = new TreeMap<>();
-        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
-        try (InputStream raw = exchange.getRequestBody();
-            InputStream body = "gzip".equals(headers.get("content-encoding")) ? new GZIPInputStream(raw) : raw) {
-          received.add(new Received(headers, ExportMetricsServiceRequest.parseFrom(body)));
-        }
-        byte[] response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
-        exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
-        exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
-        exchange.close();
-      });
+      http.createContext(
+          "/v1/metrics",
+          exchange -> {
+            Map<String, String> headers = new TreeMap<>();
+            exchange
+                .getRequestHeaders()
+                .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
+            try (InputStream raw = exchange.getRequestBody();
+                InputStream body =
+                    "gzip".equals(headers.get("content-encoding"))
+                        ? new GZIPInputStream(raw)
+                        : raw) {
+              received.add(new Received(headers, ExportMetricsServiceRequest.parseFrom(body)));
+            }
+            byte[] response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+            exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
+            exchange.close();
+          });
       http.start();
       this.port = http.getAddress().getPort();
     }
@@ -117,8 +130,8 @@ public final class OtlpReceiver implements AutoCloseable {
     static final ThreadLocal<Map<String, String>> CURRENT = ThreadLocal.withInitial(Map::of);
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata metadata,
-        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata metadata, ServerCallHandler<Q, R> next) {
       Map<String, String> headers = new TreeMap<>();
       for (String key : metadata.keys()) {
         if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
@@ -126,7 +139,8 @@ public final class OtlpReceiver implements AutoCloseable {
         }
       }
       ServerCall.Listener<Q> delegate = next.startCall(call, metadata);
-      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+          delegate) {
         @Override
         public void onHalfClose() {
           CURRENT.set(headers);

@@ -2,7 +2,9 @@ package dev.microsandbox.otel.e2e;
 
 import java.io.IOException;
 
-/** The host application of the end-to-end tests: does nothing until its stdin closes, then exits 0. */
+/**
+ * The host application of the end-to-end tests: does nothing until its stdin closes, then exits 0.
+ */
 public final class TrivialApp {
 
   private TrivialApp() {}

@@ -9,10 +9,10 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.support.TimeSource;
 import dev.microsandbox.otel.testing.RecordingLog;
 import java.nio.file.Path;
 import java.time.Duration;
-import dev.microsandbox.otel.support.TimeSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +32,11 @@ class CatalogLabelsTest {
 
   /** The production bound, for the tests about a catalog that is locked or slow. */
   static final Duration TIMEOUT = Duration.ofMillis(50);
-  /** For the tests about which labels arrive: a loaded CI machine must not turn them into timing tests. */
+
+  /**
+   * For the tests about which labels arrive: a loaded CI machine must not turn them into timing
+   * tests.
+   */
   static final Duration PATIENT = Duration.ofSeconds(5);
 
   @TempDir Path home;
@@ -40,18 +44,19 @@ class CatalogLabelsTest {
   RegistryReader reader;
   final Map<Integer, Integer> slots = new HashMap<>();
   final List<LogRecord> logged = new ArrayList<>();
-  final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      logged.add(record);
-    }
+  final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          logged.add(record);
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   Path catalogFile() {
     return home.resolve("db/msb.db");
@@ -61,8 +66,9 @@ class CatalogLabelsTest {
   void setUp() throws Exception {
     Path registry = home.resolve("registry");
     writer = RegistryWriter.openOrCreate(registry, 16);
-    reader = new RegistryReader(registry, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM,
-        null, new RecordingLog());
+    reader =
+        new RegistryReader(
+            registry, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM, null, new RecordingLog());
     Logger.getLogger(CatalogLabels.class.getName()).addHandler(capture);
   }
 
@@ -75,8 +81,10 @@ class CatalogLabelsTest {
 
   void start(int id) {
     long now = System.currentTimeMillis();
-    SandboxSample s = new SandboxSample().identity(id, 1, (int) ProcessHandle.current().pid(), "sb-" + id)
-        .times(now - 1000, now);
+    SandboxSample s =
+        new SandboxSample()
+            .identity(id, 1, (int) ProcessHandle.current().pid(), "sb-" + id)
+            .times(now - 1000, now);
     int slot = writer.claim(s);
     writer.activate(slot, 1, s.pid());
     writer.publish(slot, s);
@@ -92,8 +100,12 @@ class CatalogLabelsTest {
   }
 
   long warnings(String containing) {
-    return logged.stream().filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue()
-        && r.getMessage().contains(containing)).count();
+    return logged.stream()
+        .filter(
+            r ->
+                r.getLevel().intValue() >= Level.WARNING.intValue()
+                    && r.getMessage().contains(containing))
+        .count();
   }
 
   @Test
@@ -105,7 +117,8 @@ class CatalogLabelsTest {
       start(1);
       start(2);
       labels.refresh(snapshot());
-      assertEquals(List.of("env", "user.id"), List.copyOf(labels.labelsOf(1).keySet()), "ordered by key");
+      assertEquals(
+          List.of("env", "user.id"), List.copyOf(labels.labelsOf(1).keySet()), "ordered by key");
       assertEquals(Map.of("user.id", "alice", "env", "prod"), labels.labelsOf(1));
       assertEquals(Map.of("tenant", "acme"), labels.labelsOf(2), "active_config wins over config");
       Map<String, String> first = labels.labelsOf(1);
@@ -114,7 +127,8 @@ class CatalogLabelsTest {
 
       catalog.put(1, "one", labels("user.id", "bob"), null);
       labels.refresh(snapshot());
-      assertEquals(Map.of("user.id", "bob"), labels.labelsOf(1), "a committed change shows next time");
+      assertEquals(
+          Map.of("user.id", "bob"), labels.labelsOf(1), "a committed change shows next time");
 
       stop(2);
       labels.refresh(snapshot());
@@ -126,7 +140,8 @@ class CatalogLabelsTest {
   @Test
   void excludedKeysNeverAppear() throws Exception {
     try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.of(Set.of("user.id"), null), PATIENT)) {
+        CatalogLabels labels =
+            new CatalogLabels(catalogFile(), LabelKeys.of(Set.of("user.id"), null), PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "tenant", "acme"), null);
       start(1);
       labels.refresh(snapshot());
@@ -230,8 +245,8 @@ class CatalogLabelsTest {
 
   /**
    * At start the catalog is slower than a collection's 50 ms (opening it, loading SQLite, or a
-   * writer's lock, as here for 300 ms): the first collection still waits for the labels that
-   * exist, so no start exports a label-less series; later collections wait 50 ms again.
+   * writer's lock, as here for 300 ms): the first collection still waits for the labels that exist,
+   * so no start exports a label-less series; later collections wait 50 ms again.
    */
   @Test
   void theFirstCollectionAfterStartWaitsForTheLabelsThatExist() throws Exception {
@@ -239,21 +254,25 @@ class CatalogLabelsTest {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
       catalog.execute("BEGIN EXCLUSIVE");
-      Thread committer = new Thread(() -> {
-        try {
-          Thread.sleep(300);
-          catalog.execute("COMMIT");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread committer =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(300);
+                  catalog.execute("COMMIT");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       committer.start();
       try (CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
         long started = System.nanoTime();
         labels.refresh(snapshot());
-        assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "labels in the first collection");
-        assertTrue(System.nanoTime() - started < CatalogLabels.FIRST_LOOK_WAIT.toNanos()
-            + 500_000_000L, "bounded");
+        assertEquals(
+            Map.of("tenant", "acme"), labels.labelsOf(1), "labels in the first collection");
+        assertTrue(
+            System.nanoTime() - started < CatalogLabels.FIRST_LOOK_WAIT.toNanos() + 500_000_000L,
+            "bounded");
         committer.join();
         catalog.execute("BEGIN EXCLUSIVE");
         start(2);
@@ -282,9 +301,16 @@ class CatalogLabelsTest {
       // Counted before the commit: a look-up slower than 50 ms afterwards, on a loaded machine, is
       // another episode and may rightly log again. Whether a look outlasts 50 ms under the lock
       // depends on SQLite's locking path; that it is said at most once does not.
-      assertTrue(logged.stream().filter(r -> r.getMessage().contains("did not answer within 50 ms"))
-          .count() <= 1, () -> "at most one line for the whole locked episode: " + logged.stream()
-          .map(LogRecord::getMessage).collect(java.util.stream.Collectors.toList()));
+      assertTrue(
+          logged.stream()
+                  .filter(r -> r.getMessage().contains("did not answer within 50 ms"))
+                  .count()
+              <= 1,
+          () ->
+              "at most one line for the whole locked episode: "
+                  + logged.stream()
+                      .map(LogRecord::getMessage)
+                      .collect(java.util.stream.Collectors.toList()));
       catalog.execute("COMMIT");
       awaitLabels(labels, 1, Map.of("tenant", "changed"));
     }
@@ -300,16 +326,19 @@ class CatalogLabelsTest {
 
       catalog.execute("BEGIN EXCLUSIVE");
       catalog.put(1, "one", labels("tenant", "changed"), null);
-      long until = System.nanoTime() + Duration.ofMillis(2_500).toNanos(); // past the 1 s busy timeout
+      long until =
+          System.nanoTime() + Duration.ofMillis(2_500).toNanos(); // past the 1 s busy timeout
       while (System.nanoTime() < until) {
         collectQuickly(labels, 1);
-        assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1), "known labels kept while locked");
+        assertEquals(
+            Map.of("tenant", "acme"), labels.labelsOf(1), "known labels kept while locked");
         Thread.sleep(100);
       }
       assertEquals(1, warnings("is locked"), "SQLite gave up on the lock: one line, however long");
       catalog.execute("COMMIT");
       awaitLabels(labels, 1, Map.of("tenant", "changed"));
-      assertEquals(1, logged.stream().filter(r -> r.getMessage().contains("readable again")).count());
+      assertEquals(
+          1, logged.stream().filter(r -> r.getMessage().contains("readable again")).count());
     }
   }
 
@@ -328,7 +357,9 @@ class CatalogLabelsTest {
       labels.close();
       long millis = (System.nanoTime() - started) / 1_000_000;
       assertTrue(millis < 600, "close() does not sit out SQLite's busy wait: " + millis + " ms");
-      dev.microsandbox.otel.e2e.E2e.await(Duration.ofSeconds(3), labels::connectionClosed,
+      dev.microsandbox.otel.e2e.E2e.await(
+          Duration.ofSeconds(3),
+          labels::connectionClosed,
           () -> "the worker closes the connection once its SQLite call returns");
       catalog.execute("ROLLBACK");
     }

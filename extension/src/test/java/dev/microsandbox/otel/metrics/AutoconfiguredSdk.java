@@ -16,16 +16,24 @@ final class AutoconfiguredSdk {
   private AutoconfiguredSdk() {}
 
   /** The SDK for {@code properties}, with the test's own readers added by {@code readers}. */
-  static OpenTelemetrySdk start(Map<String, String> properties,
-      UnaryOperator<SdkMeterProviderBuilder> readers) {
-    Map<String, String> all = new HashMap<>(Map.of("otel.metrics.exporter", "none",
-        "otel.traces.exporter", "none", "otel.logs.exporter", "none"));
+  static OpenTelemetrySdk start(
+      Map<String, String> properties, UnaryOperator<SdkMeterProviderBuilder> readers) {
+    Map<String, String> all =
+        new HashMap<>(
+            Map.of(
+                "otel.metrics.exporter",
+                "none",
+                "otel.traces.exporter",
+                "none",
+                "otel.logs.exporter",
+                "none"));
     all.putAll(properties);
-    AutoConfiguredOpenTelemetrySdk autoConfigured = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> all)
-        .addMeterProviderCustomizer((builder, config) -> readers.apply(builder))
-        .disableShutdownHook()
-        .build();
+    AutoConfiguredOpenTelemetrySdk autoConfigured =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(() -> all)
+            .addMeterProviderCustomizer((builder, config) -> readers.apply(builder))
+            .disableShutdownHook()
+            .build();
     new MicrosandboxAgentListener().afterAgent(autoConfigured);
     return autoConfigured.getOpenTelemetrySdk();
   }

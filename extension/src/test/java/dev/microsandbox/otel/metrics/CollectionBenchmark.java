@@ -1,15 +1,15 @@
 package dev.microsandbox.otel.metrics;
 
-import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.bench.BenchRegistry;
-import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.support.TimeSource;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.io.IOException;
-import dev.microsandbox.otel.support.TimeSource;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -53,15 +53,24 @@ public class CollectionBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException, MicrosandboxSettings.Invalid {
     registry = new BenchRegistry(1000);
-    MicrosandboxSettings settings = MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(
-        Map.of(MicrosandboxSettings.INSTRUMENTS, instruments)), Map.of());
+    MicrosandboxSettings settings =
+        MicrosandboxSettings.from(
+            DefaultConfigProperties.createFromMap(
+                Map.of(MicrosandboxSettings.INSTRUMENTS, instruments)),
+            Map.of());
     metricReader = InMemoryMetricReader.builder().setMemoryMode(MemoryMode.REUSABLE_DATA).build();
-    provider = SdkMeterProvider.builder()
-        .registerMetricReader(new SandboxMetricReader(metricReader, () -> { }))
-        .registerMetricProducer(new SandboxSumProducer(() -> metrics)).build();
-    metrics = new SandboxMetrics(provider,
-        new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
-        labels(), SandboxAttributes.from(settings), new ExportStats());
+    provider =
+        SdkMeterProvider.builder()
+            .registerMetricReader(new SandboxMetricReader(metricReader, () -> {}))
+            .registerMetricProducer(new SandboxSumProducer(() -> metrics))
+            .build();
+    metrics =
+        new SandboxMetrics(
+            provider,
+            new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
+            labels(),
+            SandboxAttributes.from(settings),
+            new ExportStats());
   }
 
   /** The label source under test; {@link LabeledCollectionBenchmark} swaps in the catalog. */
@@ -81,28 +90,37 @@ public class CollectionBenchmark {
     while (attributesOfFirstPoint() != expectedAttributes() && System.nanoTime() < deadline) {
       Thread.sleep(100); // labels: the catalog's first answer may come after the first collection
     }
-    var usage = metricReader.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("microsandbox.memory.limit")).findFirst().orElseThrow();
+    var usage =
+        metricReader.collectAllMetrics().stream()
+            .filter(m -> m.getName().equals("microsandbox.memory.limit"))
+            .findFirst()
+            .orElseThrow();
     if (usage.getData().getPoints().size() != 1000) {
-      throw new IllegalStateException("expected 1000 sandboxes per collection, got "
-          + usage.getData().getPoints().size());
+      throw new IllegalStateException(
+          "expected 1000 sandboxes per collection, got " + usage.getData().getPoints().size());
     }
-    long counterPoints = metricReader.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("container.network.io"))
-        .mapToLong(m -> m.getData().getPoints().size()).sum();
+    long counterPoints =
+        metricReader.collectAllMetrics().stream()
+            .filter(m -> m.getName().equals("container.network.io"))
+            .mapToLong(m -> m.getData().getPoints().size())
+            .sum();
     if (counterPoints != (instruments.equals("msb") ? 0 : 2000)) {
-      throw new IllegalStateException("expected the counters of every sandbox, got " + counterPoints);
+      throw new IllegalStateException(
+          "expected the counters of every sandbox, got " + counterPoints);
     }
     int attributes = usage.getData().getPoints().iterator().next().getAttributes().size();
     if (attributes != expectedAttributes()) {
-      throw new IllegalStateException("expected " + expectedAttributes() + " attributes, got " + attributes);
+      throw new IllegalStateException(
+          "expected " + expectedAttributes() + " attributes, got " + attributes);
     }
   }
 
   private int attributesOfFirstPoint() {
     return metricReader.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("microsandbox.memory.limit")).findFirst()
-        .map(m -> m.getData().getPoints().iterator().next().getAttributes().size()).orElse(0);
+        .filter(m -> m.getName().equals("microsandbox.memory.limit"))
+        .findFirst()
+        .map(m -> m.getData().getPoints().iterator().next().getAttributes().size())
+        .orElse(0);
   }
 
   @Benchmark

@@ -8,21 +8,21 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
-import dev.microsandbox.otel.testing.MutableClock;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.export.MemoryMode;
-import io.opentelemetry.sdk.metrics.InstrumentType;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
-import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.MutableClock;
 import dev.microsandbox.otel.testing.RecordingLog;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +31,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CountingMetricExporterTest {
 
@@ -40,14 +40,15 @@ class CountingMetricExporterTest {
   final ExportStats stats = new ExportStats();
   final MutableClock clock = new MutableClock(1_700_000_000_000L);
   final CountingMetricExporter exporter = new CountingMetricExporter(delegate, stats, clock);
+
   /** The outcomes of the delegate, by the name the health series carry. */
   final ExportStats.Exporter counted = stats.of(delegate.getClass().getSimpleName());
 
   @Test
   void countsOutcomesIncludingAsynchronousOnes() {
     CompletableResultCode pending = new CompletableResultCode();
-    when(delegate.export(anyCollection())).thenReturn(CompletableResultCode.ofFailure(),
-        CompletableResultCode.ofSuccess(), pending);
+    when(delegate.export(anyCollection()))
+        .thenReturn(CompletableResultCode.ofFailure(), CompletableResultCode.ofSuccess(), pending);
     exporter.export(List.of());
     assertEquals(1, counted.failure());
     assertEquals(0, counted.lastSuccessEpochMillis());
@@ -66,11 +67,13 @@ class CountingMetricExporterTest {
   @Test
   void forwardsEverythingThatShapesTheExport() {
     when(delegate.getMemoryMode()).thenReturn(MemoryMode.REUSABLE_DATA);
-    when(delegate.getAggregationTemporality(InstrumentType.COUNTER)).thenReturn(AggregationTemporality.DELTA);
+    when(delegate.getAggregationTemporality(InstrumentType.COUNTER))
+        .thenReturn(AggregationTemporality.DELTA);
     when(delegate.flush()).thenReturn(CompletableResultCode.ofSuccess());
     when(delegate.shutdown()).thenReturn(CompletableResultCode.ofSuccess());
     assertEquals(MemoryMode.REUSABLE_DATA, exporter.getMemoryMode());
-    assertEquals(AggregationTemporality.DELTA, exporter.getAggregationTemporality(InstrumentType.COUNTER));
+    assertEquals(
+        AggregationTemporality.DELTA, exporter.getAggregationTemporality(InstrumentType.COUNTER));
     exporter.flush();
     exporter.shutdown();
     verify(delegate).flush();
@@ -82,9 +85,13 @@ class CountingMetricExporterTest {
     long t0 = 1_800_000_000_000L;
     int pid = (int) ProcessHandle.current().pid();
     try (RegistryWriter writer = RegistryWriter.openOrCreate(dir.resolve("reg"), 4);
-        RegistryReader reader = new RegistryReader(dir.resolve("reg"), new RegistryReader.Options(
-            java.time.Duration.ZERO, false, RegistryAccess.AUTO), new MutableClock(t0), null,
-            new RecordingLog())) {
+        RegistryReader reader =
+            new RegistryReader(
+                dir.resolve("reg"),
+                new RegistryReader.Options(java.time.Duration.ZERO, false, RegistryAccess.AUTO),
+                new MutableClock(t0),
+                null,
+                new RecordingLog())) {
       SandboxSample s = new SandboxSample().identity(1, 1, pid, "one").times(t0 - 1000, 0);
       int slot = writer.claim(s);
       writer.activate(slot, 1, pid);
@@ -102,19 +109,24 @@ class CountingMetricExporterTest {
 
   @SuppressWarnings("unchecked")
   static List<Long> memoryTimes(Collection<MetricData> batch) {
-    return batch.stream().filter(m -> m.getName().equals("microsandbox.memory.usage"))
+    return batch.stream()
+        .filter(m -> m.getName().equals("microsandbox.memory.usage"))
         .flatMap(m -> m.getData().getPoints().stream())
-        .map(p -> ((LongPointData) p).getValue()).collect(Collectors.toList());
+        .map(p -> ((LongPointData) p).getValue())
+        .collect(Collectors.toList());
   }
 
   /** What the delegate is given, export by export; the first export fails if {@code firstFails}. */
   List<Collection<MetricData>> recordExports(boolean firstFails) {
     List<Collection<MetricData>> sent = new ArrayList<>();
-    when(delegate.export(anyCollection())).thenAnswer(call -> {
-      sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
-      return firstFails && sent.size() == 1 ? CompletableResultCode.ofFailure()
-          : CompletableResultCode.ofSuccess();
-    });
+    when(delegate.export(anyCollection()))
+        .thenAnswer(
+            call -> {
+              sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
+              return firstFails && sent.size() == 1
+                  ? CompletableResultCode.ofFailure()
+                  : CompletableResultCode.ofSuccess();
+            });
     return sent;
   }
 
@@ -158,10 +170,18 @@ class CountingMetricExporterTest {
     List<Collection<MetricData>> sent = recordExports(false);
     bufferWith(dir, buffer, 100);
     SandboxMetricData.LongPoint point = new SandboxMetricData.LongPoint();
-    point.set(0, 0, Attributes.empty(), SandboxSeries.MEMORY_USAGE,
+    point.set(
+        0,
+        0,
+        Attributes.empty(),
+        SandboxSeries.MEMORY_USAGE,
         new SandboxSample().memory(0, 999, 0, 0));
-    MetricData observed = new SandboxMetricData(Resource.getDefault(), SandboxMetrics.SCOPE_INFO,
-        SandboxSeries.MEMORY_USAGE, List.of(point));
+    MetricData observed =
+        new SandboxMetricData(
+            Resource.getDefault(),
+            SandboxMetrics.SCOPE_INFO,
+            SandboxSeries.MEMORY_USAGE,
+            List.of(point));
     MetricData health = mock(MetricData.class);
     when(health.getInstrumentationScopeInfo()).thenReturn(SandboxMetrics.SCOPE_INFO);
     when(health.getName()).thenReturn("microsandbox.collector.sandboxes");
@@ -184,18 +204,32 @@ class CountingMetricExporterTest {
    */
   @Test
   void withoutAProducerTheExporterAddsTheCountersOfThePass() throws Exception {
-    Resource resource = Resource.getDefault().merge(Resource.create(
-        Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), "app")));
-    MetricData own = io.opentelemetry.sdk.metrics.internal.data.ImmutableMetricData
-        .createLongGauge(resource, SandboxMetrics.SCOPE_INFO, "jvm.thread.count", "", "",
+    Resource resource =
+        Resource.getDefault()
+            .merge(
+                Resource.create(
+                    Attributes.of(
+                        io.opentelemetry.api.common.AttributeKey.stringKey("service.name"),
+                        "app")));
+    MetricData own =
+        io.opentelemetry.sdk.metrics.internal.data.ImmutableMetricData.createLongGauge(
+            resource,
+            SandboxMetrics.SCOPE_INFO,
+            "jvm.thread.count",
+            "",
+            "",
             io.opentelemetry.sdk.metrics.internal.data.ImmutableGaugeData.create(List.of()));
     MetricData sum = mock(MetricData.class);
     List<Resource> asked = new ArrayList<>();
-    CountingMetricExporter declared = new CountingMetricExporter(delegate, stats, clock,
-        r -> {
-          asked.add(r);
-          return List.of(sum);
-        });
+    CountingMetricExporter declared =
+        new CountingMetricExporter(
+            delegate,
+            stats,
+            clock,
+            r -> {
+              asked.add(r);
+              return List.of(sum);
+            });
     List<Collection<MetricData>> sent = recordExports(false);
     declared.export(List.of(own));
     assertEquals(List.of(own, sum), sent.get(0));
@@ -210,7 +244,8 @@ class CountingMetricExporterTest {
   }
 
   /** An exporter that may have nobody to deliver to, as user_events without a tracer. */
-  static final class Listened implements MetricExporter, dev.microsandbox.otel.support.IdleExporter {
+  static final class Listened
+      implements MetricExporter, dev.microsandbox.otel.support.IdleExporter {
     volatile boolean listening;
     int exports;
 

@@ -35,33 +35,40 @@ class DeltaSumsTest {
     AggregationTemporalitySelector deltaPreferred = AggregationTemporalitySelector.deltaPreferred();
     when(delegate.getAggregationTemporality(org.mockito.ArgumentMatchers.any()))
         .thenAnswer(call -> deltaPreferred.getAggregationTemporality(call.getArgument(0)));
-    when(delegate.export(anyCollection())).thenAnswer(call -> {
-      sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
-      return CompletableResultCode.ofSuccess();
-    });
+    when(delegate.export(anyCollection()))
+        .thenAnswer(
+            call -> {
+              sent.add(new ArrayList<>(call.<Collection<MetricData>>getArgument(0)));
+              return CompletableResultCode.ofSuccess();
+            });
   }
 
   static MetricData cpuTime(long runStart, long time, long total) {
-    return new SandboxMetricData(Resource.empty(), SandboxMetrics.SCOPE_INFO,
-        SandboxSeries.CONTAINER_CPU_TIME, List.of(SandboxMetricData.doublePoint(runStart, time,
-            ALPHA, total)));
+    return new SandboxMetricData(
+        Resource.empty(),
+        SandboxMetrics.SCOPE_INFO,
+        SandboxSeries.CONTAINER_CPU_TIME,
+        List.of(SandboxMetricData.doublePoint(runStart, time, ALPHA, total)));
   }
 
   static MetricData memoryUsage(long runStart, long time, long bytes) {
-    return new SandboxMetricData(Resource.empty(), SandboxMetrics.SCOPE_INFO,
-        SandboxSeries.CONTAINER_MEMORY_USAGE, List.of(SandboxMetricData.longPoint(runStart, time,
-            ALPHA, bytes)));
+    return new SandboxMetricData(
+        Resource.empty(),
+        SandboxMetrics.SCOPE_INFO,
+        SandboxSeries.CONTAINER_MEMORY_USAGE,
+        List.of(SandboxMetricData.longPoint(runStart, time, ALPHA, bytes)));
   }
 
   /** The one point sent in export {@code i}: start, time, value. */
   List<Object> point(int i) {
     MetricData metric = sent.get(i).iterator().next();
-    assertEquals(AggregationTemporality.DELTA, metric.getDoubleSumData().getAggregationTemporality());
+    assertEquals(
+        AggregationTemporality.DELTA, metric.getDoubleSumData().getAggregationTemporality());
     if (metric.getData().getPoints().isEmpty()) {
       return List.of();
     }
-    io.opentelemetry.sdk.metrics.data.DoublePointData p = metric.getDoubleSumData().getPoints()
-        .iterator().next();
+    io.opentelemetry.sdk.metrics.data.DoublePointData p =
+        metric.getDoubleSumData().getPoints().iterator().next();
     return List.of(p.getStartEpochNanos(), p.getEpochNanos(), p.getValue());
   }
 
@@ -88,8 +95,8 @@ class DeltaSumsTest {
     MetricData usage = memoryUsage(1_000, 5_000, 4096);
     exporter.export(List.of(usage));
     assertSame(usage, sent.get(0).iterator().next(), "deltaPreferred keeps up-down cumulative");
-    LongPointData point = ((MetricData) sent.get(0).iterator().next()).getLongSumData().getPoints()
-        .iterator().next();
+    LongPointData point =
+        ((MetricData) sent.get(0).iterator().next()).getLongSumData().getPoints().iterator().next();
     assertEquals(4096, point.getValue());
   }
 
@@ -99,10 +106,12 @@ class DeltaSumsTest {
     when(cumulative.getAggregationTemporality(org.mockito.ArgumentMatchers.any()))
         .thenReturn(AggregationTemporality.CUMULATIVE);
     List<Collection<MetricData>> got = new ArrayList<>();
-    when(cumulative.export(anyCollection())).thenAnswer(call -> {
-      got.add(call.getArgument(0));
-      return CompletableResultCode.ofSuccess();
-    });
+    when(cumulative.export(anyCollection()))
+        .thenAnswer(
+            call -> {
+              got.add(call.getArgument(0));
+              return CompletableResultCode.ofSuccess();
+            });
     List<MetricData> batch = List.of(cpuTime(1_000, 5_000, 100));
     new CountingMetricExporter(cumulative, new ExportStats(), new MutableClock(0)).export(batch);
     assertSame(batch, got.get(0));

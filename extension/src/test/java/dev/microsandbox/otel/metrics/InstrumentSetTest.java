@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InstrumentSetTest {
 
-  static final AttributeKey<String> NETWORK_DIRECTION = AttributeKey.stringKey("network.io.direction");
+  static final AttributeKey<String> NETWORK_DIRECTION =
+      AttributeKey.stringKey("network.io.direction");
   static final AttributeKey<String> DISK_DIRECTION = AttributeKey.stringKey("disk.io.direction");
   static final int PID = (int) ProcessHandle.current().pid();
 
@@ -82,9 +83,15 @@ class InstrumentSetTest {
     }
     long now = System.currentTimeMillis();
     long k = id * 1000L / run; // a later run has lower totals
-    SandboxSample s = new SandboxSample().identity(id, run, PID, name).times(now - 5000, now)
-        .flags(0x7f).cpu(150f, k * 1_000_000L).memory(1L << 30, k * 10, k * 11, k * 12)
-        .io(k * 20, k * 30, k * 40, k * 50).upper(k * 60, k * 70, k * 80);
+    SandboxSample s =
+        new SandboxSample()
+            .identity(id, run, PID, name)
+            .times(now - 5000, now)
+            .flags(0x7f)
+            .cpu(150f, k * 1_000_000L)
+            .memory(1L << 30, k * 10, k * 11, k * 12)
+            .io(k * 20, k * 30, k * 40, k * 50)
+            .upper(k * 60, k * 70, k * 80);
     int slot = writer.claim(s);
     writer.activate(slot, run, PID);
     writer.publish(slot, s);
@@ -104,10 +111,12 @@ class InstrumentSetTest {
 
   /** The SDK reading this test's registry and catalog, with {@code settings} as key, value, .... */
   void sdk(UnaryOperator<SdkMeterProviderBuilder> readers, String... settings) {
-    Map<String, String> all = new HashMap<>(Map.of(
-        "otel.microsandbox.registry", dir.resolve("reg").toString(),
-        "otel.microsandbox.catalog", dir.resolve("msb.db").toString(),
-        "otel.microsandbox.labels.timeout", "5s"));
+    Map<String, String> all =
+        new HashMap<>(
+            Map.of(
+                "otel.microsandbox.registry", dir.resolve("reg").toString(),
+                "otel.microsandbox.catalog", dir.resolve("msb.db").toString(),
+                "otel.microsandbox.labels.timeout", "5s"));
     for (int i = 0; i < settings.length; i += 2) {
       all.put(settings[i], settings[i + 1]);
     }
@@ -115,18 +124,24 @@ class InstrumentSetTest {
   }
 
   static Map<String, MetricData> sandboxMetrics(Collection<MetricData> collected) {
-    return collected.stream().filter(m -> m.getInstrumentationScopeInfo().getName()
-            .equals(SandboxMetrics.SCOPE) && !m.getName().startsWith("microsandbox.collector."))
+    return collected.stream()
+        .filter(
+            m ->
+                m.getInstrumentationScopeInfo().getName().equals(SandboxMetrics.SCOPE)
+                    && !m.getName().startsWith("microsandbox.collector."))
         .collect(Collectors.toMap(MetricData::getName, m -> m));
   }
 
-  static PointData point(MetricData metric, AttributeKey<String> nameKey, String name,
-      Attributes extra) {
+  static PointData point(
+      MetricData metric, AttributeKey<String> nameKey, String name, Attributes extra) {
     return metric.getData().getPoints().stream()
         .filter(p -> name.equals(p.getAttributes().get(nameKey)))
-        .filter(p -> extra.asMap().entrySet().stream()
-            .allMatch(e -> e.getValue().equals(p.getAttributes().get(e.getKey()))))
-        .findFirst().orElseThrow(() -> new AssertionError(name + " " + extra + " in " + metric));
+        .filter(
+            p ->
+                extra.asMap().entrySet().stream()
+                    .allMatch(e -> e.getValue().equals(p.getAttributes().get(e.getKey()))))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " " + extra + " in " + metric));
   }
 
   @Test
@@ -140,24 +155,45 @@ class InstrumentSetTest {
     }
     assertEquals(14, expected.size());
     assertEquals(expected, new TreeSet<>(metrics.keySet()));
-    metrics.values().forEach(m -> assertTrue(m.getType() == MetricDataType.LONG_GAUGE
-        || m.getType() == MetricDataType.DOUBLE_GAUGE, m::toString));
+    metrics
+        .values()
+        .forEach(
+            m ->
+                assertTrue(
+                    m.getType() == MetricDataType.LONG_GAUGE
+                        || m.getType() == MetricDataType.DOUBLE_GAUGE,
+                    m::toString));
   }
 
   @Test
   void semconvNamesKindsUnitsAttributesAndStartTimes() {
-    Map<String, MetricData> metrics = sandboxMetrics(
-        sdk("otel.microsandbox.instruments", "semconv").collectAllMetrics());
-    assertEquals(new TreeSet<>(List.of("container.cpu.time", "container.cpu.usage",
-        "container.memory.usage", "container.memory.available", "container.network.io",
-        "container.disk.io", "container.filesystem.usage", "container.filesystem.available",
-        "container.uptime", "microsandbox.memory.limit", "microsandbox.memory.host_resident",
-        "microsandbox.upper.host_allocated")), new TreeSet<>(metrics.keySet()));
+    Map<String, MetricData> metrics =
+        sandboxMetrics(sdk("otel.microsandbox.instruments", "semconv").collectAllMetrics());
+    assertEquals(
+        new TreeSet<>(
+            List.of(
+                "container.cpu.time",
+                "container.cpu.usage",
+                "container.memory.usage",
+                "container.memory.available",
+                "container.network.io",
+                "container.disk.io",
+                "container.filesystem.usage",
+                "container.filesystem.available",
+                "container.uptime",
+                "microsandbox.memory.limit",
+                "microsandbox.memory.host_resident",
+                "microsandbox.upper.host_allocated")),
+        new TreeSet<>(metrics.keySet()));
     assertKind(metrics.get("container.cpu.time"), MetricDataType.DOUBLE_SUM, true, "s");
     assertKind(metrics.get("container.network.io"), MetricDataType.LONG_SUM, true, "By");
     assertKind(metrics.get("container.disk.io"), MetricDataType.LONG_SUM, true, "By");
-    for (String updown : List.of("container.memory.usage", "container.memory.available",
-        "container.filesystem.usage", "container.filesystem.available")) {
+    for (String updown :
+        List.of(
+            "container.memory.usage",
+            "container.memory.available",
+            "container.filesystem.usage",
+            "container.filesystem.available")) {
       assertKind(metrics.get(updown), MetricDataType.LONG_SUM, false, "By");
     }
     assertEquals(MetricDataType.DOUBLE_GAUGE, metrics.get("container.cpu.usage").getType());
@@ -167,26 +203,62 @@ class InstrumentSetTest {
     SandboxSample web2 = samples.get("web-2");
     AttributeKey<String> name = SandboxAttributes.CONTAINER_NAME;
     Attributes receive = Attributes.of(NETWORK_DIRECTION, "receive");
-    LongPointData rx = (LongPointData) point(metrics.get("container.network.io"), name, "web-2",
-        receive);
+    LongPointData rx =
+        (LongPointData) point(metrics.get("container.network.io"), name, "web-2", receive);
     assertEquals(web2.netRxBytes(), rx.getValue());
-    assertEquals(Attributes.builder().put(name, "web-2").put(SandboxAttributes.CONTAINER_ID, "2")
-        .put("team", "search").put("tier", "free").put(NETWORK_DIRECTION, "receive").build(),
+    assertEquals(
+        Attributes.builder()
+            .put(name, "web-2")
+            .put(SandboxAttributes.CONTAINER_ID, "2")
+            .put("team", "search")
+            .put("tier", "free")
+            .put(NETWORK_DIRECTION, "receive")
+            .build(),
         rx.getAttributes());
     assertEquals(web2.startedAtMs() * 1_000_000L, rx.getStartEpochNanos(), "start = started_at");
     assertEquals(web2.sampledAtMs() * 1_000_000L, rx.getEpochNanos(), "time = sampled_at");
-    assertEquals(web2.netTxBytes(), ((LongPointData) point(metrics.get("container.network.io"),
-        name, "web-2", Attributes.of(NETWORK_DIRECTION, "transmit"))).getValue());
-    assertEquals(web2.diskReadBytes(), ((LongPointData) point(metrics.get("container.disk.io"),
-        name, "web-2", Attributes.of(DISK_DIRECTION, "read"))).getValue());
-    assertEquals(web2.diskWriteBytes(), ((LongPointData) point(metrics.get("container.disk.io"),
-        name, "web-2", Attributes.of(DISK_DIRECTION, "write"))).getValue());
-    assertEquals(web2.vcpuTimeNs() / 1e9, ((io.opentelemetry.sdk.metrics.data.DoublePointData)
-        point(metrics.get("container.cpu.time"), name, "web-2", Attributes.empty())).getValue());
-    assertEquals(1.5, ((io.opentelemetry.sdk.metrics.data.DoublePointData)
-        point(metrics.get("container.cpu.usage"), name, "web-2", Attributes.empty())).getValue());
-    assertEquals("2", point(metrics.get("microsandbox.memory.limit"), name, "web-2",
-        Attributes.empty()).getAttributes().get(SandboxAttributes.CONTAINER_ID),
+    assertEquals(
+        web2.netTxBytes(),
+        ((LongPointData)
+                point(
+                    metrics.get("container.network.io"),
+                    name,
+                    "web-2",
+                    Attributes.of(NETWORK_DIRECTION, "transmit")))
+            .getValue());
+    assertEquals(
+        web2.diskReadBytes(),
+        ((LongPointData)
+                point(
+                    metrics.get("container.disk.io"),
+                    name,
+                    "web-2",
+                    Attributes.of(DISK_DIRECTION, "read")))
+            .getValue());
+    assertEquals(
+        web2.diskWriteBytes(),
+        ((LongPointData)
+                point(
+                    metrics.get("container.disk.io"),
+                    name,
+                    "web-2",
+                    Attributes.of(DISK_DIRECTION, "write")))
+            .getValue());
+    assertEquals(
+        web2.vcpuTimeNs() / 1e9,
+        ((io.opentelemetry.sdk.metrics.data.DoublePointData)
+                point(metrics.get("container.cpu.time"), name, "web-2", Attributes.empty()))
+            .getValue());
+    assertEquals(
+        1.5,
+        ((io.opentelemetry.sdk.metrics.data.DoublePointData)
+                point(metrics.get("container.cpu.usage"), name, "web-2", Attributes.empty()))
+            .getValue());
+    assertEquals(
+        "2",
+        point(metrics.get("microsandbox.memory.limit"), name, "web-2", Attributes.empty())
+            .getAttributes()
+            .get(SandboxAttributes.CONTAINER_ID),
         "in the semconv set everything carries the container identity");
   }
 
@@ -196,8 +268,8 @@ class InstrumentSetTest {
     assertEquals(monotonic, sum.isMonotonic(), metric.getName());
     assertEquals(AggregationTemporality.CUMULATIVE, sum.getAggregationTemporality());
     assertEquals(unit, metric.getUnit(), metric.getName());
-    assertEquals(3, sum.getPoints().size() / (metric.getName().endsWith(".io") ? 2 : 1),
-        metric.getName());
+    assertEquals(
+        3, sum.getPoints().size() / (metric.getName().endsWith(".io") ? 2 : 1), metric.getName());
   }
 
   /**
@@ -208,13 +280,16 @@ class InstrumentSetTest {
   @Test
   void unsourcedFiguresAreLeftOutOfTheConventionSeries() {
     writer.publish(slots.get("web-2"), samples.get("web-2").flags(0x7f & ~0x03).cpu(0f, 0));
-    Map<String, MetricData> metrics = sandboxMetrics(
-        sdk("otel.microsandbox.instruments", "both").collectAllMetrics());
-    for (String metric : List.of("container.cpu.usage", "container.cpu.time",
-        "container.memory.usage")) {
-      assertEquals(Set.of("web-1", "batch-1"), metrics.get(metric).getData().getPoints().stream()
-          .map(p -> p.getAttributes().get(SandboxAttributes.CONTAINER_NAME))
-          .collect(Collectors.toSet()), metric + " without the unsourced web-2");
+    Map<String, MetricData> metrics =
+        sandboxMetrics(sdk("otel.microsandbox.instruments", "both").collectAllMetrics());
+    for (String metric :
+        List.of("container.cpu.usage", "container.cpu.time", "container.memory.usage")) {
+      assertEquals(
+          Set.of("web-1", "batch-1"),
+          metrics.get(metric).getData().getPoints().stream()
+              .map(p -> p.getAttributes().get(SandboxAttributes.CONTAINER_NAME))
+              .collect(Collectors.toSet()),
+          metric + " without the unsourced web-2");
     }
     for (String metric : List.of("microsandbox.cpu.utilization", "microsandbox.memory.usage")) {
       assertEquals(3, metrics.get(metric).getData().getPoints().size(), metric + ": msb parity");
@@ -223,124 +298,227 @@ class InstrumentSetTest {
 
   @Test
   void bothReportsEachFamilyWithItsOwnIdentity() {
-    Map<String, MetricData> metrics = sandboxMetrics(
-        sdk("otel.microsandbox.instruments", "both").collectAllMetrics());
+    Map<String, MetricData> metrics =
+        sandboxMetrics(sdk("otel.microsandbox.instruments", "both").collectAllMetrics());
     assertEquals(14 + 9, metrics.size(), metrics.keySet()::toString);
-    PointData msb = point(metrics.get("microsandbox.memory.limit"), SandboxAttributes.SANDBOX_NAME,
-        "web-1", Attributes.empty());
+    PointData msb =
+        point(
+            metrics.get("microsandbox.memory.limit"),
+            SandboxAttributes.SANDBOX_NAME,
+            "web-1",
+            Attributes.empty());
     assertEquals(1L, msb.getAttributes().get(SandboxAttributes.SANDBOX_ID));
     assertNull(msb.getAttributes().get(SandboxAttributes.CONTAINER_ID));
-    PointData semconv = point(metrics.get("container.memory.usage"),
-        SandboxAttributes.CONTAINER_NAME, "web-1", Attributes.empty());
+    PointData semconv =
+        point(
+            metrics.get("container.memory.usage"),
+            SandboxAttributes.CONTAINER_NAME,
+            "web-1",
+            Attributes.empty());
     assertNull(semconv.getAttributes().get(SandboxAttributes.SANDBOX_ID));
   }
 
   @Test
   void aRestartMovesTheStartTimeAndAVanishedSandboxIsGone() {
     InMemoryMetricReader reader = sdk("otel.microsandbox.instruments", "semconv");
-    LongPointData before = (LongPointData) point(sandboxMetrics(reader.collectAllMetrics())
-        .get("container.network.io"), SandboxAttributes.CONTAINER_NAME, "web-1",
-        Attributes.of(NETWORK_DIRECTION, "receive"));
-    writer.publish(slots.get("web-1"), samples.get("web-1").times(System.currentTimeMillis() - 10,
-        System.currentTimeMillis()));
+    LongPointData before =
+        (LongPointData)
+            point(
+                sandboxMetrics(reader.collectAllMetrics()).get("container.network.io"),
+                SandboxAttributes.CONTAINER_NAME,
+                "web-1",
+                Attributes.of(NETWORK_DIRECTION, "receive"));
+    writer.publish(
+        slots.get("web-1"),
+        samples.get("web-1").times(System.currentTimeMillis() - 10, System.currentTimeMillis()));
     start(1, "web-1", 2);
     writer.release(slots.remove("batch-1"), true);
     Map<String, MetricData> after = sandboxMetrics(reader.collectAllMetrics());
-    LongPointData restarted = (LongPointData) point(after.get("container.network.io"),
-        SandboxAttributes.CONTAINER_NAME, "web-1", Attributes.of(NETWORK_DIRECTION, "receive"));
+    LongPointData restarted =
+        (LongPointData)
+            point(
+                after.get("container.network.io"),
+                SandboxAttributes.CONTAINER_NAME,
+                "web-1",
+                Attributes.of(NETWORK_DIRECTION, "receive"));
     assertTrue(restarted.getValue() < before.getValue(), "the new run starts lower");
     assertEquals(samples.get("web-1").startedAtMs() * 1_000_000L, restarted.getStartEpochNanos());
-    assertTrue(restarted.getStartEpochNanos() > before.getStartEpochNanos(),
+    assertTrue(
+        restarted.getStartEpochNanos() > before.getStartEpochNanos(),
         "a new start time: backends see a reset, not a negative rate");
-    assertEquals(Set.of("web-1", "web-2"), after.get("container.network.io").getData().getPoints()
-        .stream().map(p -> p.getAttributes().get(SandboxAttributes.CONTAINER_NAME))
-        .collect(Collectors.toSet()), "batch-1 stopped: not reported");
+    assertEquals(
+        Set.of("web-1", "web-2"),
+        after.get("container.network.io").getData().getPoints().stream()
+            .map(p -> p.getAttributes().get(SandboxAttributes.CONTAINER_NAME))
+            .collect(Collectors.toSet()),
+        "batch-1 stopped: not reported");
   }
 
   @Test
   void aWrappedReaderInTheReusableModeReusesItsCounterPoints() {
-    InMemoryMetricReader inner = InMemoryMetricReader.builder()
-        .setMemoryMode(MemoryMode.REUSABLE_DATA).build();
+    InMemoryMetricReader inner =
+        InMemoryMetricReader.builder().setMemoryMode(MemoryMode.REUSABLE_DATA).build();
     InMemoryMetricReader plain = InMemoryMetricReader.create();
-    sdk(builder -> builder.registerMetricReader(new SandboxMetricReader(inner, () -> { }))
-        .registerMetricReader(plain), "otel.microsandbox.labels.enabled", "false",
-        "otel.microsandbox.instruments", "semconv");
-    PointData first = point(sandboxMetrics(inner.collectAllMetrics()).get("container.disk.io"),
-        SandboxAttributes.CONTAINER_NAME, "web-2", Attributes.of(DISK_DIRECTION, "read"));
+    sdk(
+        builder ->
+            builder
+                .registerMetricReader(new SandboxMetricReader(inner, () -> {}))
+                .registerMetricReader(plain),
+        "otel.microsandbox.labels.enabled",
+        "false",
+        "otel.microsandbox.instruments",
+        "semconv");
+    PointData first =
+        point(
+            sandboxMetrics(inner.collectAllMetrics()).get("container.disk.io"),
+            SandboxAttributes.CONTAINER_NAME,
+            "web-2",
+            Attributes.of(DISK_DIRECTION, "read"));
     long firstValue = ((LongPointData) first).getValue();
     start(2, "web-2", 2);
-    PointData second = point(sandboxMetrics(inner.collectAllMetrics()).get("container.disk.io"),
-        SandboxAttributes.CONTAINER_NAME, "web-2", Attributes.of(DISK_DIRECTION, "read"));
+    PointData second =
+        point(
+            sandboxMetrics(inner.collectAllMetrics()).get("container.disk.io"),
+            SandboxAttributes.CONTAINER_NAME,
+            "web-2",
+            Attributes.of(DISK_DIRECTION, "read"));
     assertTrue(((LongPointData) second).getValue() < firstValue);
     assertSame(first.getClass(), second.getClass());
-    assertTrue(inner.collectAllMetrics().stream().flatMap(m -> m.getData().getPoints().stream())
-        .anyMatch(p -> p == second), "the reusable reader's points are the same objects");
-    PointData fresh = point(sandboxMetrics(plain.collectAllMetrics()).get("container.disk.io"),
-        SandboxAttributes.CONTAINER_NAME, "web-2", Attributes.of(DISK_DIRECTION, "read"));
-    assertFalse(plain.collectAllMetrics().stream().flatMap(m -> m.getData().getPoints().stream())
-        .anyMatch(p -> p == fresh), "an immutable-data reader gets new points every time");
+    assertTrue(
+        inner.collectAllMetrics().stream()
+            .flatMap(m -> m.getData().getPoints().stream())
+            .anyMatch(p -> p == second),
+        "the reusable reader's points are the same objects");
+    PointData fresh =
+        point(
+            sandboxMetrics(plain.collectAllMetrics()).get("container.disk.io"),
+            SandboxAttributes.CONTAINER_NAME,
+            "web-2",
+            Attributes.of(DISK_DIRECTION, "read"));
+    assertFalse(
+        plain.collectAllMetrics().stream()
+            .flatMap(m -> m.getData().getPoints().stream())
+            .anyMatch(p -> p == fresh),
+        "an immutable-data reader gets new points every time");
   }
 
   @Test
   void sandboxFiltersByNameAndLabelExcludeWins() {
-    Map<String, MetricData> metrics = sandboxMetrics(sdk(
-        "otel.microsandbox.sandboxes.include", "web-*,team=payments",
-        "otel.microsandbox.sandboxes.exclude", "tier=gold").collectAllMetrics());
-    assertEquals(Set.of("web-2", "batch-1"), metrics.get("microsandbox.memory.usage").getData()
-        .getPoints().stream().map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
-        .collect(Collectors.toSet()));
+    Map<String, MetricData> metrics =
+        sandboxMetrics(
+            sdk(
+                    "otel.microsandbox.sandboxes.include", "web-*,team=payments",
+                    "otel.microsandbox.sandboxes.exclude", "tier=gold")
+                .collectAllMetrics());
+    assertEquals(
+        Set.of("web-2", "batch-1"),
+        metrics.get("microsandbox.memory.usage").getData().getPoints().stream()
+            .map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
+            .collect(Collectors.toSet()));
   }
 
   @Test
   void metricExcludesAndLabelIncludes() {
-    Map<String, MetricData> metrics = sandboxMetrics(sdk(
-        "otel.microsandbox.metrics.exclude", "microsandbox.upper.*, microsandbox.cpu.time",
-        "otel.microsandbox.labels.include", "te.*").collectAllMetrics());
+    Map<String, MetricData> metrics =
+        sandboxMetrics(
+            sdk(
+                    "otel.microsandbox.metrics.exclude",
+                        "microsandbox.upper.*, microsandbox.cpu.time",
+                    "otel.microsandbox.labels.include", "te.*")
+                .collectAllMetrics());
     assertEquals(14 - 4, metrics.size(), metrics.keySet()::toString);
     assertFalse(metrics.containsKey("microsandbox.upper.used"));
-    PointData web1 = point(metrics.get("microsandbox.memory.usage"), SandboxAttributes.SANDBOX_NAME,
-        "web-1", Attributes.empty());
+    PointData web1 =
+        point(
+            metrics.get("microsandbox.memory.usage"),
+            SandboxAttributes.SANDBOX_NAME,
+            "web-1",
+            Attributes.empty());
     assertEquals("payments", web1.getAttributes().get(AttributeKey.stringKey("team")));
     assertNull(web1.getAttributes().get(AttributeKey.stringKey("tier")), "not matched in full");
   }
 
   @Test
   void anExcludeThatMatchesNothingIsAStartUpErrorListingTheNames() {
-    MicrosandboxSettings.Invalid invalid = assertThrows(MicrosandboxSettings.Invalid.class,
-        () -> MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(Map.of(
-            "otel.microsandbox.metrics.exclude", "microsandbox.upper.*,container.cpu.*")), Map.of()));
-    assertTrue(invalid.getMessage().startsWith("OTEL_MICROSANDBOX_METRICS_EXCLUDE"
-        + " (otel.microsandbox.metrics.exclude) = 'microsandbox.upper.*,container.cpu.*':"
-        + " 'container.cpu.*' matches none of the metric names of this instrument set (msb):"
-        + " microsandbox.cpu.utilization, microsandbox.cpu.time,"), invalid.getMessage());
-    assertThrows(MicrosandboxSettings.Invalid.class, () -> MicrosandboxSettings.from(
-        DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.instruments", "all")),
-        Map.of()));
-    assertThrows(MicrosandboxSettings.Invalid.class, () -> MicrosandboxSettings.from(
-        DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.labels.on", "series")),
-        Map.of()));
-    assertThrows(MicrosandboxSettings.Invalid.class, () -> MicrosandboxSettings.from(
-        DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.labels.include", "te(")),
-        Map.of()));
+    MicrosandboxSettings.Invalid invalid =
+        assertThrows(
+            MicrosandboxSettings.Invalid.class,
+            () ->
+                MicrosandboxSettings.from(
+                    DefaultConfigProperties.createFromMap(
+                        Map.of(
+                            "otel.microsandbox.metrics.exclude",
+                            "microsandbox.upper.*,container.cpu.*")),
+                    Map.of()));
+    assertTrue(
+        invalid
+            .getMessage()
+            .startsWith(
+                "OTEL_MICROSANDBOX_METRICS_EXCLUDE (otel.microsandbox.metrics.exclude) ="
+                    + " 'microsandbox.upper.*,container.cpu.*': 'container.cpu.*' matches none of"
+                    + " the metric names of this instrument set (msb):"
+                    + " microsandbox.cpu.utilization, microsandbox.cpu.time,"),
+        invalid.getMessage());
+    assertThrows(
+        MicrosandboxSettings.Invalid.class,
+        () ->
+            MicrosandboxSettings.from(
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.microsandbox.instruments", "all")),
+                Map.of()));
+    assertThrows(
+        MicrosandboxSettings.Invalid.class,
+        () ->
+            MicrosandboxSettings.from(
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.microsandbox.labels.on", "series")),
+                Map.of()));
+    assertThrows(
+        MicrosandboxSettings.Invalid.class,
+        () ->
+            MicrosandboxSettings.from(
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.microsandbox.labels.include", "te(")),
+                Map.of()));
   }
 
   @Test
   void labelsOnInfoGoOnOneGaugeAndEverySeriesCarriesIdentityOnly() {
-    Map<String, MetricData> metrics = sandboxMetrics(sdk("otel.microsandbox.instruments", "both",
-        "otel.microsandbox.labels.on", "info").collectAllMetrics());
+    Map<String, MetricData> metrics =
+        sandboxMetrics(
+            sdk("otel.microsandbox.instruments", "both", "otel.microsandbox.labels.on", "info")
+                .collectAllMetrics());
     MetricData info = metrics.get(SeriesSelection.INFO_METRIC);
-    LongPointData web1 = (LongPointData) point(info, SandboxAttributes.SANDBOX_NAME, "web-1",
-        Attributes.empty());
+    LongPointData web1 =
+        (LongPointData) point(info, SandboxAttributes.SANDBOX_NAME, "web-1", Attributes.empty());
     assertEquals(1, web1.getValue());
-    assertEquals(Attributes.builder().put(SandboxAttributes.SANDBOX_NAME, "web-1")
-        .put(SandboxAttributes.SANDBOX_ID, 1).put(SandboxAttributes.CONTAINER_NAME, "web-1")
-        .put(SandboxAttributes.CONTAINER_ID, "1").put("team", "payments").put("tier", "gold")
-        .build(), web1.getAttributes(), "both identities, so either family joins");
-    assertEquals(Attributes.of(SandboxAttributes.SANDBOX_NAME, "web-1",
-        SandboxAttributes.SANDBOX_ID, 1L), point(metrics.get("microsandbox.memory.usage"),
-        SandboxAttributes.SANDBOX_NAME, "web-1", Attributes.empty()).getAttributes());
-    assertEquals(Attributes.of(SandboxAttributes.CONTAINER_NAME, "web-1",
-        SandboxAttributes.CONTAINER_ID, "1"), point(metrics.get("container.memory.usage"),
-        SandboxAttributes.CONTAINER_NAME, "web-1", Attributes.empty()).getAttributes());
+    assertEquals(
+        Attributes.builder()
+            .put(SandboxAttributes.SANDBOX_NAME, "web-1")
+            .put(SandboxAttributes.SANDBOX_ID, 1)
+            .put(SandboxAttributes.CONTAINER_NAME, "web-1")
+            .put(SandboxAttributes.CONTAINER_ID, "1")
+            .put("team", "payments")
+            .put("tier", "gold")
+            .build(),
+        web1.getAttributes(),
+        "both identities, so either family joins");
+    assertEquals(
+        Attributes.of(SandboxAttributes.SANDBOX_NAME, "web-1", SandboxAttributes.SANDBOX_ID, 1L),
+        point(
+                metrics.get("microsandbox.memory.usage"),
+                SandboxAttributes.SANDBOX_NAME,
+                "web-1",
+                Attributes.empty())
+            .getAttributes());
+    assertEquals(
+        Attributes.of(
+            SandboxAttributes.CONTAINER_NAME, "web-1", SandboxAttributes.CONTAINER_ID, "1"),
+        point(
+                metrics.get("container.memory.usage"),
+                SandboxAttributes.CONTAINER_NAME,
+                "web-1",
+                Attributes.empty())
+            .getAttributes());
   }
 }

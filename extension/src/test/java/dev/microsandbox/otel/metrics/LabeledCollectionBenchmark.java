@@ -1,9 +1,9 @@
 package dev.microsandbox.otel.metrics;
 
-import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.CatalogLabels;
-import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.labels.CatalogWriter;
+import dev.microsandbox.otel.labels.LabelKeys;
+import dev.microsandbox.otel.labels.LabelSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,8 +13,9 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * {@link CollectionBenchmark} with labels on: a real SQLite catalog (WAL) holding the 1000 sandboxes
- * with three labels each. In steady state a collection asks SQLite only whether anything changed.
+ * {@link CollectionBenchmark} with labels on: a real SQLite catalog (WAL) holding the 1000
+ * sandboxes with three labels each. In steady state a collection asks SQLite only whether anything
+ * changed.
  */
 public class LabeledCollectionBenchmark extends CollectionBenchmark {
 
@@ -26,8 +27,12 @@ public class LabeledCollectionBenchmark extends CollectionBenchmark {
     Path file = home.resolve("db/msb.db");
     try (CatalogWriter catalog = CatalogWriter.create(file)) {
       for (int i = 0; i < 1000; i++) {
-        catalog.put(10_000 + i, "bench-sandbox-" + i,
-            CatalogWriter.labels("user.id", "user-" + i % 50, "tenant", "tenant-" + i % 7, "env", "prod"), null);
+        catalog.put(
+            10_000 + i,
+            "bench-sandbox-" + i,
+            CatalogWriter.labels(
+                "user.id", "user-" + i % 50, "tenant", "tenant-" + i % 7, "env", "prod"),
+            null);
       }
     } catch (Exception e) {
       throw new IOException(e);

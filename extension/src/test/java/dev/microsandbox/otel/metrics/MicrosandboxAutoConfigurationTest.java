@@ -30,8 +30,10 @@ class MicrosandboxAutoConfigurationTest {
     Path registry = dir.resolve("reg-" + id);
     try (RegistryWriter writer = RegistryWriter.openOrCreate(registry, 4)) {
       long now = System.currentTimeMillis();
-      SandboxSample s = new SandboxSample().identity(id, id * 10, (int) ProcessHandle.current().pid(), name)
-          .times(now - 1000, now);
+      SandboxSample s =
+          new SandboxSample()
+              .identity(id, id * 10, (int) ProcessHandle.current().pid(), name)
+              .times(now - 1000, now);
       int slot = writer.claim(s);
       writer.activate(slot, id * 10, s.pid());
       writer.publish(slot, s);
@@ -47,17 +49,24 @@ class MicrosandboxAutoConfigurationTest {
   void discoveredAndWiredThroughAutoconfiguration() throws Exception {
     Path registry = registryWithOneSandbox(7, "seven");
     InMemoryMetricReader reader = InMemoryMetricReader.create();
-    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.registry", registry.toString()), reader)) {
-      Set<String> names = reader.collectAllMetrics().stream().map(MetricData::getName)
-          .collect(Collectors.toSet());
+    try (OpenTelemetrySdk sdk =
+        sdk(Map.of("otel.microsandbox.registry", registry.toString()), reader)) {
+      Set<String> names =
+          reader.collectAllMetrics().stream().map(MetricData::getName).collect(Collectors.toSet());
       assertTrue(names.contains("microsandbox.memory.usage"), names::toString);
-      MetricData usage = reader.collectAllMetrics().stream()
-          .filter(m -> m.getName().equals("microsandbox.memory.usage")).findFirst().orElseThrow();
+      MetricData usage =
+          reader.collectAllMetrics().stream()
+              .filter(m -> m.getName().equals("microsandbox.memory.usage"))
+              .findFirst()
+              .orElseThrow();
       InMemoryMetricReader plainReader = InMemoryMetricReader.create();
-      try (OpenTelemetrySdk plain = sdk(Map.of("otel.microsandbox.enabled", "false"), plainReader)) {
+      try (OpenTelemetrySdk plain =
+          sdk(Map.of("otel.microsandbox.enabled", "false"), plainReader)) {
         plain.getMeterProvider().get("app").counterBuilder("app.requests").build().add(1);
-        assertEquals(plainReader.collectAllMetrics().iterator().next().getResource(),
-            usage.getResource(), "riding in an application, the application's resource is kept");
+        assertEquals(
+            plainReader.collectAllMetrics().iterator().next().getResource(),
+            usage.getResource(),
+            "riding in an application, the application's resource is kept");
       }
     }
   }
@@ -69,7 +78,8 @@ class MicrosandboxAutoConfigurationTest {
   static long mappingsOf(Path file) throws java.io.IOException {
     return java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream()
         .filter(line -> line.split("\\s+")[1].equals("r--s"))
-        .filter(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)")).count();
+        .filter(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)"))
+        .count();
   }
 
   @Test
@@ -82,16 +92,27 @@ class MicrosandboxAutoConfigurationTest {
     long threadsBefore = catalogThreads();
     InMemoryMetricReader reader = InMemoryMetricReader.create();
     // An autoconfigured push reader (console, exporting hourly): the SDK shuts it down on close.
-    OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.registry", registry.toString(),
-        "otel.microsandbox.catalog", catalog.toString(), "otel.metrics.exporter", "console",
-        "otel.metric.export.interval", "3600000"), reader);
+    OpenTelemetrySdk sdk =
+        sdk(
+            Map.of(
+                "otel.microsandbox.registry",
+                registry.toString(),
+                "otel.microsandbox.catalog",
+                catalog.toString(),
+                "otel.metrics.exporter",
+                "console",
+                "otel.metric.export.interval",
+                "3600000"),
+            reader);
     assertFalse(reader.collectAllMetrics().isEmpty());
     assertEquals(1, mappingsOf(registry), "the registry is mapped while collecting");
     assertEquals(threadsBefore + 1, catalogThreads());
     sdk.close();
     assertEquals(0, mappingsOf(registry), "unmapped at SDK shutdown");
-    dev.microsandbox.otel.e2e.E2e.await(java.time.Duration.ofSeconds(5),
-        () -> catalogThreads() == threadsBefore, () -> "the catalog thread is still running");
+    dev.microsandbox.otel.e2e.E2e.await(
+        java.time.Duration.ofSeconds(5),
+        () -> catalogThreads() == threadsBefore,
+        () -> "the catalog thread is still running");
   }
 
   /**
@@ -101,14 +122,24 @@ class MicrosandboxAutoConfigurationTest {
   @Test
   void aTrailingSlashInTheHomeIsNamedWhenNoRegistryIsThere() throws Exception {
     try (dev.microsandbox.otel.testing.LoggerCapture log =
-        dev.microsandbox.otel.testing.LoggerCapture.of(MicrosandboxAutoConfiguration.class);
-        OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.home", dir + "/"),
-            InMemoryMetricReader.create())) {
-      String start = log.lines().stream().filter(l -> l.contains("microsandbox metrics on"))
-          .findFirst().orElseThrow();
-      assertTrue(start.startsWith("WARNING ") && start.endsWith("No registry there yet. Note the"
-          + " trailing slash: msb hashes the home exactly as given, so '" + dir + "/' and '" + dir
-          + "' are different registries"), start);
+            dev.microsandbox.otel.testing.LoggerCapture.of(MicrosandboxAutoConfiguration.class);
+        OpenTelemetrySdk sdk =
+            sdk(Map.of("otel.microsandbox.home", dir + "/"), InMemoryMetricReader.create())) {
+      String start =
+          log.lines().stream()
+              .filter(l -> l.contains("microsandbox metrics on"))
+              .findFirst()
+              .orElseThrow();
+      assertTrue(
+          start.startsWith("WARNING ")
+              && start.endsWith(
+                  "No registry there yet. Note the"
+                      + " trailing slash: msb hashes the home exactly as given, so '"
+                      + dir
+                      + "/' and '"
+                      + dir
+                      + "' are different registries"),
+          start);
     }
   }
 
@@ -118,31 +149,48 @@ class MicrosandboxAutoConfigurationTest {
         new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.logging.Logger logger =
         java.util.logging.Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord r) {
-        records.add(r);
-      }
+    java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            records.add(r);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     logger.addHandler(handler);
     Path missingHome = dir.resolve("no-such-home");
-    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.home", missingHome.toString(),
-        "otel.microsandbox.max.sample.age", "30"), InMemoryMetricReader.create())) {
-      String registry = dev.microsandbox.otel.registry.RegistryLocation
-          .registryFile(missingHome.toString()).toString();
-      java.util.logging.LogRecord start = records.stream()
-          .filter(r -> r.getMessage().startsWith("microsandbox metrics on")).findFirst().orElseThrow();
+    try (OpenTelemetrySdk sdk =
+        sdk(
+            Map.of(
+                "otel.microsandbox.home",
+                missingHome.toString(),
+                "otel.microsandbox.max.sample.age",
+                "30"),
+            InMemoryMetricReader.create())) {
+      String registry =
+          dev.microsandbox.otel.registry.RegistryLocation.registryFile(missingHome.toString())
+              .toString();
+      java.util.logging.LogRecord start =
+          records.stream()
+              .filter(r -> r.getMessage().startsWith("microsandbox metrics on"))
+              .findFirst()
+              .orElseThrow();
       assertEquals(java.util.logging.Level.WARNING, start.getLevel(), "the home does not exist");
-      assertTrue(start.getMessage().contains("home " + missingHome + " (does not exist)")
-          && start.getMessage().contains("registry " + registry), start.getMessage());
-      assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.WARNING
-          && r.getMessage().contains("OTEL_MICROSANDBOX_MAX_SAMPLE_AGE is 30 ms")),
+      assertTrue(
+          start.getMessage().contains("home " + missingHome + " (does not exist)")
+              && start.getMessage().contains("registry " + registry),
+          start.getMessage());
+      assertTrue(
+          records.stream()
+              .anyMatch(
+                  r ->
+                      r.getLevel() == java.util.logging.Level.WARNING
+                          && r.getMessage().contains("OTEL_MICROSANDBOX_MAX_SAMPLE_AGE is 30 ms")),
           records.stream().map(java.util.logging.LogRecord::getMessage).collect(Collectors.toList())
               ::toString);
     } finally {
@@ -153,10 +201,11 @@ class MicrosandboxAutoConfigurationTest {
   @Test
   void anInvalidSettingLeavesTheExtensionOffAndTheSdkWorking() {
     InMemoryMetricReader reader = InMemoryMetricReader.create();
-    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.max.sample.age", "forever"), reader)) {
+    try (OpenTelemetrySdk sdk =
+        sdk(Map.of("otel.microsandbox.max.sample.age", "forever"), reader)) {
       sdk.getMeterProvider().get("app").counterBuilder("app.requests").build().add(1);
-      Set<String> names = reader.collectAllMetrics().stream().map(MetricData::getName)
-          .collect(Collectors.toSet());
+      Set<String> names =
+          reader.collectAllMetrics().stream().map(MetricData::getName).collect(Collectors.toSet());
       assertEquals(Set.of("app.requests"), names, "no microsandbox instrument, the app's intact");
     }
   }
@@ -164,8 +213,8 @@ class MicrosandboxAutoConfigurationTest {
   @Test
   void disabledMeansUntouched() {
     InMemoryMetricReader reader = InMemoryMetricReader.create();
-    try (OpenTelemetrySdk sdk = sdk(Map.of("otel.microsandbox.enabled", "false",
-        "otel.service.name", "app"), reader)) {
+    try (OpenTelemetrySdk sdk =
+        sdk(Map.of("otel.microsandbox.enabled", "false", "otel.service.name", "app"), reader)) {
       sdk.getMeterProvider().get("app").counterBuilder("app.requests").build().add(1);
       MetricData only = reader.collectAllMetrics().iterator().next();
       assertEquals("app.requests", only.getName());
@@ -175,7 +224,8 @@ class MicrosandboxAutoConfigurationTest {
 
   static long catalogThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals("microsandbox-catalog") && t.isAlive()).count();
+        .filter(t -> t.getName().equals("microsandbox-catalog") && t.isAlive())
+        .count();
   }
 
   @Test
@@ -188,9 +238,14 @@ class MicrosandboxAutoConfigurationTest {
     } // last connection closed: SQLite removes the -wal and -shm files
     Path shm = catalog.resolveSibling("msb.db-shm");
     assertTrue(java.nio.file.Files.notExists(shm));
-    Map<String, String> base = Map.of("otel.microsandbox.registry", registry.toString(),
-        "otel.microsandbox.home", home.toString(),
-        "otel.microsandbox.labels.timeout", "5s"); // about which labels, not about timing
+    Map<String, String> base =
+        Map.of(
+            "otel.microsandbox.registry",
+            registry.toString(),
+            "otel.microsandbox.home",
+            home.toString(),
+            "otel.microsandbox.labels.timeout",
+            "5s"); // about which labels, not about timing
 
     long threadsBefore = catalogThreads(); // earlier tests in this JVM may have left some
     InMemoryMetricReader off = InMemoryMetricReader.create();
@@ -214,14 +269,19 @@ class MicrosandboxAutoConfigurationTest {
 
   static Map<String, String> labelsOf(InMemoryMetricReader reader, String sandbox) {
     Map<String, String> labels = new java.util.TreeMap<>();
-    reader.collectAllMetrics().stream().filter(m -> m.getName().equals("microsandbox.memory.usage"))
+    reader.collectAllMetrics().stream()
+        .filter(m -> m.getName().equals("microsandbox.memory.usage"))
         .flatMap(m -> m.getData().getPoints().stream())
         .filter(p -> sandbox.equals(p.getAttributes().get(SandboxAttributes.SANDBOX_NAME)))
-        .forEach(p -> p.getAttributes().forEach((k, v) -> {
-          if (!k.getKey().startsWith("sandbox.")) {
-            labels.put(k.getKey(), String.valueOf(v));
-          }
-        }));
+        .forEach(
+            p ->
+                p.getAttributes()
+                    .forEach(
+                        (k, v) -> {
+                          if (!k.getKey().startsWith("sandbox.")) {
+                            labels.put(k.getKey(), String.valueOf(v));
+                          }
+                        }));
     return labels;
   }
 }

@@ -24,18 +24,26 @@ class ResourceDefaultsTest {
 
   @Test
   void userSettingsWin() {
-    assertEquals("my-app.jar", apply(Map.of("otel.service.name", "checkout"), Map.of())
-        .getAttribute(ResourceDefaults.SERVICE_NAME), "the SDK applies OTEL_SERVICE_NAME itself");
-    Resource r = apply(Map.of("otel.resource.attributes", "service.name=x,service.instance.id=i-9"),
-        Map.of("HOSTNAME", "host-1"));
+    assertEquals(
+        "my-app.jar",
+        apply(Map.of("otel.service.name", "checkout"), Map.of())
+            .getAttribute(ResourceDefaults.SERVICE_NAME),
+        "the SDK applies OTEL_SERVICE_NAME itself");
+    Resource r =
+        apply(
+            Map.of("otel.resource.attributes", "service.name=x,service.instance.id=i-9"),
+            Map.of("HOSTNAME", "host-1"));
     assertEquals("my-app.jar", r.getAttribute(ResourceDefaults.SERVICE_NAME));
-    assertEquals(null, r.getAttribute(ResourceDefaults.SERVICE_INSTANCE_ID),
+    assertEquals(
+        null,
+        r.getAttribute(ResourceDefaults.SERVICE_INSTANCE_ID),
         "left to the SDK, which puts the user's value");
   }
 
   @Test
   void hostnameFallsBackToTheKernel() throws Exception {
-    String kernel = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).trim();
+    String kernel =
+        java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).trim();
     assertEquals(kernel, ResourceDefaults.hostname(Map.of()));
   }
 }

@@ -10,7 +10,6 @@ import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.testing.MutableClock;
 import dev.microsandbox.otel.testing.RecordingLog;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -46,8 +45,14 @@ class SampleBufferTest {
   void registry() throws Exception {
     Path file = dir.resolve("reg");
     writer = RegistryWriter.openOrCreate(file, 256);
-    reader = new RegistryReader(file, new RegistryReader.Options(Duration.ZERO, false,
-        dev.microsandbox.otel.registry.RegistryAccess.AUTO), clock, null, new RecordingLog());
+    reader =
+        new RegistryReader(
+            file,
+            new RegistryReader.Options(
+                Duration.ZERO, false, dev.microsandbox.otel.registry.RegistryAccess.AUTO),
+            clock,
+            null,
+            new RecordingLog());
   }
 
   @AfterEach
@@ -57,8 +62,8 @@ class SampleBufferTest {
   }
 
   void start(int id, int flags) {
-    SandboxSample s = new SandboxSample().identity(id, id, PID, "s" + id).times(T0 - 60_000, 0)
-        .flags(flags);
+    SandboxSample s =
+        new SandboxSample().identity(id, id, PID, "s" + id).times(T0 - 60_000, 0).flags(flags);
     int slot = writer.claim(s);
     writer.activate(slot, id, PID);
     sandboxes.add(s);
@@ -70,8 +75,10 @@ class SampleBufferTest {
     for (int i = 0; i < sandboxes.size(); i++) {
       SandboxSample s = sandboxes.get(i);
       long k = t - T0;
-      s.times(s.startedAtMs(), t).cpu((float) (k % 400), k * 1_000_000L)
-          .memory(1L << 30, k, 2 * k, 3 * k).io(4 * k, 5 * k, 6 * k, Long.MAX_VALUE - k)
+      s.times(s.startedAtMs(), t)
+          .cpu((float) (k % 400), k * 1_000_000L)
+          .memory(1L << 30, k, 2 * k, 3 * k)
+          .io(4 * k, 5 * k, 6 * k, Long.MAX_VALUE - k)
           .upper(7 * k, 8 * k, 9 * k);
       writer.publish(slots.get(i), s);
     }
@@ -105,12 +112,14 @@ class SampleBufferTest {
     publishAll(T0 + 1200);
     assertEquals(2, pass(buffer));
 
-    SampleBuffer.Drained drained = buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
+    SampleBuffer.Drained drained =
+        buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
     assertEquals(3, drained.end);
     assertEquals(0, drained.dropped);
     Map<String, MetricData> metrics = byName(drained);
     assertEquals(4, points(metrics.get("microsandbox.memory.usage")).size());
-    assertEquals(2, points(metrics.get("microsandbox.upper.used")).size(), "only sandbox 1 has 0x10");
+    assertEquals(
+        2, points(metrics.get("microsandbox.upper.used")).size(), "only sandbox 1 has 0x10");
     assertEquals(2, points(metrics.get("microsandbox.cpu.time")).size(), "only sandbox 1 has 0x01");
     for (MetricData m : drained.metrics) {
       for (PointData p : points(m)) {
@@ -120,26 +129,56 @@ class SampleBufferTest {
         assertEquals((T0 - 60_000) * 1_000_000L, p.getStartEpochNanos(), "the sandbox's start");
         double expected;
         switch (m.getName()) {
-          case "microsandbox.cpu.utilization": expected = (k % 400) / 100.0; break;
-          case "microsandbox.cpu.time": expected = k / 1000.0; break;
-          case "microsandbox.memory.usage": expected = k; break;
-          case "microsandbox.memory.limit": expected = 1L << 30; break;
-          case "microsandbox.memory.available": expected = 2 * k; break;
-          case "microsandbox.memory.host_resident": expected = 3 * k; break;
-          case "microsandbox.disk.bytes_read": expected = 4 * k; break;
-          case "microsandbox.disk.bytes_written": expected = 5 * k; break;
-          case "microsandbox.network.bytes_received": expected = 6 * k; break;
-          case "microsandbox.upper.used": expected = 7 * k; break;
-          case "microsandbox.upper.free": expected = 8 * k; break;
-          case "microsandbox.upper.host_allocated": expected = 9 * k; break;
-          case "microsandbox.uptime": expected = (k + 60_000) / 1000.0; break;
+          case "microsandbox.cpu.utilization":
+            expected = (k % 400) / 100.0;
+            break;
+          case "microsandbox.cpu.time":
+            expected = k / 1000.0;
+            break;
+          case "microsandbox.memory.usage":
+            expected = k;
+            break;
+          case "microsandbox.memory.limit":
+            expected = 1L << 30;
+            break;
+          case "microsandbox.memory.available":
+            expected = 2 * k;
+            break;
+          case "microsandbox.memory.host_resident":
+            expected = 3 * k;
+            break;
+          case "microsandbox.disk.bytes_read":
+            expected = 4 * k;
+            break;
+          case "microsandbox.disk.bytes_written":
+            expected = 5 * k;
+            break;
+          case "microsandbox.network.bytes_received":
+            expected = 6 * k;
+            break;
+          case "microsandbox.upper.used":
+            expected = 7 * k;
+            break;
+          case "microsandbox.upper.free":
+            expected = 8 * k;
+            break;
+          case "microsandbox.upper.host_allocated":
+            expected = 9 * k;
+            break;
+          case "microsandbox.uptime":
+            expected = (k + 60_000) / 1000.0;
+            break;
           case "microsandbox.network.bytes_sent":
-            assertEquals(Long.MAX_VALUE - k, ((LongPointData) p).getValue(), "64-bit values intact");
+            assertEquals(
+                Long.MAX_VALUE - k, ((LongPointData) p).getValue(), "64-bit values intact");
             continue;
-          default: throw new AssertionError(m.getName());
+          default:
+            throw new AssertionError(m.getName());
         }
-        double actual = p instanceof DoublePointData ? ((DoublePointData) p).getValue()
-            : ((LongPointData) p).getValue();
+        double actual =
+            p instanceof DoublePointData
+                ? ((DoublePointData) p).getValue()
+                : ((LongPointData) p).getValue();
         assertEquals(expected, actual, 1e-9, m.getName() + " at " + k);
       }
     }
@@ -153,11 +192,14 @@ class SampleBufferTest {
       publishAll(T0 + i * 100);
       pass(buffer);
     }
-    SampleBuffer.Drained drained = buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
+    SampleBuffer.Drained drained =
+        buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
     assertEquals(5, drained.end);
     assertEquals(2, drained.dropped, "passes 0 and 1 were evicted");
-    List<Long> times = points(byName(drained).get("microsandbox.memory.usage")).stream()
-        .map(p -> p.getEpochNanos() / 1_000_000L - T0).collect(Collectors.toList());
+    List<Long> times =
+        points(byName(drained).get("microsandbox.memory.usage")).stream()
+            .map(p -> p.getEpochNanos() / 1_000_000L - T0)
+            .collect(Collectors.toList());
     assertEquals(List.of(300L, 400L, 500L), times, "exactly the newest three, in order");
     SampleBuffer.Drained rest = buffer.drain(4, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
     assertEquals(0, rest.dropped);
@@ -177,13 +219,14 @@ class SampleBufferTest {
     long position = 0;
     List<Integer> perExport = new ArrayList<>();
     while (position < buffer.head()) {
-      SampleBuffer.Drained drained = buffer.drain(position, Resource.getDefault(),
-          SandboxMetrics.SCOPE_INFO);
+      SampleBuffer.Drained drained =
+          buffer.drain(position, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
       assertEquals(0, drained.dropped);
       perExport.add(points(byName(drained).get("microsandbox.memory.usage")).size());
       position = drained.end;
     }
-    assertEquals(List.of(20_000, 20_000, 5_000), perExport, "every sample once, in bounded exports");
+    assertEquals(
+        List.of(20_000, 20_000, 5_000), perExport, "every sample once, in bounded exports");
   }
 
   @Test
@@ -196,17 +239,23 @@ class SampleBufferTest {
       long t = T0 + pass * 1000L;
       for (int i = 0; i < sandboxes.size(); i++) { // the orders of magnitude msb reports
         SandboxSample s = sandboxes.get(i);
-        s.times(s.startedAtMs(), t).cpu(37.5f, 3_600_000_000_000L + pass * 400_000_000L)
+        s.times(s.startedAtMs(), t)
+            .cpu(37.5f, 3_600_000_000_000L + pass * 400_000_000L)
             .memory(2L << 30, 1_500_000_000L + pass, 600_000_000L, 1_700_000_000L)
-            .io(40_000_000_000L + pass * 1_000_000L, 9_000_000_000L, 120_000_000_000L, 3_000_000_000L)
+            .io(
+                40_000_000_000L + pass * 1_000_000L,
+                9_000_000_000L,
+                120_000_000_000L,
+                3_000_000_000L)
             .upper(5_000_000_000L, 15_000_000_000L, 6_000_000_000L);
         writer.publish(slots.get(i), s);
       }
       pass(buffer);
     }
     double perSample = (double) buffer.retainedBytes() / buffer.bufferedSamples();
-    System.out.printf("buffered sample: %.1f bytes (%d samples, %d bytes held)%n", perSample,
-        buffer.bufferedSamples(), buffer.retainedBytes());
+    System.out.printf(
+        "buffered sample: %.1f bytes (%d samples, %d bytes held)%n",
+        perSample, buffer.bufferedSamples(), buffer.retainedBytes());
     assertEquals(200 * 60, buffer.bufferedSamples());
     assertTrue(perSample <= 96, perSample + " bytes per buffered sample");
   }
@@ -221,15 +270,20 @@ class SampleBufferTest {
       for (int i = 1; i <= 5; i++) {
         publishAll(T0 + i * 100);
         long head = buffer.head();
-        dev.microsandbox.otel.e2e.E2e.await(Duration.ofSeconds(5), () -> buffer.head() > head + 1,
-            () -> "the sampler runs");
+        dev.microsandbox.otel.e2e.E2e.await(
+            Duration.ofSeconds(5), () -> buffer.head() > head + 1, () -> "the sampler runs");
       }
     } finally {
       sampler.close();
     }
-    List<Long> times = points(byName(buffer.drain(0, Resource.getDefault(),
-        SandboxMetrics.SCOPE_INFO)).get("microsandbox.memory.usage")).stream()
-        .map(p -> p.getEpochNanos() / 1_000_000L - T0).collect(Collectors.toList());
-    assertEquals(List.of(100L, 200L, 300L, 400L, 500L), times, "each sample once, however often read");
+    List<Long> times =
+        points(
+                byName(buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO))
+                    .get("microsandbox.memory.usage"))
+            .stream()
+            .map(p -> p.getEpochNanos() / 1_000_000L - T0)
+            .collect(Collectors.toList());
+    assertEquals(
+        List.of(100L, 200L, 300L, 400L, 500L), times, "each sample once, however often read");
   }
 }

@@ -60,14 +60,17 @@ public class SamplerBenchmark {
       }
     }
     if (tenCollections.bufferedSamples() != 10_000) {
-      throw new IllegalStateException("expected 10 000 buffered samples: "
-          + tenCollections.bufferedSamples());
+      throw new IllegalStateException(
+          "expected 10 000 buffered samples: " + tenCollections.bufferedSamples());
     }
   }
 
   private SandboxSampler sampler(SampleBuffer into) {
-    return new SandboxSampler(new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS,
-        TimeSource.SYSTEM), LabelSource.NONE, new SandboxAttributes(false, false), into);
+    return new SandboxSampler(
+        new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
+        LabelSource.NONE,
+        new SandboxAttributes(false, false),
+        into);
   }
 
   @Benchmark
@@ -92,8 +95,8 @@ public class SamplerBenchmark {
   @Benchmark
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int exportTenCollectionsAsOtlp() throws IOException {
-    SampleBuffer.Drained drained = tenCollections.drain(0, Resource.getDefault(),
-        SandboxMetrics.SCOPE_INFO);
+    SampleBuffer.Drained drained =
+        tenCollections.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
     MetricsRequestMarshaler request = MetricsRequestMarshaler.create(drained.metrics);
     request.writeBinaryTo(discard);
     return request.getBinarySerializedSize();

@@ -37,17 +37,28 @@ class SandboxMetricsTest {
 
   static final long NOW = 1_800_000_000_000L;
   static final int PID = (int) ProcessHandle.current().pid();
-  static final Set<String> SANDBOX_METRICS = Set.of("microsandbox.cpu.utilization",
-      "microsandbox.cpu.time", "microsandbox.memory.available", "microsandbox.memory.host_resident",
-      "microsandbox.memory.usage", "microsandbox.memory.limit", "microsandbox.disk.bytes_read",
-      "microsandbox.disk.bytes_written", "microsandbox.network.bytes_received",
-      "microsandbox.network.bytes_sent", "microsandbox.upper.used", "microsandbox.upper.free",
-      "microsandbox.upper.host_allocated", "microsandbox.uptime");
+  static final Set<String> SANDBOX_METRICS =
+      Set.of(
+          "microsandbox.cpu.utilization",
+          "microsandbox.cpu.time",
+          "microsandbox.memory.available",
+          "microsandbox.memory.host_resident",
+          "microsandbox.memory.usage",
+          "microsandbox.memory.limit",
+          "microsandbox.disk.bytes_read",
+          "microsandbox.disk.bytes_written",
+          "microsandbox.network.bytes_received",
+          "microsandbox.network.bytes_sent",
+          "microsandbox.upper.used",
+          "microsandbox.upper.free",
+          "microsandbox.upper.host_allocated",
+          "microsandbox.uptime");
 
   @TempDir Path dir;
   final MutableClock clock = new MutableClock(NOW);
   final InMemoryMetricReader metricReader = InMemoryMetricReader.create();
-  final SdkMeterProvider provider = SdkMeterProvider.builder().registerMetricReader(metricReader).build();
+  final SdkMeterProvider provider =
+      SdkMeterProvider.builder().registerMetricReader(metricReader).build();
   SandboxMetrics metrics;
 
   @AfterEach
@@ -59,17 +70,24 @@ class SandboxMetricsTest {
   }
 
   SandboxMetrics metrics(Path registry, boolean runId, boolean pid, LabelSource labels) {
-    RegistryReader reader = new RegistryReader(registry, RegistryReader.Options.DEFAULTS, clock,
-        null, new RecordingLog());
-    metrics = new SandboxMetrics(provider, reader, labels, new SandboxAttributes(runId, pid),
-        new ExportStats());
+    RegistryReader reader =
+        new RegistryReader(
+            registry, RegistryReader.Options.DEFAULTS, clock, null, new RecordingLog());
+    metrics =
+        new SandboxMetrics(
+            provider, reader, labels, new SandboxAttributes(runId, pid), new ExportStats());
     return metrics;
   }
 
   static SandboxSample sample(int id, int runId, String name, int flags) {
-    return new SandboxSample().identity(id, runId, PID, name).times(NOW - 90_000, NOW).flags(flags)
-        .cpu(150.25f, 13_000).memory(536_870_912, 2000, 17_000, 19_000)
-        .io(3000, 5000, 7000, 11_000).upper(23_000, 29_000, 31_000);
+    return new SandboxSample()
+        .identity(id, runId, PID, name)
+        .times(NOW - 90_000, NOW)
+        .flags(flags)
+        .cpu(150.25f, 13_000)
+        .memory(536_870_912, 2000, 17_000, 19_000)
+        .io(3000, 5000, 7000, 11_000)
+        .upper(23_000, 29_000, 31_000);
   }
 
   static int start(RegistryWriter writer, SandboxSample s) {
@@ -91,7 +109,8 @@ class SandboxMetricsTest {
   static PointData point(MetricData metric, String sandbox) {
     return points(metric).stream()
         .filter(p -> sandbox.equals(p.getAttributes().get(SandboxAttributes.SANDBOX_NAME)))
-        .findFirst().orElseThrow(() -> new AssertionError(sandbox + " not in " + metric.getName()));
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(sandbox + " not in " + metric.getName()));
   }
 
   static double value(MetricData metric, String sandbox) {
@@ -117,8 +136,10 @@ class SandboxMetricsTest {
       assertFalse(m.getDescription().isEmpty(), name);
       boolean seconds = name.endsWith("uptime") || name.endsWith("cpu.time");
       boolean isDouble = name.endsWith("cpu.utilization") || seconds;
-      assertEquals(isDouble ? MetricDataType.DOUBLE_GAUGE : MetricDataType.LONG_GAUGE, m.getType(), name);
-      assertEquals(name.endsWith("cpu.utilization") ? "1" : seconds ? "s" : "By", m.getUnit(), name);
+      assertEquals(
+          isDouble ? MetricDataType.DOUBLE_GAUGE : MetricDataType.LONG_GAUGE, m.getType(), name);
+      assertEquals(
+          name.endsWith("cpu.utilization") ? "1" : seconds ? "s" : "By", m.getUnit(), name);
       assertEquals(1, points(m).size(), name);
     }
     assertEquals(1.5025, value(all.get("microsandbox.cpu.utilization"), "alpha"));
@@ -135,7 +156,8 @@ class SandboxMetricsTest {
     assertEquals(13_000 / 1e9, value(all.get("microsandbox.cpu.time"), "alpha"), 1e-15);
     assertEquals(17_000, value(all.get("microsandbox.memory.available"), "alpha"));
     assertEquals(19_000, value(all.get("microsandbox.memory.host_resident"), "alpha"));
-    assertEquals(Attributes.of(SandboxAttributes.SANDBOX_NAME, "alpha", SandboxAttributes.SANDBOX_ID, 101L),
+    assertEquals(
+        Attributes.of(SandboxAttributes.SANDBOX_NAME, "alpha", SandboxAttributes.SANDBOX_ID, 101L),
         point(all.get("microsandbox.memory.usage"), "alpha").getAttributes());
   }
 
@@ -148,9 +170,13 @@ class SandboxMetricsTest {
     }
     metrics(file, true, true, LabelSource.NONE);
     Map<String, MetricData> all = collect();
-    assertEquals(Attributes.builder().put(SandboxAttributes.SANDBOX_NAME, "bravo-noflags")
-            .put(SandboxAttributes.SANDBOX_ID, 102).put(SandboxAttributes.SANDBOX_RUN_ID, 1020)
-            .put(SandboxAttributes.SANDBOX_PID, PID).build(),
+    assertEquals(
+        Attributes.builder()
+            .put(SandboxAttributes.SANDBOX_NAME, "bravo-noflags")
+            .put(SandboxAttributes.SANDBOX_ID, 102)
+            .put(SandboxAttributes.SANDBOX_RUN_ID, 1020)
+            .put(SandboxAttributes.SANDBOX_PID, PID)
+            .build(),
         point(all.get("microsandbox.uptime"), "bravo-noflags").getAttributes());
     assertEquals(1, points(all.get("microsandbox.upper.used")).size(), "only the flagged sandbox");
     assertNotNull(point(all.get("microsandbox.upper.used"), "charlie-upper-used"));
@@ -166,9 +192,10 @@ class SandboxMetricsTest {
     clock.set(Fixtures.SAMPLED_AT_MS);
     metrics(Fixtures.copy(dir), false, false, LabelSource.NONE);
     Map<String, MetricData> all = collect();
-    Set<String> names = points(all.get("microsandbox.memory.limit")).stream()
-        .map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
-        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> names =
+        points(all.get("microsandbox.memory.limit")).stream()
+            .map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
+            .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of("alpha", "bravo-noflags", "é".repeat(64))), names);
     assertEquals(3.895, value(all.get("microsandbox.cpu.utilization"), "é".repeat(64)), 1e-12);
     assertEquals(3600.0, value(all.get("microsandbox.uptime"), "é".repeat(64)));
@@ -193,8 +220,11 @@ class SandboxMetricsTest {
       writer.release(alpha, false);
       start(writer, sample(101, 1011, "alpha", 0)); // restarted: new run id
       Map<String, MetricData> all = collect();
-      assertEquals(1011L, point(all.get("microsandbox.memory.usage"), "alpha").getAttributes()
-          .get(SandboxAttributes.SANDBOX_RUN_ID));
+      assertEquals(
+          1011L,
+          point(all.get("microsandbox.memory.usage"), "alpha")
+              .getAttributes()
+              .get(SandboxAttributes.SANDBOX_RUN_ID));
     }
   }
 
@@ -205,20 +235,24 @@ class SandboxMetricsTest {
       start(writer, sample(101, 1010, "alpha", 0x7f));
     }
     AtomicInteger passes = new AtomicInteger();
-    metrics(file, false, false, new LabelSource() {
-      @Override
-      public void refresh(RegistrySnapshot snapshot) {
-        passes.incrementAndGet();
-      }
+    metrics(
+        file,
+        false,
+        false,
+        new LabelSource() {
+          @Override
+          public void refresh(RegistrySnapshot snapshot) {
+            passes.incrementAndGet();
+          }
 
-      @Override
-      public Map<String, String> labelsOf(int sandboxId) {
-        return Map.of();
-      }
+          @Override
+          public Map<String, String> labelsOf(int sandboxId) {
+            return Map.of();
+          }
 
-      @Override
-      public void close() {}
-    });
+          @Override
+          public void close() {}
+        });
     for (int i = 0; i < 3; i++) {
       collect();
     }
@@ -237,19 +271,21 @@ class SandboxMetricsTest {
       }
     }
     java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(SandboxSampler.class.getName());
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord r) {
-        warnings.add(r.getMessage());
-      }
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(SandboxSampler.class.getName());
+    java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            warnings.add(r.getMessage());
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     logger.addHandler(handler);
     try {
       metrics(file, false, false, LabelSource.NONE);
@@ -260,8 +296,10 @@ class SandboxMetricsTest {
       logger.removeHandler(handler);
     }
     assertEquals(1, warnings.size(), warnings::toString);
-    assertTrue(warnings.get(0).contains("every active sandbox (3)")
-        && warnings.get(0).contains("OTEL_MICROSANDBOX_OWNER_CHECK=false"), warnings.get(0));
+    assertTrue(
+        warnings.get(0).contains("every active sandbox (3)")
+            && warnings.get(0).contains("OTEL_MICROSANDBOX_OWNER_CHECK=false"),
+        warnings.get(0));
   }
 
   @Test
@@ -276,8 +314,11 @@ class SandboxMetricsTest {
     }
     metrics(file, false, false, LabelSource.NONE);
     Map<String, MetricData> all = collect();
-    assertEquals(1, ((io.opentelemetry.sdk.metrics.data.LongPointData) points(
-        all.get("microsandbox.collector.sandboxes")).iterator().next()).getValue());
+    assertEquals(
+        1,
+        ((io.opentelemetry.sdk.metrics.data.LongPointData)
+                points(all.get("microsandbox.collector.sandboxes")).iterator().next())
+            .getValue());
     assertEquals(1, skipped(all, "owner_dead"));
     assertEquals(0, skipped(all, "sample_too_old"));
     assertEquals(0, skipped(all, "superseded"));
@@ -287,8 +328,11 @@ class SandboxMetricsTest {
     }
     all = collect();
     assertEquals(1, skipped(all, "superseded"), "alpha's older run");
-    assertEquals(1, ((io.opentelemetry.sdk.metrics.data.LongPointData) points(
-        all.get("microsandbox.collector.sandboxes")).iterator().next()).getValue());
+    assertEquals(
+        1,
+        ((io.opentelemetry.sdk.metrics.data.LongPointData)
+                points(all.get("microsandbox.collector.sandboxes")).iterator().next())
+            .getValue());
 
     java.nio.file.Files.write(file, new byte[4352]); // zeroed header: not ready
     clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
@@ -296,15 +340,21 @@ class SandboxMetricsTest {
     all = collect();
     MetricData errors = all.get("microsandbox.collector.registry.errors");
     assertEquals(MetricDataType.LONG_SUM, errors.getType());
-    assertEquals(2, ((io.opentelemetry.sdk.metrics.data.LongPointData) points(errors).iterator().next()).getValue());
-    assertEquals("not_ready", points(errors).iterator().next().getAttributes().get(SandboxMetrics.ERROR_TYPE));
+    assertEquals(
+        2,
+        ((io.opentelemetry.sdk.metrics.data.LongPointData) points(errors).iterator().next())
+            .getValue());
+    assertEquals(
+        "not_ready",
+        points(errors).iterator().next().getAttributes().get(SandboxMetrics.ERROR_TYPE));
     assertTrue(sandboxNames(all).isEmpty());
   }
 
   static long skipped(Map<String, MetricData> all, String reason) {
     return points(all.get("microsandbox.collector.slots.skipped")).stream()
         .filter(p -> reason.equals(p.getAttributes().get(SandboxMetrics.REASON)))
-        .mapToLong(p -> ((io.opentelemetry.sdk.metrics.data.LongPointData) p).getValue()).sum();
+        .mapToLong(p -> ((io.opentelemetry.sdk.metrics.data.LongPointData) p).getValue())
+        .sum();
   }
 
   static Set<String> sandboxNames(Map<String, MetricData> all) {
@@ -312,7 +362,8 @@ class SandboxMetricsTest {
     if (m == null) {
       return Set.of();
     }
-    return points(m).stream().map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
+    return points(m).stream()
+        .map(p -> p.getAttributes().get(SandboxAttributes.SANDBOX_NAME))
         .collect(Collectors.toSet());
   }
 
@@ -333,23 +384,35 @@ class SandboxMetricsTest {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
       start(writer, sample(101, 1010, "alpha", 0));
     }
-    Map<String, String> labels = new java.util.TreeMap<>(Map.of("sandbox.name", "forged",
-        "sandbox.id", "7", "tenant", "acme", "user.id", "alice"));
-    metrics(file, false, false, new LabelSource() {
-      @Override
-      public void refresh(RegistrySnapshot snapshot) {}
+    Map<String, String> labels =
+        new java.util.TreeMap<>(
+            Map.of(
+                "sandbox.name", "forged", "sandbox.id", "7", "tenant", "acme", "user.id", "alice"));
+    metrics(
+        file,
+        false,
+        false,
+        new LabelSource() {
+          @Override
+          public void refresh(RegistrySnapshot snapshot) {}
 
-      @Override
-      public Map<String, String> labelsOf(int sandboxId) {
-        return sandboxId == 101 ? labels : Map.of();
-      }
+          @Override
+          public Map<String, String> labelsOf(int sandboxId) {
+            return sandboxId == 101 ? labels : Map.of();
+          }
 
-      @Override
-      public void close() {}
-    });
-    Attributes attributes = point(collect().get("microsandbox.memory.usage"), "alpha").getAttributes();
-    assertEquals(Attributes.builder().put(SandboxAttributes.SANDBOX_NAME, "alpha")
-        .put(SandboxAttributes.SANDBOX_ID, 101).put("tenant", "acme").put("user.id", "alice").build(),
+          @Override
+          public void close() {}
+        });
+    Attributes attributes =
+        point(collect().get("microsandbox.memory.usage"), "alpha").getAttributes();
+    assertEquals(
+        Attributes.builder()
+            .put(SandboxAttributes.SANDBOX_NAME, "alpha")
+            .put(SandboxAttributes.SANDBOX_ID, 101)
+            .put("tenant", "acme")
+            .put("user.id", "alice")
+            .build(),
         attributes);
   }
 }

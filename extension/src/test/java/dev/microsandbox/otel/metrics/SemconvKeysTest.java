@@ -28,8 +28,8 @@ class SemconvKeysTest {
   void keysAreTheSemconvArtifactsKeys() {
     assertEquals(ContainerIncubatingAttributes.CONTAINER_NAME, SandboxAttributes.CONTAINER_NAME);
     assertEquals(ContainerIncubatingAttributes.CONTAINER_ID, SandboxAttributes.CONTAINER_ID);
-    assertEquals(NetworkIncubatingAttributes.NETWORK_IO_DIRECTION,
-        SandboxAttributes.NETWORK_IO_DIRECTION);
+    assertEquals(
+        NetworkIncubatingAttributes.NETWORK_IO_DIRECTION, SandboxAttributes.NETWORK_IO_DIRECTION);
     assertEquals(DiskIncubatingAttributes.DISK_IO_DIRECTION, SandboxAttributes.DISK_IO_DIRECTION);
   }
 
@@ -38,8 +38,10 @@ class SemconvKeysTest {
     Path classes = Path.of("target/classes");
     List<String> files;
     try (Stream<Path> walk = Files.walk(classes)) {
-      files = walk.filter(f -> f.toString().endsWith(".class")).map(Path::toString)
-          .collect(Collectors.toList());
+      files =
+          walk.filter(f -> f.toString().endsWith(".class"))
+              .map(Path::toString)
+              .collect(Collectors.toList());
     }
     assertTrue(files.size() > 50, "compiled classes: " + files.size());
     // Instructions and signatures, as javap -c prints them. (javac leaves unused class entries of
@@ -47,15 +49,22 @@ class SemconvKeysTest {
     StringWriter out = new StringWriter();
     List<String> args = new ArrayList<>(List.of("-c", "-p"));
     args.addAll(files);
-    int status = ToolProvider.findFirst("javap").orElseThrow()
-        .run(new PrintWriter(out), new PrintWriter(out), args.toArray(new String[0]));
+    int status =
+        ToolProvider.findFirst("javap")
+            .orElseThrow()
+            .run(new PrintWriter(out), new PrintWriter(out), args.toArray(new String[0]));
     assertEquals(0, status, out.toString());
-    assertTrue(out.toString().contains("dev/microsandbox/otel/metrics/SandboxAttributes"),
+    assertTrue(
+        out.toString().contains("dev/microsandbox/otel/metrics/SandboxAttributes"),
         "javap read the classes");
-    List<String> referring = out.toString().lines()
-        .filter(line -> line.contains("io/opentelemetry/semconv/")
-            || line.contains("io.opentelemetry.semconv."))
-        .collect(Collectors.toList());
+    List<String> referring =
+        out.toString()
+            .lines()
+            .filter(
+                line ->
+                    line.contains("io/opentelemetry/semconv/")
+                        || line.contains("io.opentelemetry.semconv."))
+            .collect(Collectors.toList());
     assertEquals(List.of(), referring);
   }
 }

@@ -15,23 +15,28 @@ class SettingNamesTest {
     Properties system = new Properties();
     system.setProperty("otel.microsandbox.instrument", "both");
     system.setProperty("otel.microsandbox.home", "/srv/msb"); // a setting: no line
-    List<String> lines = SettingNames.unknown(Map.of(
-        "OTEL_MICROSANDBOX_LABEL_EXCLUDE", "user.id",
-        "OTEL_MICROSANDBOX_SANDBOX_INCLUDE", "api-*",
-        "OTEL_MICROSANDBOX_EMIT_RUNID", "true",
-        "OTEL_MICROSANDBOX_LABELS_EXCLUDE", "secret", // a setting: no line
-        "OTEL_SERVICE_NAME", "app"), system);
-    assertEquals(List.of(
-        "environment variable OTEL_MICROSANDBOX_EMIT_RUNID is not a setting of the microsandbox"
-            + " extension and is ignored; did you mean OTEL_MICROSANDBOX_EMIT_RUN_ID?",
-        "environment variable OTEL_MICROSANDBOX_LABEL_EXCLUDE is not a setting of the"
-            + " microsandbox extension and is ignored; did you mean"
-            + " OTEL_MICROSANDBOX_LABELS_EXCLUDE?",
-        "environment variable OTEL_MICROSANDBOX_SANDBOX_INCLUDE is not a setting of the"
-            + " microsandbox extension and is ignored; did you mean"
-            + " OTEL_MICROSANDBOX_SANDBOXES_INCLUDE?",
-        "system property otel.microsandbox.instrument is not a setting of the microsandbox"
-            + " extension and is ignored; did you mean otel.microsandbox.instruments?"), lines);
+    List<String> lines =
+        SettingNames.unknown(
+            Map.of(
+                "OTEL_MICROSANDBOX_LABEL_EXCLUDE", "user.id",
+                "OTEL_MICROSANDBOX_SANDBOX_INCLUDE", "api-*",
+                "OTEL_MICROSANDBOX_EMIT_RUNID", "true",
+                "OTEL_MICROSANDBOX_LABELS_EXCLUDE", "secret", // a setting: no line
+                "OTEL_SERVICE_NAME", "app"),
+            system);
+    assertEquals(
+        List.of(
+            "environment variable OTEL_MICROSANDBOX_EMIT_RUNID is not a setting of the microsandbox"
+                + " extension and is ignored; did you mean OTEL_MICROSANDBOX_EMIT_RUN_ID?",
+            "environment variable OTEL_MICROSANDBOX_LABEL_EXCLUDE is not a setting of the"
+                + " microsandbox extension and is ignored; did you mean"
+                + " OTEL_MICROSANDBOX_LABELS_EXCLUDE?",
+            "environment variable OTEL_MICROSANDBOX_SANDBOX_INCLUDE is not a setting of the"
+                + " microsandbox extension and is ignored; did you mean"
+                + " OTEL_MICROSANDBOX_SANDBOXES_INCLUDE?",
+            "system property otel.microsandbox.instrument is not a setting of the microsandbox"
+                + " extension and is ignored; did you mean otel.microsandbox.instruments?"),
+        lines);
   }
 
   @Test

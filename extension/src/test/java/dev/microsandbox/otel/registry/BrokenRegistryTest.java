@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.registry.RegistryProblem.Kind;
+import dev.microsandbox.otel.support.TimeSource;
 import dev.microsandbox.otel.testing.Fixtures;
 import dev.microsandbox.otel.testing.MutableClock;
 import dev.microsandbox.otel.testing.RecordingLog;
@@ -15,14 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
-import dev.microsandbox.otel.support.TimeSource;
 import java.util.logging.Level;
 import java.util.stream.Stream;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,8 +36,7 @@ class BrokenRegistryTest {
 
   @Parameter RegistryAccess access;
 
-  private static final TimeSource CLOCK =
-      MutableClock.fixed(Fixtures.SAMPLED_AT_MS);
+  private static final TimeSource CLOCK = MutableClock.fixed(Fixtures.SAMPLED_AT_MS);
 
   @TempDir Path dir;
 
@@ -48,39 +46,87 @@ class BrokenRegistryTest {
 
   static Stream<Arguments> damages() {
     return Stream.of(
-        Arguments.of("bad magic", Kind.BAD_MAGIC, "magic 0x",
+        Arguments.of(
+            "bad magic",
+            Kind.BAD_MAGIC,
+            "magic 0x",
             (Damage) f -> Fixtures.poke(f, H_MAGIC, 8, 0x0102030405060708L)),
-        Arguments.of("version 2", Kind.UNSUPPORTED_VERSION, "format version 2",
+        Arguments.of(
+            "version 2",
+            Kind.UNSUPPORTED_VERSION,
+            "format version 2",
             (Damage) f -> Fixtures.poke(f, H_VERSION, 4, 2)),
-        Arguments.of("header stuck in state 1", Kind.NOT_READY, "initializing",
+        Arguments.of(
+            "header stuck in state 1",
+            Kind.NOT_READY,
+            "initializing",
             (Damage) f -> Fixtures.poke(f, H_STATE, 4, HEADER_INITIALIZING)),
-        Arguments.of("header state 7", Kind.BAD_HEADER_STATE, "header state 7",
+        Arguments.of(
+            "header state 7",
+            Kind.BAD_HEADER_STATE,
+            "header state 7",
             (Damage) f -> Fixtures.poke(f, H_STATE, 4, 7)),
-        Arguments.of("header_len 128", Kind.BAD_GEOMETRY, "header_len 128",
+        Arguments.of(
+            "header_len 128",
+            Kind.BAD_GEOMETRY,
+            "header_len 128",
             (Damage) f -> Fixtures.poke(f, H_HEADER_LEN, 4, 128)),
-        Arguments.of("slot_len 1024", Kind.BAD_GEOMETRY, "slot_len 1024",
+        Arguments.of(
+            "slot_len 1024",
+            Kind.BAD_GEOMETRY,
+            "slot_len 1024",
             (Damage) f -> Fixtures.poke(f, H_SLOT_LEN, 4, 1024)),
-        Arguments.of("capacity beyond the file", Kind.CAPACITY_EXCEEDS_FILE, "claims 9 slots",
+        Arguments.of(
+            "capacity beyond the file",
+            Kind.CAPACITY_EXCEEDS_FILE,
+            "claims 9 slots",
             (Damage) f -> Fixtures.poke(f, H_CAPACITY, 4, 9)),
-        Arguments.of("capacity 0xffffffff", Kind.CAPACITY_EXCEEDS_FILE, "claims 4294967295 slots",
+        Arguments.of(
+            "capacity 0xffffffff",
+            Kind.CAPACITY_EXCEEDS_FILE,
+            "claims 4294967295 slots",
             (Damage) f -> Fixtures.poke(f, H_CAPACITY, 4, 0xffffffffL)),
-        Arguments.of("truncated mid-slot", Kind.CAPACITY_EXCEEDS_FILE, "the file is 3000 bytes",
+        Arguments.of(
+            "truncated mid-slot",
+            Kind.CAPACITY_EXCEEDS_FILE,
+            "the file is 3000 bytes",
             (Damage) f -> Fixtures.resize(f, 3000)),
-        Arguments.of("shorter than the header", Kind.TOO_SMALL, "100 bytes",
+        Arguments.of(
+            "shorter than the header",
+            Kind.TOO_SMALL,
+            "100 bytes",
             (Damage) f -> Fixtures.resize(f, 100)),
-        Arguments.of("garbage", Kind.BAD_MAGIC, "not a microsandbox metrics registry",
-            (Damage) f -> Fixtures.pokeBytes(f, 0, "garbage garbage garbage garbage!".getBytes(
-                StandardCharsets.US_ASCII))),
-        Arguments.of("group-writable", Kind.INSECURE_PERMISSIONS, "rw-rw----",
-            (Damage) f -> Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw----"))),
-        Arguments.of("world-writable", Kind.INSECURE_PERMISSIONS, "chmod 600",
-            (Damage) f -> Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw-rw-"))));
+        Arguments.of(
+            "garbage",
+            Kind.BAD_MAGIC,
+            "not a microsandbox metrics registry",
+            (Damage)
+                f ->
+                    Fixtures.pokeBytes(
+                        f,
+                        0,
+                        "garbage garbage garbage garbage!".getBytes(StandardCharsets.US_ASCII))),
+        Arguments.of(
+            "group-writable",
+            Kind.INSECURE_PERMISSIONS,
+            "rw-rw----",
+            (Damage)
+                f ->
+                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw----"))),
+        Arguments.of(
+            "world-writable",
+            Kind.INSECURE_PERMISSIONS,
+            "chmod 600",
+            (Damage)
+                f ->
+                    Files.setPosixFilePermissions(
+                        f, PosixFilePermissions.fromString("rw-rw-rw-"))));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("damages")
-  void brokenRegistryIsOneSpecificProblemAndAnEmptySnapshot(String name, Kind kind, String detail,
-      Damage damage) throws IOException {
+  void brokenRegistryIsOneSpecificProblemAndAnEmptySnapshot(
+      String name, Kind kind, String detail, Damage damage) throws IOException {
     Path file = Fixtures.copy(dir);
     damage.apply(file);
     RecordingLog log = new RecordingLog();
@@ -94,7 +140,8 @@ class BrokenRegistryTest {
         assertTrue(snapshot.problem().message().contains(file.toString()), "names the file");
       }
     }
-    assertEquals(1, log.at(Level.WARNING).size(), () -> "one line per distinct problem: " + log.all());
+    assertEquals(
+        1, log.at(Level.WARNING).size(), () -> "one line per distinct problem: " + log.all());
   }
 
   @Test
@@ -121,7 +168,8 @@ class BrokenRegistryTest {
     try (RegistryReader reader = reader(link, new RecordingLog())) {
       RegistrySnapshot snapshot = reader.read(false);
       assertEquals(Kind.NOT_A_FILE, snapshot.problem().kind());
-      assertTrue(snapshot.problem().message().contains("symbolic link"), snapshot.problem().message());
+      assertTrue(
+          snapshot.problem().message().contains("symbolic link"), snapshot.problem().message());
       assertEquals(0, snapshot.size());
     }
   }
@@ -146,14 +194,16 @@ class BrokenRegistryTest {
     try (RegistryReader reader = reader(file, new RecordingLog())) {
       String name = reader.read(false).get(1).name();
       assertTrue(name.startsWith("bravo-noflags"), name);
-      assertEquals(NAME_CAPACITY, name.getBytes(StandardCharsets.UTF_8).length, "128 bytes, NULs included");
+      assertEquals(
+          NAME_CAPACITY, name.getBytes(StandardCharsets.UTF_8).length, "128 bytes, NULs included");
     }
   }
 
   @Test
   void invalidUtf8IsReplacedNotThrown() throws IOException {
     Path file = Fixtures.copy(dir);
-    Fixtures.pokeBytes(file, slotOffset(0) + S_NAME, new byte[] {'a', (byte) 0xff, (byte) 0xc3, 'z', 'x'});
+    Fixtures.pokeBytes(
+        file, slotOffset(0) + S_NAME, new byte[] {'a', (byte) 0xff, (byte) 0xc3, 'z', 'x'});
     try (RegistryReader reader = reader(file, new RecordingLog())) {
       assertEquals("a\uFFFD\uFFFDz", reader.read(false).get(0).name().substring(0, 4));
     }
@@ -177,11 +227,13 @@ class BrokenRegistryTest {
     Path file = Fixtures.copy(dir);
     RecordingLog log = new RecordingLog();
     MutableClock clock = new MutableClock(Fixtures.SAMPLED_AT_MS);
-    try (RegistryReader reader = new RegistryReader(file, RegistryReader.Options.DEFAULTS.with(access), clock,
-        null, log)) {
+    try (RegistryReader reader =
+        new RegistryReader(file, RegistryReader.Options.DEFAULTS.with(access), clock, null, log)) {
       assertEquals(3, reader.read(false).size());
       Fixtures.poke(file, H_VERSION, 4, 2);
-      clock.advance(RegistryReader.RECHECK_INTERVAL_MS); // same inode and size: header is re-read only on remap
+      clock.advance(
+          RegistryReader
+              .RECHECK_INTERVAL_MS); // same inode and size: header is re-read only on remap
       Fixtures.resize(file, 4353); // size change forces a remap
       for (int i = 0; i < 3; i++) {
         assertEquals(Kind.UNSUPPORTED_VERSION, reader.read(false).problem().kind());

@@ -8,19 +8,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.microsandbox.otel.cli.SampleFormat;
+import dev.microsandbox.otel.support.TimeSource;
 import dev.microsandbox.otel.testing.Fixtures;
+import dev.microsandbox.otel.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import dev.microsandbox.otel.support.TimeSource;
-import dev.microsandbox.otel.testing.MutableClock;
 import java.util.Comparator;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The reader decodes the registry written by the upstream runtime to exactly what the upstream
@@ -33,13 +32,15 @@ class ConformanceTest {
   @Parameter RegistryAccess access;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** Numbers compare by value (upstream prints 0 where we print 0.0); everything else exactly. */
-  private static final Comparator<JsonNode> NUMERIC_AWARE = (a, b) -> {
-    if (a.isNumber() && b.isNumber()) {
-      return a.decimalValue().compareTo(b.decimalValue());
-    }
-    return a.equals(b) ? 0 : 1;
-  };
+  private static final Comparator<JsonNode> NUMERIC_AWARE =
+      (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+          return a.decimalValue().compareTo(b.decimalValue());
+        }
+        return a.equals(b) ? 0 : 1;
+      };
 
   private final TimeSource clock = MutableClock.fixed(Fixtures.SAMPLED_AT_MS);
 
@@ -54,7 +55,8 @@ class ConformanceTest {
   void includeStaleSnapshotMatchesUpstreamWithoutWriting() throws IOException {
     byte[] before = Files.readAllBytes(Fixtures.registry());
     assertView(Fixtures.registry(), true, "snapshot_include_stale");
-    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(Fixtures.registry())),
+    assertTrue(
+        java.util.Arrays.equals(before, Files.readAllBytes(Fixtures.registry())),
         "the reader must never write to the registry");
   }
 
@@ -72,8 +74,8 @@ class ConformanceTest {
   private void assertView(Path registry, boolean includeStale, String field) throws IOException {
     JsonNode expected = MAPPER.readTree(Files.readString(Fixtures.expectedJson())).get(field);
     ArrayNode actual = MAPPER.createArrayNode();
-    try (RegistryReader reader = new RegistryReader(registry,
-        RegistryReader.Options.DEFAULTS.with(access), clock)) {
+    try (RegistryReader reader =
+        new RegistryReader(registry, RegistryReader.Options.DEFAULTS.with(access), clock)) {
       RegistrySnapshot snapshot = reader.read(includeStale);
       assertNull(snapshot.problem());
       assertEquals(8, snapshot.capacity());
@@ -86,10 +88,21 @@ class ConformanceTest {
       JsonNode want = expected.get(i);
       JsonNode got = actual.get(i);
       assertEquals(want.size(), got.size(), "field count of " + want.get("sandbox_id"));
-      want.fieldNames().forEachRemaining(name -> assertTrue(
-          want.get(name).equals(NUMERIC_AWARE, got.get(name)),
-          () -> field + "[" + want.get("sandbox_id") + "]." + name + ": expected " + want.get(name)
-              + " got " + got.get(name)));
+      want.fieldNames()
+          .forEachRemaining(
+              name ->
+                  assertTrue(
+                      want.get(name).equals(NUMERIC_AWARE, got.get(name)),
+                      () ->
+                          field
+                              + "["
+                              + want.get("sandbox_id")
+                              + "]."
+                              + name
+                              + ": expected "
+                              + want.get(name)
+                              + " got "
+                              + got.get(name)));
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.microsandbox.otel.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,10 +47,16 @@ class LegacyRegistryTest {
 
   /** The sample upstream's own v2 test helper writes (crates/metrics/lib/compatibility.rs). */
   static SandboxSample upstreamHelperSample() {
-    return new SandboxSample().identity(7, 99, SELF_PID, "legacy-sandbox")
-        .times(NOW - 3_000, NOW).flags(RegistryLayout.FLAG_CPU | RegistryLayout.FLAG_MEMORY
-            | RegistryLayout.FLAG_MEMORY_AVAILABLE)
-        .cpu(12.5f, 23).memory(4096, 1024, 3072, 0).io(11, 12, 13, 14);
+    return new SandboxSample()
+        .identity(7, 99, SELF_PID, "legacy-sandbox")
+        .times(NOW - 3_000, NOW)
+        .flags(
+            RegistryLayout.FLAG_CPU
+                | RegistryLayout.FLAG_MEMORY
+                | RegistryLayout.FLAG_MEMORY_AVAILABLE)
+        .cpu(12.5f, 23)
+        .memory(4096, 1024, 3072, 0)
+        .io(11, 12, 13, 14);
   }
 
   static int publish(RegistryWriter writer, SandboxSample s) {
@@ -82,12 +87,16 @@ class LegacyRegistryTest {
       assertEquals(4096, s.memoryLimitBytes());
       assertTrue(s.has(RegistryLayout.FLAG_MEMORY_AVAILABLE));
       assertEquals(3072, s.memoryAvailableBytes());
-      assertEquals(List.of(11L, 12L, 13L, 14L), List.of(s.diskReadBytes(), s.diskWriteBytes(),
-          s.netRxBytes(), s.netTxBytes()));
+      assertEquals(
+          List.of(11L, 12L, 13L, 14L),
+          List.of(s.diskReadBytes(), s.diskWriteBytes(), s.netRxBytes(), s.netTxBytes()));
       JsonNode json = new ObjectMapper().readTree(SampleFormat.json(s, null));
       assertEquals(2, json.get("abi").asInt());
-      assertTrue(json.get("upper_used_bytes").isNull() && json.get("upper_free_bytes").isNull()
-          && json.get("upper_host_allocated_bytes").isNull(), json.toString());
+      assertTrue(
+          json.get("upper_used_bytes").isNull()
+              && json.get("upper_free_bytes").isNull()
+              && json.get("upper_host_allocated_bytes").isNull(),
+          json.toString());
       assertTrue(SampleFormat.line(s, Map.of()).endsWith("abi=v2"), SampleFormat.line(s, Map.of()));
     }
   }
@@ -103,8 +112,12 @@ class LegacyRegistryTest {
     try (RegistryReader reader = RegistryReader.open(v3Named, null, options(), clock, null, log)) {
       RegistrySnapshot snapshot = reader.read(false);
       assertEquals(RegistryProblem.Kind.UNSUPPORTED_VERSION, snapshot.problem().kind());
-      assertTrue(snapshot.problem().message().contains("has format version 2 where its name says"
-          + " version 3"), snapshot.problem().message());
+      assertTrue(
+          snapshot
+              .problem()
+              .message()
+              .contains("has format version 2 where its name says" + " version 3"),
+          snapshot.problem().message());
     }
   }
 
@@ -116,15 +129,33 @@ class LegacyRegistryTest {
     try (RegistryWriter current = RegistryWriter.openOrCreate(v3, 4);
         RegistryWriter legacy = RegistryWriter.openOrCreate(v2, 4, RegistryAbi.V2);
         RegistryReader reader = RegistryReader.open(v3, v2, options(), clock, null, log)) {
-      SandboxSample shared = new SandboxSample().identity(1, 10, SELF_PID, "shared")
-          .times(NOW - 5_000, NOW - 100).memory(1 << 20, 111, 0, 0).upper(5, 6, 7).flags(0x7f);
+      SandboxSample shared =
+          new SandboxSample()
+              .identity(1, 10, SELF_PID, "shared")
+              .times(NOW - 5_000, NOW - 100)
+              .memory(1 << 20, 111, 0, 0)
+              .upper(5, 6, 7)
+              .flags(0x7f);
       publish(current, shared);
-      publish(current, new SandboxSample().identity(2, 20, SELF_PID, "current-only")
-          .times(NOW - 5_000, NOW - 100).memory(1 << 20, 222, 0, 0));
-      publish(legacy, new SandboxSample().identity(1, 10, SELF_PID, "shared")
-          .times(NOW - 5_000, NOW - 100).memory(1 << 20, 999, 0, 0));
-      int legacySlot = publish(legacy, new SandboxSample().identity(3, 30, SELF_PID, "legacy-only")
-          .times(NOW - 5_000, NOW - 100).memory(1 << 20, 333, 0, 0));
+      publish(
+          current,
+          new SandboxSample()
+              .identity(2, 20, SELF_PID, "current-only")
+              .times(NOW - 5_000, NOW - 100)
+              .memory(1 << 20, 222, 0, 0));
+      publish(
+          legacy,
+          new SandboxSample()
+              .identity(1, 10, SELF_PID, "shared")
+              .times(NOW - 5_000, NOW - 100)
+              .memory(1 << 20, 999, 0, 0));
+      int legacySlot =
+          publish(
+              legacy,
+              new SandboxSample()
+                  .identity(3, 30, SELF_PID, "legacy-only")
+                  .times(NOW - 5_000, NOW - 100)
+                  .memory(1 << 20, 333, 0, 0));
       for (int pass = 0; pass < 3; pass++) { // holders swap between the readers: same answer
         RegistrySnapshot snapshot = reader.read(false);
         List<String> seen = new ArrayList<>();
@@ -147,17 +178,22 @@ class LegacyRegistryTest {
     Path v2 = dir.resolve("msb-met-2222222222222222-v2");
     try (RegistryWriter current = RegistryWriter.openOrCreate(v3, 2);
         RegistryReader reader = RegistryReader.open(v3, v2, options(), clock, null, log)) {
-      publish(current, new SandboxSample().identity(1, 10, SELF_PID, "alive")
-          .times(NOW - 5_000, NOW - 100).memory(1 << 20, 1, 0, 0));
+      publish(
+          current,
+          new SandboxSample()
+              .identity(1, 10, SELF_PID, "alive")
+              .times(NOW - 5_000, NOW - 100)
+              .memory(1 << 20, 1, 0, 0));
       RegistrySnapshot snapshot = reader.read(false);
       assertEquals(1, snapshot.size());
       assertNull(snapshot.problem());
-      assertTrue(log.all().stream().noneMatch(l -> l.contains(v2.toString())),
+      assertTrue(
+          log.all().stream().noneMatch(l -> l.contains(v2.toString())),
           "an absent v2 registry is no news: " + log.all());
 
       Files.write(v2, new byte[8192]); // a zeroed header: never becomes ready
-      Files.setPosixFilePermissions(v2, java.nio.file.attribute.PosixFilePermissions
-          .fromString("rw-------"));
+      Files.setPosixFilePermissions(
+          v2, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       clock.advance(Duration.ofSeconds(10).toMillis());
       for (int pass = 0; pass < 3; pass++) {
         clock.advance(RegistryReader.RECHECK_INTERVAL_MS);

@@ -17,13 +17,15 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The registry's life outside the reader's control: absent, created, recreated, deleted, cut short. */
+/**
+ * The registry's life outside the reader's control: absent, created, recreated, deleted, cut short.
+ */
 @ParameterizedClass(name = "{0} reader")
 @MethodSource("dev.microsandbox.otel.testing.Readers#onThisJvm")
 class RegistryLifecycleTest {
@@ -39,8 +41,12 @@ class RegistryLifecycleTest {
 
   /** Claims, activates and samples one sandbox. */
   static int start(RegistryWriter writer, int id, String name, int pid, long sampledAt) {
-    SandboxSample s = new SandboxSample().identity(id, id * 10, pid, name)
-        .times(sampledAt - 5_000, sampledAt).memory(1 << 30, id, 0, 0).io(1, 2, 3, 4);
+    SandboxSample s =
+        new SandboxSample()
+            .identity(id, id * 10, pid, name)
+            .times(sampledAt - 5_000, sampledAt)
+            .memory(1 << 30, id, 0, 0)
+            .io(1, 2, 3, 4);
     int slot = writer.claim(s);
     writer.activate(slot, id * 10, pid);
     writer.publish(slot, s);
@@ -60,17 +66,23 @@ class RegistryLifecycleTest {
   void aSandboxWithTwoActiveRunsIsReportedOnceByItsNewestRun() throws IOException {
     Path file = dir.resolve("msb-met-test-v3");
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
-        RegistryReader reader = reader(file, new RegistryReader.Options(Duration.ofSeconds(30),
-            false, access))) {
+        RegistryReader reader =
+            reader(file, new RegistryReader.Options(Duration.ofSeconds(30), false, access))) {
       start(writer, 1, "before", SELF_PID, NOW - 1_000);
-      SandboxSample crashed = new SandboxSample().identity(7, 70, 999_999, "twice")
-          .times(NOW - 20_000, NOW - 2_000).memory(1 << 30, 1, 0, 0);
+      SandboxSample crashed =
+          new SandboxSample()
+              .identity(7, 70, 999_999, "twice")
+              .times(NOW - 20_000, NOW - 2_000)
+              .memory(1 << 30, 1, 0, 0);
       int old = writer.claim(crashed);
       writer.activate(old, 70, 999_999);
       writer.publish(old, crashed);
       start(writer, 2, "between", SELF_PID, NOW - 1_000);
-      SandboxSample current = new SandboxSample().identity(7, 71, SELF_PID, "twice")
-          .times(NOW - 5_000, NOW - 500).memory(1 << 30, 2, 0, 0);
+      SandboxSample current =
+          new SandboxSample()
+              .identity(7, 71, SELF_PID, "twice")
+              .times(NOW - 5_000, NOW - 500)
+              .memory(1 << 30, 2, 0, 0);
       int slot = writer.claim(current);
       writer.activate(slot, 71, SELF_PID);
       writer.publish(slot, current);
@@ -136,7 +148,8 @@ class RegistryLifecycleTest {
       try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
         raf.setLength(100); // pages behind the mapping are gone: touching them raises SIGBUS
       }
-      RegistrySnapshot snapshot = reader.read(false); // within the recheck interval: reads the mapping
+      RegistrySnapshot snapshot =
+          reader.read(false); // within the recheck interval: reads the mapping
       assertEquals(0, snapshot.size());
       assertEquals(RegistryProblem.Kind.IO_ERROR, snapshot.problem().kind());
       clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
@@ -163,10 +176,12 @@ class RegistryLifecycleTest {
       assertEquals(Set.of("live", "dead-owner", "old", "stopped"), names(all));
       for (int i = 0; i < all.size(); i++) {
         boolean live = all.get(i).name().equals("live");
-        assertEquals(live ? RegistryLayout.SLOT_ACTIVE : RegistryLayout.SLOT_STALE, all.get(i).state());
+        assertEquals(
+            live ? RegistryLayout.SLOT_ACTIVE : RegistryLayout.SLOT_STALE, all.get(i).state());
       }
     }
-    try (RegistryReader unguarded = reader(file, new RegistryReader.Options(Duration.ZERO, false, access))) {
+    try (RegistryReader unguarded =
+        reader(file, new RegistryReader.Options(Duration.ZERO, false, access))) {
       assertEquals(Set.of("live", "dead-owner", "old"), names(unguarded.read(false)));
     }
   }
@@ -176,11 +191,16 @@ class RegistryLifecycleTest {
     Path file = dir.resolve("msb-met-probe-v3");
     AtomicInteger probes = new AtomicInteger();
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
-        RegistryReader reader = new RegistryReader(file,
-            new RegistryReader.Options(Duration.ZERO, true, access), clock, pid -> {
-              probes.incrementAndGet();
-              return true;
-            }, log)) {
+        RegistryReader reader =
+            new RegistryReader(
+                file,
+                new RegistryReader.Options(Duration.ZERO, true, access),
+                clock,
+                pid -> {
+                  probes.incrementAndGet();
+                  return true;
+                },
+                log)) {
       int slot = start(writer, 1, "a", 4242, NOW);
       start(writer, 2, "b", 4343, NOW);
       for (int i = 0; i < 100; i++) {
@@ -202,9 +222,13 @@ class RegistryLifecycleTest {
     Path file = dir.resolve("msb-met-clockstep-v3");
     AtomicInteger alive = new AtomicInteger(1);
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
-        RegistryReader reader = new RegistryReader(file,
-            new RegistryReader.Options(Duration.ZERO, true, access), clock,
-            pid -> alive.get() == 1, log)) {
+        RegistryReader reader =
+            new RegistryReader(
+                file,
+                new RegistryReader.Options(Duration.ZERO, true, access),
+                clock,
+                pid -> alive.get() == 1,
+                log)) {
       start(writer, 1, "a", 4242, NOW);
       assertEquals(1, reader.read(false).size());
       alive.set(0); // the runtime is killed hard, then the clock is stepped back an hour
@@ -237,14 +261,18 @@ class RegistryLifecycleTest {
         clock.advance(RegistryReader.RECHECK_INTERVAL_MS);
         assertEquals(1, reader.read(false).size());
       }
-      boolean unmappedOnClose = access == RegistryAccess.FFM || BufferRegistryMemory.unmapsOnClose();
+      boolean unmappedOnClose =
+          access == RegistryAccess.FFM || BufferRegistryMemory.unmapsOnClose();
       if (!unmappedOnClose) {
         System.gc(); // a forced buffer reader on Java 23+: the GC unmaps what was dropped
       }
-      dev.microsandbox.otel.e2e.E2e.await(Duration.ofSeconds(10),
-          () -> readOnlyMappingsOf(file) <= 1, () -> readOnlyMappingsOf(file) + " mappings");
-      System.out.printf("%s reader: %d read-only mappings after 200 recreations (unmapped on"
-          + " close: %s)%n", access, readOnlyMappingsOf(file), unmappedOnClose);
+      dev.microsandbox.otel.e2e.E2e.await(
+          Duration.ofSeconds(10),
+          () -> readOnlyMappingsOf(file) <= 1,
+          () -> readOnlyMappingsOf(file) + " mappings");
+      System.out.printf(
+          "%s reader: %d read-only mappings after 200 recreations (unmapped on" + " close: %s)%n",
+          access, readOnlyMappingsOf(file), unmappedOnClose);
     }
   }
 
@@ -262,14 +290,15 @@ class RegistryLifecycleTest {
 
   @Test
   void ownerOtherThanTheCurrentUserIsWarnedOnce() throws IOException {
-    assumeTrue("root".equals(System.getProperty("user.name")),
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")),
         "changing a file's owner needs root; this run is not root");
     Path file = dir.resolve("msb-met-owner-v3");
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 4)) {
       start(writer, 1, "one", SELF_PID, NOW);
     }
-    UserPrincipal nobody = file.getFileSystem().getUserPrincipalLookupService()
-        .lookupPrincipalByName("nobody");
+    UserPrincipal nobody =
+        file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
     Files.setOwner(file, nobody);
     try (RegistryReader reader = reader(file, RegistryReader.Options.DEFAULTS.with(access))) {
       for (int i = 0; i < 5; i++) {
@@ -277,7 +306,9 @@ class RegistryLifecycleTest {
         assertEquals(1, reader.read(false).size(), "a warning, not a refusal");
       }
     }
-    assertEquals(1, log.at(Level.WARNING).stream().filter(l -> l.contains("owned by 'nobody'")).count(),
+    assertEquals(
+        1,
+        log.at(Level.WARNING).stream().filter(l -> l.contains("owned by 'nobody'")).count(),
         log.all()::toString);
   }
 

@@ -25,8 +25,10 @@ class JavaRuntimeTest {
     assertFalse(JavaRuntime.supported(8));
     assertTrue(JavaRuntime.supported(11));
     assertTrue(JavaRuntime.supported(17));
-    assertEquals("the microsandbox metrics extension needs Java 11 or newer; this JVM is Java 8"
-        + " (/usr/lib/jvm/java-8)", JavaRuntime.unsupportedMessage(
+    assertEquals(
+        "the microsandbox metrics extension needs Java 11 or newer; this JVM is Java 8"
+            + " (/usr/lib/jvm/java-8)",
+        JavaRuntime.unsupportedMessage(
             "the microsandbox metrics extension", 8, "/usr/lib/jvm/java-8"));
     assertTrue(JavaRuntime.supported(), "the JVM running the tests");
   }
@@ -34,8 +36,11 @@ class JavaRuntimeTest {
   @Test
   void theLegacyRunIsReallyOnAJdkOlderThan22() {
     if (Boolean.getBoolean("msb.expect.legacy.jdk")) {
-      assertTrue(JavaRuntime.feature() < 22, "the pre-22 unit run is on Java "
-          + JavaRuntime.feature() + "; run Maven on JDK 17 or pass -Dlegacy.java.home");
+      assertTrue(
+          JavaRuntime.feature() < 22,
+          "the pre-22 unit run is on Java "
+              + JavaRuntime.feature()
+              + "; run Maven on JDK 17 or pass -Dlegacy.java.home");
     } else {
       assertTrue(JavaRuntime.feature() >= 22, "the main unit run is on the 22+ toolchain JDK");
     }

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** The upstream-written fixture in {@code ../shared/fixtures}, read in place, and byte surgery on copies. */
+/**
+ * The upstream-written fixture in {@code ../shared/fixtures}, read in place, and byte surgery on
+ * copies.
+ */
 public final class Fixtures {
 
   /** {@code sampled_at_ms} of every sampled slot in the fixture: the clock tests read it at. */
@@ -26,11 +29,16 @@ public final class Fixtures {
     return Path.of(System.getProperty("msb.shared.dir", "../../shared"));
   }
 
-  /** The fixture registry; the calling test is skipped, with the reason, where shared/ is absent. */
+  /**
+   * The fixture registry; the calling test is skipped, with the reason, where shared/ is absent.
+   */
   public static Path registry() {
     Path file = sharedDir().resolve("fixtures/registry-v3-basic.bin");
-    assumeTrue(Files.isRegularFile(file), "upstream fixture not found at " + file.toAbsolutePath()
-        + ": this clone has no ../shared next to it, so the conformance check cannot run");
+    assumeTrue(
+        Files.isRegularFile(file),
+        "upstream fixture not found at "
+            + file.toAbsolutePath()
+            + ": this clone has no ../shared next to it, so the conformance check cannot run");
     return file;
   }
 
@@ -40,8 +48,8 @@ public final class Fixtures {
   }
 
   /**
-   * A private, writable (mode 0600) copy of the fixture: the upstream file where shared/ is present,
-   * else {@link #writeReplica} of it, so that tests which damage a copy run in any clone.
+   * A private, writable (mode 0600) copy of the fixture: the upstream file where shared/ is
+   * present, else {@link #writeReplica} of it, so that tests which damage a copy run in any clone.
    */
   public static Path copy(Path dir) throws IOException {
     Path copy = dir.resolve("registry-copy.bin");
@@ -64,22 +72,32 @@ public final class Fixtures {
   public static void writeReplica(Path file) throws IOException {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
       SandboxSample[] slots = {
-          sample(101, 1010, 1, "alpha", 90_000, 0x7f).cpu(150.25f, 13_000)
-              .memory(536_870_912, 2000, 17_000, 19_000).io(3000, 5000, 7000, 11_000)
-              .upper(23_000, 29_000, 31_000),
-          sample(102, 1020, 1, "bravo-noflags", 5000, 0).memory(1_073_741_824, 0, 0, 0)
-              .io(11, 22, 33, 44),
-          sample(103, 0, 0, "charlie-reserved", 0, 0),
-          sample(104, 1040, 1, "delta-unsampled", 0, 0),
-          sample(105, 1050, 1, "echo-stale", 60_000, 0x7f).cpu(7.5f, 91).memory(268_435_456, 14, 119, 133)
-              .io(21, 35, 49, 77).upper(161, 203, 217),
-          sample(106, 1060, 1, "é".repeat(64), 3_600_000, 0x7f).cpu(389.5f, 1_604_938_257L)
-              .memory(67_108_864, 246_913_578, 2_098_765_413L, 2_345_678_991L)
-              .io(370_370_367, 617_283_945, 864_197_523, 1_358_024_679L)
-              .upper(2_839_506_147L, 3_580_246_881L, 3_827_160_459L),
-          sample(107, 1070, 1_073_741_808, "golf-deadpid", 10_000, 0x7f).cpu(42.5f, 546)
-              .memory(134_217_728, 84, 714, 798).io(126, 210, 294, 462).upper(966, 1218, 1302),
-          sample(108, 1080, 1, "hotel-freed", 1000, 0),
+        sample(101, 1010, 1, "alpha", 90_000, 0x7f)
+            .cpu(150.25f, 13_000)
+            .memory(536_870_912, 2000, 17_000, 19_000)
+            .io(3000, 5000, 7000, 11_000)
+            .upper(23_000, 29_000, 31_000),
+        sample(102, 1020, 1, "bravo-noflags", 5000, 0)
+            .memory(1_073_741_824, 0, 0, 0)
+            .io(11, 22, 33, 44),
+        sample(103, 0, 0, "charlie-reserved", 0, 0),
+        sample(104, 1040, 1, "delta-unsampled", 0, 0),
+        sample(105, 1050, 1, "echo-stale", 60_000, 0x7f)
+            .cpu(7.5f, 91)
+            .memory(268_435_456, 14, 119, 133)
+            .io(21, 35, 49, 77)
+            .upper(161, 203, 217),
+        sample(106, 1060, 1, "é".repeat(64), 3_600_000, 0x7f)
+            .cpu(389.5f, 1_604_938_257L)
+            .memory(67_108_864, 246_913_578, 2_098_765_413L, 2_345_678_991L)
+            .io(370_370_367, 617_283_945, 864_197_523, 1_358_024_679L)
+            .upper(2_839_506_147L, 3_580_246_881L, 3_827_160_459L),
+        sample(107, 1070, 1_073_741_808, "golf-deadpid", 10_000, 0x7f)
+            .cpu(42.5f, 546)
+            .memory(134_217_728, 84, 714, 798)
+            .io(126, 210, 294, 462)
+            .upper(966, 1218, 1302),
+        sample(108, 1080, 1, "hotel-freed", 1000, 0),
       };
       for (SandboxSample s : slots) {
         writer.claim(s); // slots 0..7 in order: nothing is released before all are claimed
@@ -99,10 +117,12 @@ public final class Fixtures {
     }
   }
 
-  private static SandboxSample sample(int id, int runId, int pid, String name, long uptimeMs,
-      int flags) {
-    return new SandboxSample().identity(id, runId, pid, name)
-        .times(SAMPLED_AT_MS - uptimeMs, SAMPLED_AT_MS).flags(flags);
+  private static SandboxSample sample(
+      int id, int runId, int pid, String name, long uptimeMs, int flags) {
+    return new SandboxSample()
+        .identity(id, runId, pid, name)
+        .times(SAMPLED_AT_MS - uptimeMs, SAMPLED_AT_MS)
+        .flags(flags);
   }
 
   /** Overwrites little-endian {@code value} of {@code width} bytes at {@code offset}. */

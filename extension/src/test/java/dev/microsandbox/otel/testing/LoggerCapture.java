@@ -43,8 +43,7 @@ public final class LoggerCapture extends Handler implements AutoCloseable {
   }
 
   @Override
-  public void flush() {
-  }
+  public void flush() {}
 
   @Override
   public void close() {

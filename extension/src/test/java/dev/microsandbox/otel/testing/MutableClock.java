@@ -4,8 +4,8 @@ import dev.microsandbox.otel.support.TimeSource;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Clocks tests move by hand: a wall clock and a monotonic clock that move together on
- * {@link #advance}, while {@link #stepWall} moves only the wall clock, as an operator or NTP does.
+ * Clocks tests move by hand: a wall clock and a monotonic clock that move together on {@link
+ * #advance}, while {@link #stepWall} moves only the wall clock, as an operator or NTP does.
  */
 public final class MutableClock implements TimeSource {
 

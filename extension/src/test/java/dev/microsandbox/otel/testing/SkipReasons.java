@@ -5,9 +5,9 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 
 /**
- * Prints why a test was skipped on the console, where the build output shows it: Surefire's
- * summary only counts skips, and the reason (no {@code ../shared}, no {@code prometheus} binary)
- * would otherwise sit in an XML report. Registered through {@code META-INF/services}.
+ * Prints why a test was skipped on the console, where the build output shows it: Surefire's summary
+ * only counts skips, and the reason (no {@code ../shared}, no {@code prometheus} binary) would
+ * otherwise sit in an XML report. Registered through {@code META-INF/services}.
  */
 public final class SkipReasons implements TestExecutionListener {
 
@@ -24,7 +24,12 @@ public final class SkipReasons implements TestExecutionListener {
   }
 
   private static void print(TestIdentifier test, String reason) {
-    System.out.println("SKIPPED " + test.getDisplayName() + " [" + test.getUniqueId()
-        .replaceAll(".*\\[(?:class|class-template):([^\\]]*)\\].*", "$1") + "]: " + reason);
+    System.out.println(
+        "SKIPPED "
+            + test.getDisplayName()
+            + " ["
+            + test.getUniqueId().replaceAll(".*\\[(?:class|class-template):([^\\]]*)\\].*", "$1")
+            + "]: "
+            + reason);
   }
 }

@@ -36,17 +36,27 @@ class SkipReasonsTest {
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       // Only the listener given here: the service-loaded one would print every line twice.
-      LauncherFactory.create(LauncherConfig.builder()
-          .enableTestExecutionListenerAutoRegistration(false).build()).execute(LauncherDiscoveryRequestBuilder.request()
-          .selectors(selectClass(Skipping.class)).build(), new SkipReasons());
+      LauncherFactory.create(
+              LauncherConfig.builder().enableTestExecutionListenerAutoRegistration(false).build())
+          .execute(
+              LauncherDiscoveryRequestBuilder.request()
+                  .selectors(selectClass(Skipping.class))
+                  .build(),
+              new SkipReasons());
     } finally {
       System.setOut(console);
     }
     String out = captured.toString(StandardCharsets.UTF_8);
-    assertTrue(out.contains("SKIPPED assumesSomethingMissing() [" + Skipping.class.getName()
-        + "]: no prometheus binary on PATH"), out);
-    assertTrue(out.contains("SKIPPED conditional() [" + Skipping.class.getName() + "]: ")
-        && out.contains("msb.kernel.with.user.events"), out);
+    assertTrue(
+        out.contains(
+            "SKIPPED assumesSomethingMissing() ["
+                + Skipping.class.getName()
+                + "]: no prometheus binary on PATH"),
+        out);
+    assertTrue(
+        out.contains("SKIPPED conditional() [" + Skipping.class.getName() + "]: ")
+            && out.contains("msb.kernel.with.user.events"),
+        out);
     assertEquals(2, out.lines().filter(l -> l.startsWith("SKIPPED")).count(), out);
   }
 }

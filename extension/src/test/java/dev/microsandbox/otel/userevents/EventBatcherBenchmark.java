@@ -59,24 +59,34 @@ public class EventBatcherBenchmark {
     @Setup(Level.Trial)
     public void collect() throws IOException, MicrosandboxSettings.Invalid {
       try (BenchRegistry registry = new BenchRegistry(1000)) {
-        MicrosandboxSettings settings = MicrosandboxSettings.from(
-            DefaultConfigProperties.createFromMap(Map.of(MicrosandboxSettings.METRICS_EXCLUDE,
-                "microsandbox.cpu.time,microsandbox.memory.available,"
-                    + "microsandbox.memory.host_resident")), Map.of());
+        MicrosandboxSettings settings =
+            MicrosandboxSettings.from(
+                DefaultConfigProperties.createFromMap(
+                    Map.of(
+                        MicrosandboxSettings.METRICS_EXCLUDE,
+                        "microsandbox.cpu.time,microsandbox.memory.available,"
+                            + "microsandbox.memory.host_resident")),
+                Map.of());
         InMemoryMetricReader reader = InMemoryMetricReader.create();
         try (SdkMeterProvider provider =
                 SdkMeterProvider.builder().registerMetricReader(reader).build();
-            SandboxMetrics sandboxMetrics = new SandboxMetrics(provider,
-                new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS,
-                    TimeSource.SYSTEM),
-                LabelSource.NONE, SandboxAttributes.from(settings), new ExportStats())) {
-          metrics = reader.collectAllMetrics().stream() // without the collector's own metrics
-              .filter(m -> m.getData().getPoints().size() == 1000).collect(Collectors.toList());
+            SandboxMetrics sandboxMetrics =
+                new SandboxMetrics(
+                    provider,
+                    new RegistryReader(
+                        registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
+                    LabelSource.NONE,
+                    SandboxAttributes.from(settings),
+                    new ExportStats())) {
+          metrics =
+              reader.collectAllMetrics().stream() // without the collector's own metrics
+                  .filter(m -> m.getData().getPoints().size() == 1000)
+                  .collect(Collectors.toList());
         }
       }
       if (metrics.size() * 1000 != POINTS) {
-        throw new IllegalStateException("expected 11 gauges × 1000 sandboxes, got "
-            + metrics.size());
+        throw new IllegalStateException(
+            "expected 11 gauges × 1000 sandboxes, got " + metrics.size());
       }
     }
   }
@@ -101,7 +111,8 @@ public class EventBatcherBenchmark {
     public void report(Export export) throws IOException {
       CountingSink one = new CountingSink();
       batcher.write(export.metrics, one);
-      System.out.printf("%nmaxEventBytes=%d: %d events per export, %d bytes of payload%n",
+      System.out.printf(
+          "%nmaxEventBytes=%d: %d events per export, %d bytes of payload%n",
           maxEventBytes, one.events, one.bytes);
     }
   }

@@ -43,8 +43,7 @@ class UserEventsDetachTest {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
   }
 
   @Test
@@ -72,21 +71,21 @@ class UserEventsDetachTest {
   @Test
   void aRefusalWhileTheTracerListensIsAWriteError() throws Exception {
     long errorsBefore = UserEventsStats.writeErrors();
-    Tracepoint refusing = new Tracepoint() {
-      @Override
-      public boolean listening() {
-        return true;
-      }
+    Tracepoint refusing =
+        new Tracepoint() {
+          @Override
+          public boolean listening() {
+            return true;
+          }
 
-      @Override
-      public String write(byte[] payload, int length) {
-        return "EINVAL (Invalid argument)";
-      }
+          @Override
+          public String write(byte[] payload, int length) {
+            return "EINVAL (Invalid argument)";
+          }
 
-      @Override
-      public void close() {
-      }
-    };
+          @Override
+          public void close() {}
+        };
     UserEventsMetricExporter exporter =
         new UserEventsMetricExporter(refusing, EventBatcher.checked(256));
     assertFalse(exporter.export(List.of(EventBatcherTest.gauge(5, 40))).isSuccess());
