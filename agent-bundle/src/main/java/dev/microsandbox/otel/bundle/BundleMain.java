@@ -1,5 +1,7 @@
 package dev.microsandbox.otel.bundle;
 
+import dev.microsandbox.otel.support.ExtensionState;
+import dev.microsandbox.otel.support.JavaRuntime;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,11 +30,13 @@ import java.util.jar.Manifest;
  */
 public final class BundleMain {
 
-  /** What the extension publishes about itself (see the extension's ExtensionState). */
-  static final String STATE_PROPERTY = "dev.microsandbox.otel.state";
+  // The extension's own constants, inlined by the compiler: this class never loads the extension's.
+  /** What the extension publishes about itself. */
+  static final String STATE_PROPERTY = ExtensionState.PROPERTY;
 
   static final String EXTENSION_ENTRY = "extensions/msb-otel-extension.jar";
-  static final String CLI_MAIN = "dev.microsandbox.otel.cli.Main";
+  // Class names the bundle loads from nested jars, by name; BundleMainTest checks they exist.
+  static final String CLI = "dev.microsandbox.otel.cli.Cli";
 
   /** Where the bundle carries the stand-alone sidecar's SDK jars. */
   static final String LEAN_DIR = "lean/";
@@ -42,7 +46,7 @@ public final class BundleMain {
   /** How long the sidecar waits for the agent to report the extension's state. */
   static final long STATE_WAIT_MS = 10_000;
 
-  static final int REQUIRED_FEATURE = 11;
+  static final int REQUIRED_FEATURE = JavaRuntime.REQUIRED_FEATURE;
 
   private BundleMain() {}
 
@@ -83,7 +87,7 @@ public final class BundleMain {
     } else {
       state = startWithoutAgent();
     }
-    if (!state.equals("on")) {
+    if (!state.equals(ExtensionState.ON)) {
       System.err.println("msb-otel sidecar: nothing would be exported, exiting: " + state);
       System.exit(1);
     }
@@ -105,9 +109,8 @@ public final class BundleMain {
    * state, as the agent form does.
    */
   private static String startWithoutAgent() {
-    File dir = null;
     try {
-      dir = Files.createTempDirectory("msb-otel-sidecar-").toFile();
+      File dir = privateDirectory("msb-otel-sidecar-");
       List<URL> jars = new ArrayList<URL>();
       jars.add(copy(EXTENSION_ENTRY, dir).toURI().toURL()); // first: its classes win
       try (JarFile bundle = new JarFile(bundleJar())) {
@@ -117,19 +120,31 @@ public final class BundleMain {
           }
         }
       }
-      removeAtExit(dir);
-      ClassLoader platform =
-          (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
-      URLClassLoader loader = new URLClassLoader(jars.toArray(new URL[0]), platform);
+      URLClassLoader loader = nestedLoader(jars.toArray(new URL[0]));
       Thread.currentThread().setContextClassLoader(loader);
       return (String)
           Class.forName(STANDALONE_SIDECAR, true, loader).getMethod("start").invoke(null);
     } catch (IOException | ReflectiveOperationException | RuntimeException e) {
-      if (dir != null) {
-        removeAtExit(dir);
-      }
-      return "off: the sidecar could not load its SDK from this jar: " + e;
+      return ExtensionState.OFF_PREFIX + "the sidecar could not load its SDK from this jar: " + e;
     }
+  }
+
+  /** A new temporary directory only this user may enter, removed with its files at exit. */
+  private static File privateDirectory(String prefix) throws IOException {
+    File dir = Files.createTempDirectory(prefix).toFile();
+    removeAtExit(dir);
+    return dir;
+  }
+
+  /**
+   * A class loader of {@code jars} whose parent is the platform loader (java.sql for SQLite, the
+   * JDK's HTTP client), not this jar's agent classes. The platform loader is looked up
+   * reflectively: this class is compiled for Java 8, and requireJava has checked 11+.
+   */
+  private static URLClassLoader nestedLoader(URL[] jars) throws ReflectiveOperationException {
+    ClassLoader platform =
+        (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
+    return new URLClassLoader(jars, platform);
   }
 
   /** Copies this jar's entry {@code name} into {@code dir}; the copy. */
@@ -191,46 +206,26 @@ public final class BundleMain {
 
   /**
    * Runs the embedded extension's snapshot command. The extension sits inside this jar as a jar of
-   * its own; it is copied to a private temporary file and loaded in a class loader of its own.
+   * its own; it is copied to a private temporary directory and loaded in a class loader of its own.
    */
   private static int snapshot(String[] args) {
     requireJava("the snapshot command");
-    File copy = null;
     try {
-      copy = File.createTempFile("msb-otel-extension-", ".jar");
-      copy.deleteOnExit();
-      try (InputStream in =
-          BundleMain.class.getClassLoader() == null
-              ? ClassLoader.getSystemResourceAsStream(EXTENSION_ENTRY)
-              : BundleMain.class.getClassLoader().getResourceAsStream(EXTENSION_ENTRY)) {
-        if (in == null) {
-          System.err.println("msb-otel: this jar carries no " + EXTENSION_ENTRY);
-          return 2;
-        }
-        Files.copy(in, copy.toPath(), StandardCopyOption.REPLACE_EXISTING);
-      }
-      // Parent: the platform loader (java.sql for SQLite), not this jar's agent classes. Looked up
-      // reflectively: this class is compiled for Java 8, and requireJava has checked 11+.
-      ClassLoader platform =
-          (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
-      try (URLClassLoader loader = new URLClassLoader(new URL[] {copy.toURI().toURL()}, platform)) {
-        Class<?> cli = Class.forName("dev.microsandbox.otel.cli.Cli", true, loader);
+      URL extension = copy(EXTENSION_ENTRY, privateDirectory("msb-otel-snapshot-")).toURI().toURL();
+      try (URLClassLoader loader = nestedLoader(new URL[] {extension})) {
         Method run =
-            cli.getMethod(
-                "run",
-                String[].class,
-                java.io.PrintStream.class,
-                java.io.PrintStream.class,
-                java.util.Map.class);
+            Class.forName(CLI, true, loader)
+                .getMethod(
+                    "run",
+                    String[].class,
+                    java.io.PrintStream.class,
+                    java.io.PrintStream.class,
+                    java.util.Map.class);
         return (Integer) run.invoke(null, args, System.out, System.err, System.getenv());
       }
     } catch (IOException | ReflectiveOperationException e) {
       System.err.println("msb-otel: the snapshot command failed to start: " + e);
       return 2;
-    } finally {
-      if (copy != null) {
-        copy.delete();
-      }
     }
   }
 

@@ -41,8 +41,14 @@ final class DeltaSums {
             == AggregationTemporality.DELTA;
   }
 
-  /** {@code batch} with every sandbox sum {@code exporter} wants as deltas turned into them. */
-  Collection<MetricData> apply(Collection<MetricData> batch, MetricExporter exporter) {
+  /**
+   * {@code batch} with every sandbox sum {@code exporter} wants as deltas turned into them.
+   *
+   * @param continuing whether {@code batch} is a further request of the export whose first batch
+   *     came before (an outage buffer sent in several requests): one export, not another
+   */
+  Collection<MetricData> apply(
+      Collection<MetricData> batch, MetricExporter exporter, boolean continuing) {
     boolean counters =
         exporter.getAggregationTemporality(InstrumentType.COUNTER) == AggregationTemporality.DELTA;
     boolean upDown =
@@ -56,7 +62,7 @@ final class DeltaSums {
           && (((SandboxMetricData) metric).isMonotonic() ? counters : upDown)) {
         if (out == null) {
           out = new ArrayList<>(batch);
-          exports++;
+          exports += continuing ? 0 : 1;
         }
         out.set(index, delta((SandboxMetricData) metric));
       }

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 /**
- * Outcomes of the agent's metric exports, per exporter ({@link CountingMetricExporter} names each
- * by its class): an OTLP endpoint that is down shows as that exporter's failures and its stale last
+ * Outcomes of the agent's metric exports, per exporter ({@link SandboxPushExporter} names each by
+ * its class): an OTLP endpoint that is down shows as that exporter's failures and its stale last
  * success, whatever another exporter does.
  */
 public final class ExportStats {

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** The versions this build carries, from the filtered {@code version.properties}. */
-public final class ExtensionVersion {
+final class ExtensionVersion {
 
   /** This extension's version (the instrumentation scope version). */
   public static final String VERSION;

@@ -3,7 +3,7 @@ package dev.microsandbox.otel.metrics;
 import java.util.Locale;
 
 /** Which instruments report the sandboxes ({@code OTEL_MICROSANDBOX_INSTRUMENTS}). */
-public enum InstrumentSet {
+enum InstrumentSet {
   /** {@code msb-metrics}' {@code microsandbox.*} gauges: the drop-in, and the default. */
   MSB,
   /** OpenTelemetry's container semantic conventions, plus what they do not cover. */

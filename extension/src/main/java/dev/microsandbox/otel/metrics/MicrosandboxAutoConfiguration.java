@@ -60,7 +60,7 @@ final class MicrosandboxAutoConfiguration {
       new SandboxSumProducer(() -> MicrosandboxAutoConfiguration.metrics);
 
   /** The exporters wrapped for the SDK being built, for the outage buffer once it exists. */
-  private static final List<CountingMetricExporter> WRAPPED = new CopyOnWriteArrayList<>();
+  private static final List<SandboxPushExporter> WRAPPED = new CopyOnWriteArrayList<>();
 
   /** Null until the settings are read, and when they are invalid or disable the extension. */
   private static volatile MicrosandboxSettings settings;
@@ -136,7 +136,7 @@ final class MicrosandboxAutoConfiguration {
               return reader;
             }
             openReaders.incrementAndGet();
-            return new SandboxMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
+            return new ReleasingMetricReader(reader, MicrosandboxAutoConfiguration::readerShutDown);
           });
     }
     // Before agent 2.2 (SDK 1.36) readers cannot be wrapped: the registry mapping and the catalog
@@ -182,8 +182,8 @@ final class MicrosandboxAutoConfiguration {
 
   private static MetricExporter wrap(MetricExporter exporter, boolean addSums) {
     exporterWrapped = true;
-    CountingMetricExporter counting =
-        new CountingMetricExporter(
+    SandboxPushExporter counting =
+        new SandboxPushExporter(
             exporter, STATS, TimeSource.SYSTEM, addSums ? PRODUCER::latestSums : null);
     SampleBuffer active = buffer;
     if (active != null) {
@@ -323,7 +323,7 @@ final class MicrosandboxAutoConfiguration {
             + " extension "
             + ExtensionVersion.VERSION
             + ", "
-            + active.reader().resolved().configValue()
+            + active.registryAccess().resolved().configValue()
             + " reader, "
             + sampling(active)
             + "): home "

@@ -256,7 +256,7 @@ public final class MicrosandboxSettings {
   }
 
   /** How the registry is mapped, as configured ({@link RegistryAccess#AUTO} by default). */
-  public RegistryAccess reader() {
+  public RegistryAccess registryAccess() {
     return reader;
   }
 

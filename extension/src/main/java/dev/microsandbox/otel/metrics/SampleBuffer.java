@@ -60,12 +60,33 @@ final class SampleBuffer {
   }
 
   /**
-   * The most samples one export takes (280 000 points: about 30 MB while it is marshalled); a
-   * backlog beyond it goes out over the following exports, faster than new samples arrive.
+   * The most samples one request carries (14 000 points, about 1 MB of OTLP): an export sends the
+   * buffer in requests of this size, one after the other, so the memory an export needs (points,
+   * marshalled message, and the HTTP sender's body buffer, which it keeps) is bounded by this, not
+   * by the backlog.
    */
-  static final int MAX_SAMPLES_PER_EXPORT = 20_000;
+  static final int MAX_SAMPLES_PER_REQUEST = 1_000;
 
-  /** Fields per sample, in the order {@link #encode} writes them. */
+  // A buffered sample's fields, in the order they are written: the sample time as a delta from
+  // the pass's first, the run's age at that time, the flags, then the figures.
+  private static final int SAMPLED_AT = 0;
+  private static final int RUN_AGE = 1;
+  private static final int FLAGS = 2;
+  private static final int CPU_PERCENT = 3;
+  private static final int VCPU_TIME = 4;
+  private static final int MEMORY = 5;
+  private static final int MEMORY_LIMIT = 6;
+  private static final int MEMORY_AVAILABLE = 7;
+  private static final int MEMORY_HOST_RESIDENT = 8;
+  private static final int DISK_READ = 9;
+  private static final int DISK_WRITE = 10;
+  private static final int NET_RX = 11;
+  private static final int NET_TX = 12;
+  private static final int UPPER_USED = 13;
+  private static final int UPPER_FREE = 14;
+  private static final int UPPER_HOST_ALLOCATED = 15;
+
+  /** Fields per sample. */
   private static final int FIELDS = 16;
 
   /**
@@ -134,21 +155,29 @@ final class SampleBuffer {
 
   /**
    * The passes from {@code from} on as sandbox series with one point per buffered sample: up to
-   * now, or fewer when they hold more than {@link #MAX_SAMPLES_PER_EXPORT} samples (at least one
-   * pass), so that an export after a long outage stays bounded in memory and the backlog goes out
-   * over the next exports instead. Passes older than the buffer holds are counted as dropped. The
-   * lock is held while decoding, never while exporting.
+   * {@code until}, or fewer when they hold more than {@link #MAX_SAMPLES_PER_REQUEST} samples (at
+   * least one pass). Passes older than the buffer holds are counted as dropped. The lock is held
+   * while decoding, never while exporting.
+   *
+   * @param points where the points go, cleared first: a new one, or one whose previous points
+   *     nobody reads any more
    */
-  synchronized Drained drain(long from, Resource resource, InstrumentationScopeInfo scope) {
+  synchronized Drained drain(
+      long from,
+      long until,
+      SeriesPoints points,
+      Resource resource,
+      InstrumentationScopeInfo scope) {
     long oldest = Math.max(0, head - entries.length);
     long start = Math.max(from, oldest);
+    long last = Math.min(until, head);
     long end = start;
     for (int samples = 0;
-        end < head && (end == start || samples + countAt(end) <= MAX_SAMPLES_PER_EXPORT);
+        end < last && (end == start || samples + countAt(end) <= MAX_SAMPLES_PER_REQUEST);
         end++) {
       samples += countAt(end);
     }
-    SeriesPoints points = new SeriesPoints(series);
+    points.clear();
     for (long position = start; position < end; position++) {
       Entry entry = entries[(int) (position % entries.length)];
       int offset = 0;
@@ -160,6 +189,11 @@ final class SampleBuffer {
     List<MetricData> metrics = new ArrayList<>();
     points.addMetrics(resource, scope, metrics);
     return new Drained(end, start - from, metrics);
+  }
+
+  /** Points of this buffer's series, for {@link #drain}. */
+  SeriesPoints newPoints() {
+    return new SeriesPoints(series);
   }
 
   private int countAt(long position) {
@@ -200,23 +234,24 @@ final class SampleBuffer {
     long lengths = 0;
     int flags = s.flags();
     long[] fields = encodedFields;
-    fields[0] = zigzag(s.sampledAtMs() - entry.baseMs);
-    fields[1] = zigzag(s.sampledAtMs() - s.startedAtMs());
-    fields[2] = Integer.toUnsignedLong(flags);
-    fields[3] = Integer.toUnsignedLong(Float.floatToRawIntBits(s.cpuPercent()));
-    fields[4] = s.vcpuTimeNs();
-    fields[5] = s.memoryBytes();
-    fields[6] = s.memoryLimitBytes();
-    fields[7] = (flags & RegistryLayout.FLAG_MEMORY_AVAILABLE) != 0 ? s.memoryAvailableBytes() : 0;
-    fields[8] =
+    fields[SAMPLED_AT] = zigzag(s.sampledAtMs() - entry.baseMs);
+    fields[RUN_AGE] = zigzag(s.sampledAtMs() - s.startedAtMs());
+    fields[FLAGS] = Integer.toUnsignedLong(flags);
+    fields[CPU_PERCENT] = Integer.toUnsignedLong(Float.floatToRawIntBits(s.cpuPercent()));
+    fields[VCPU_TIME] = s.vcpuTimeNs();
+    fields[MEMORY] = s.memoryBytes();
+    fields[MEMORY_LIMIT] = s.memoryLimitBytes();
+    fields[MEMORY_AVAILABLE] =
+        (flags & RegistryLayout.FLAG_MEMORY_AVAILABLE) != 0 ? s.memoryAvailableBytes() : 0;
+    fields[MEMORY_HOST_RESIDENT] =
         (flags & RegistryLayout.FLAG_MEMORY_HOST_RESIDENT) != 0 ? s.memoryHostResidentBytes() : 0;
-    fields[9] = s.diskReadBytes();
-    fields[10] = s.diskWriteBytes();
-    fields[11] = s.netRxBytes();
-    fields[12] = s.netTxBytes();
-    fields[13] = (flags & RegistryLayout.FLAG_UPPER_USED) != 0 ? s.upperUsedBytes() : 0;
-    fields[14] = (flags & RegistryLayout.FLAG_UPPER_FREE) != 0 ? s.upperFreeBytes() : 0;
-    fields[15] =
+    fields[DISK_READ] = s.diskReadBytes();
+    fields[DISK_WRITE] = s.diskWriteBytes();
+    fields[NET_RX] = s.netRxBytes();
+    fields[NET_TX] = s.netTxBytes();
+    fields[UPPER_USED] = (flags & RegistryLayout.FLAG_UPPER_USED) != 0 ? s.upperUsedBytes() : 0;
+    fields[UPPER_FREE] = (flags & RegistryLayout.FLAG_UPPER_FREE) != 0 ? s.upperFreeBytes() : 0;
+    fields[UPPER_HOST_ALLOCATED] =
         (flags & RegistryLayout.FLAG_UPPER_HOST_ALLOCATED) != 0 ? s.upperHostAllocatedBytes() : 0;
     for (int f = 0; f < FIELDS; f++) {
       long value = fields[f];
@@ -240,13 +275,17 @@ final class SampleBuffer {
       fields[f] = length == 8 ? raw : raw & ((1L << (length * 8)) - 1);
       at += length;
     }
-    long sampledAt = entry.baseMs + unzigzag(fields[0]);
-    into.times(sampledAt - unzigzag(fields[1]), sampledAt)
-        .flags((int) fields[2])
-        .cpu(Float.intBitsToFloat((int) fields[3]), fields[4])
-        .memory(fields[6], fields[5], fields[7], fields[8])
-        .io(fields[9], fields[10], fields[11], fields[12])
-        .upper(fields[13], fields[14], fields[15]);
+    long sampledAt = entry.baseMs + unzigzag(fields[SAMPLED_AT]);
+    into.times(sampledAt - unzigzag(fields[RUN_AGE]), sampledAt)
+        .flags((int) fields[FLAGS])
+        .cpu(Float.intBitsToFloat((int) fields[CPU_PERCENT]), fields[VCPU_TIME])
+        .memory(
+            fields[MEMORY_LIMIT],
+            fields[MEMORY],
+            fields[MEMORY_AVAILABLE],
+            fields[MEMORY_HOST_RESIDENT])
+        .io(fields[DISK_READ], fields[DISK_WRITE], fields[NET_RX], fields[NET_TX])
+        .upper(fields[UPPER_USED], fields[UPPER_FREE], fields[UPPER_HOST_ALLOCATED]);
     return at;
   }
 

@@ -114,7 +114,7 @@ public final class SandboxAttributes {
    * an identity key are dropped); null when the filter leaves the sandbox out. Returns the cached
    * instance while identity and labels are unchanged.
    */
-  SeriesAttributes of(SandboxSample sample, Map<String, String> labels) {
+  SeriesAttributes ifReported(SandboxSample sample, Map<String, String> labels) {
     int slot = sample.slot();
     if (slot >= bySlot.length) {
       bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));

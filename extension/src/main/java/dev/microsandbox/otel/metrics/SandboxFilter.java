@@ -33,11 +33,6 @@ final class SandboxFilter {
     return in.isEmpty() && out.isEmpty() ? ALL : new SandboxFilter(in, out);
   }
 
-  /** Whether this filter reports every sandbox. */
-  boolean admitsAll() {
-    return include.isEmpty() && exclude.isEmpty();
-  }
-
   /** Whether the sandbox called {@code name} with {@code labels} is reported. */
   boolean admits(String name, Map<String, String> labels) {
     return (include.isEmpty() || anyMatches(include, name, labels))

@@ -30,10 +30,9 @@ import java.util.logging.Logger;
  * {@link SandboxSampler} for every instrument. The pass runs once per collection when sampling
  * follows the collections (in the {@link SandboxSumProducer}, which the SDK asks first, or else in
  * the callback), and the callback reads the sampler's latest copy when the sampler runs on its own
- * period (then push exporters get every buffered sample instead, see {@link
- * CountingMetricExporter}). Counters and up-down counters, whose points must start with their
- * sandbox's run, come from the same pass through the producer. Nothing it does can throw into the
- * SDK.
+ * period (then push exporters get every buffered sample instead, see {@link SandboxPushExporter}).
+ * Counters and up-down counters, whose points must start with their sandbox's run, come from the
+ * same pass through the producer. Nothing it does can throw into the SDK.
  */
 public final class SandboxMetrics implements AutoCloseable {
 

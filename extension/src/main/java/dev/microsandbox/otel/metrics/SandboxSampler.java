@@ -98,7 +98,7 @@ final class SandboxSampler implements AutoCloseable {
       int reported = 0;
       for (int i = 0; i < size; i++) {
         SandboxSample s = snapshot.get(i);
-        latestAttributes[i] = attributes.of(s, labels.labelsOf(s.sandboxId()));
+        latestAttributes[i] = attributes.ifReported(s, labels.labelsOf(s.sandboxId()));
         reported += latestAttributes[i] == null ? 0 : 1;
       }
       latestReported = reported;

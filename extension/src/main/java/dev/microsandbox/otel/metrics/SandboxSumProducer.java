@@ -18,11 +18,11 @@ import java.util.logging.Logger;
  * collection's registry pass ({@link SandboxMetrics#produce}) and the gauge callback that follows
  * reports the same pass.
  *
- * <p>Every reader gets new points, except a reader wrapped by {@link SandboxMetricReader} in the
+ * <p>Every reader gets new points, except a reader wrapped by {@link ReleasingMetricReader} in the
  * reusable-data memory mode: it exports one collection before it collects the next, so its points
  * are set again in place, as the SDK reuses its own ({@link #reusingPointsOf}).
  */
-public final class SandboxSumProducer implements MetricProducer {
+final class SandboxSumProducer implements MetricProducer {
 
   private static final Logger LOGGER = Logger.getLogger(SandboxSumProducer.class.getName());
 
@@ -37,7 +37,7 @@ public final class SandboxSumProducer implements MetricProducer {
    *
    * @param metrics the instruments once registered (null before, and after shutdown)
    */
-  public SandboxSumProducer(Supplier<SandboxMetrics> metrics) {
+  SandboxSumProducer(Supplier<SandboxMetrics> metrics) {
     this.metrics = metrics;
   }
 

@@ -46,11 +46,9 @@ final class BufferRegistryMemory implements RegistryMemory {
   private static final MethodHandle ABSOLUTE_BULK_GET = absoluteBulkGet();
 
   private MappedByteBuffer buffer;
-  private final long size;
 
   private BufferRegistryMemory(MappedByteBuffer buffer) {
     this.buffer = buffer;
-    this.size = buffer.capacity();
   }
 
   /** Maps the first {@code size} bytes of {@code channel} read-only. */
@@ -66,11 +64,6 @@ final class BufferRegistryMemory implements RegistryMemory {
   /** Whether {@link #close()} unmaps at once on this JVM (otherwise the GC does, later). */
   static boolean unmapsOnClose() {
     return UNMAP != null;
-  }
-
-  @Override
-  public long size() {
-    return size;
   }
 
   @Override

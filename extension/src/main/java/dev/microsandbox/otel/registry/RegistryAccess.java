@@ -70,18 +70,11 @@ public enum RegistryAccess {
 
   /** Looks the Java 22 class up only when first used, so an older JVM never loads it. */
   private static final class SegmentMapper {
-    static final MethodHandle MAP = find();
-
-    private static MethodHandle find() {
-      try {
-        return MethodHandles.lookup()
-            .findStatic(
-                Class.forName(SEGMENT_MEMORY),
-                "map",
-                MethodType.methodType(RegistryMemory.class, FileChannel.class, long.class));
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("the FFM registry reader is missing from this jar", e);
-      }
-    }
+    static final MethodHandle MAP =
+        JavaRuntime.findStatic(
+            MethodHandles.lookup(),
+            SEGMENT_MEMORY,
+            "map",
+            MethodType.methodType(RegistryMemory.class, FileChannel.class, long.class));
   }
 }

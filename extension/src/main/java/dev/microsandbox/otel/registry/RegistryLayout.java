@@ -7,7 +7,8 @@ package dev.microsandbox.otel.registry;
  * business.
  *
  * <pre>
- * File /dev/shm/msb-met-&lt;fnv1a64(MSB_HOME) as 16 hex&gt;-v3, little-endian, 256 + capacity * 512 bytes.
+ * File /dev/shm/msb-met-&lt;fnv1a64(MSB_HOME) as 16 hex&gt;-v3, little-endian,
+ * 256 + capacity * 512 bytes.
  *
  * Header (256 bytes)
  *   0x00 +-------------------------------+-------------------------------+
@@ -38,8 +39,8 @@ package dev.microsandbox.otel.registry;
  *   0xb0 | name u8[128], UTF-8                                            |
  *  0x130 | reserved tail ... up to 0x200                                  |
  *
- * ABI v2 (older runtimes, /dev/shm/msb-met-&lt;hash&gt;-v2): the same header with version 2, the same
- * slot up to net_tx, then no writable-layer figures:
+ * ABI v2 (older runtimes, /dev/shm/msb-met-&lt;hash&gt;-v2): the same header with version 2, the
+ * same slot up to net_tx, then no writable-layer figures:
  *   0x90 | name_len u16 | pad                                             |
  *   0x98 | name u8[128], UTF-8                                            |
  *  0x118 | reserved tail ... up to 0x200                                  |

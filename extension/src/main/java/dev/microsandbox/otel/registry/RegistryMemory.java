@@ -14,9 +14,6 @@ import java.lang.invoke.VarHandle;
  */
 interface RegistryMemory extends AutoCloseable {
 
-  /** Mapped bytes. */
-  long size();
-
   /** Acquire load of an atomic u32. */
   int getIntAcquire(long offset);
 

@@ -173,6 +173,21 @@ public final class RegistryWriter implements AutoCloseable {
     return slot;
   }
 
+  /**
+   * A sandbox starting, as the runtime writes it: {@link #claim}, {@link #activate} with {@code
+   * runId} and {@code pid}, then {@link #publish} of {@code sample}'s first figures.
+   *
+   * @return the slot index, or -1 when the registry is full
+   */
+  public int start(SandboxSample sample, int runId, int pid) {
+    int slot = claim(sample);
+    if (slot >= 0) {
+      activate(slot, runId, pid);
+      publish(slot, sample);
+    }
+    return slot;
+  }
+
   /** Records the run id, owner pid and start time, then makes the slot visible to readers. */
   public void activate(int slot, int runId, int pid) {
     long base = slotOffset(checkSlot(slot));

@@ -116,18 +116,11 @@ final class Tracepoints {
 
   /** Looks the Java 22 class up only when first used, so an older JVM never loads it. */
   private static final class Ffm {
-    static final MethodHandle REGISTER = find();
-
-    private static MethodHandle find() {
-      try {
-        return MethodHandles.lookup()
-            .findStatic(
-                Class.forName(FFM_TRACEPOINT),
-                "register",
-                MethodType.methodType(Tracepoint.class, String.class, String.class));
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("the FFM tracepoint is missing from this jar", e);
-      }
-    }
+    static final MethodHandle REGISTER =
+        JavaRuntime.findStatic(
+            MethodHandles.lookup(),
+            FFM_TRACEPOINT,
+            "register",
+            MethodType.methodType(Tracepoint.class, String.class, String.class));
   }
 }

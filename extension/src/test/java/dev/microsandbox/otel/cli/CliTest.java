@@ -51,9 +51,7 @@ class CliTest {
               .memory(512L << 20, 2000, 17_000, 19_000)
               .io(3000, 5000, 7000, 11_000)
               .upper(1, 2, 3);
-      int slot = writer.claim(s);
-      writer.activate(slot, 1010, (int) ProcessHandle.current().pid());
-      writer.publish(slot, s);
+      int slot = writer.start(s, 1010, (int) ProcessHandle.current().pid());
     }
   }
 

@@ -45,7 +45,8 @@ class AgentPrometheusIT {
         // Labels may join a collection or two after the series: metrics never wait for the catalog.
         String usage =
             "(?s).*\\n"
-                + "microsandbox_memory_usage_bytes\\{[^}]*sandbox_id=\"301\"[^}]*sandbox_name=\"prom-sandbox\"[^}]*user_id=\"alice\"[^}]*}"
+                + "microsandbox_memory_usage_bytes\\{[^}]*sandbox_id=\"301\""
+                + "[^}]*sandbox_name=\"prom-sandbox\"[^}]*user_id=\"alice\"[^}]*}"
                 + " 301000(\\.0)?\\n"
                 + ".*";
         E2e.await(

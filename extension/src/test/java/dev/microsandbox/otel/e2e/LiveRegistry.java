@@ -68,9 +68,7 @@ public final class LiveRegistry implements AutoCloseable {
 
   /** Claims a slot for sandbox {@code id}'s run, activates it and publishes {@code s} there. */
   private void claimAndPublish(int id, int runId, SandboxSample s) {
-    int slot = writer.claim(s);
-    writer.activate(slot, runId, PID);
-    writer.publish(slot, s);
+    int slot = writer.start(s, runId, PID);
     sandboxes.put(id, s);
     slots.put(id, slot);
   }

@@ -85,9 +85,7 @@ class CatalogLabelsTest {
         new SandboxSample()
             .identity(id, 1, (int) ProcessHandle.current().pid(), "sb-" + id)
             .times(now - 1000, now);
-    int slot = writer.claim(s);
-    writer.activate(slot, 1, s.pid());
-    writer.publish(slot, s);
+    int slot = writer.start(s, 1, s.pid());
     slots.put(id, slot);
   }
 

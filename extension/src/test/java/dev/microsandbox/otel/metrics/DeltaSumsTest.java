@@ -74,8 +74,8 @@ class DeltaSumsTest {
 
   @Test
   void countersBecomeChangesSinceTheLastExportAndARestartStartsAgain() {
-    CountingMetricExporter exporter =
-        new CountingMetricExporter(delegate, new ExportStats(), new MutableClock(0));
+    SandboxPushExporter exporter =
+        new SandboxPushExporter(delegate, new ExportStats(), new MutableClock(0));
     exporter.export(List.of(cpuTime(1_000, 5_000, 100)));
     exporter.export(List.of(cpuTime(1_000, 9_000, 150)));
     exporter.export(List.of(cpuTime(1_000, 9_000, 150))); // the same sample again
@@ -90,8 +90,8 @@ class DeltaSumsTest {
 
   @Test
   void upDownCountersStayCumulativeWhereTheExporterWantsThemSo() {
-    CountingMetricExporter exporter =
-        new CountingMetricExporter(delegate, new ExportStats(), new MutableClock(0));
+    SandboxPushExporter exporter =
+        new SandboxPushExporter(delegate, new ExportStats(), new MutableClock(0));
     MetricData usage = memoryUsage(1_000, 5_000, 4096);
     exporter.export(List.of(usage));
     assertSame(usage, sent.get(0).iterator().next(), "deltaPreferred keeps up-down cumulative");
@@ -113,7 +113,7 @@ class DeltaSumsTest {
               return CompletableResultCode.ofSuccess();
             });
     List<MetricData> batch = List.of(cpuTime(1_000, 5_000, 100));
-    new CountingMetricExporter(cumulative, new ExportStats(), new MutableClock(0)).export(batch);
+    new SandboxPushExporter(cumulative, new ExportStats(), new MutableClock(0)).export(batch);
     assertSame(batch, got.get(0));
   }
 }

@@ -92,9 +92,7 @@ class InstrumentSetTest {
             .memory(1L << 30, k * 10, k * 11, k * 12)
             .io(k * 20, k * 30, k * 40, k * 50)
             .upper(k * 60, k * 70, k * 80);
-    int slot = writer.claim(s);
-    writer.activate(slot, run, PID);
-    writer.publish(slot, s);
+    int slot = writer.start(s, run, PID);
     slots.put(name, slot);
     samples.put(name, s);
   }
@@ -362,7 +360,7 @@ class InstrumentSetTest {
     sdk(
         builder ->
             builder
-                .registerMetricReader(new SandboxMetricReader(inner, () -> {}))
+                .registerMetricReader(new ReleasingMetricReader(inner, () -> {}))
                 .registerMetricReader(plain),
         "otel.microsandbox.labels.enabled",
         "false",

@@ -34,9 +34,7 @@ class MicrosandboxAutoConfigurationTest {
           new SandboxSample()
               .identity(id, id * 10, (int) ProcessHandle.current().pid(), name)
               .times(now - 1000, now);
-      int slot = writer.claim(s);
-      writer.activate(slot, id * 10, s.pid());
-      writer.publish(slot, s);
+      int slot = writer.start(s, id * 10, s.pid());
     }
     return registry;
   }

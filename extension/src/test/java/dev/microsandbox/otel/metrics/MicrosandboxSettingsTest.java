@@ -135,13 +135,13 @@ class MicrosandboxSettingsTest {
     assertEquals(
         RegistryAccess.AUTO,
         MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(Map.of()), Map.of())
-            .reader());
+            .registryAccess());
     assertEquals(
         RegistryAccess.BUFFER,
         MicrosandboxSettings.from(
                 DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.reader", "Buffer")),
                 Map.of())
-            .reader());
+            .registryAccess());
     assertThrows(
         MicrosandboxSettings.Invalid.class,
         () ->
@@ -154,7 +154,7 @@ class MicrosandboxSettingsTest {
           MicrosandboxSettings.from(
                   DefaultConfigProperties.createFromMap(Map.of("otel.microsandbox.reader", "ffm")),
                   Map.of())
-              .reader());
+              .registryAccess());
     } else { // the pre-22 run
       MicrosandboxSettings.Invalid ffm =
           assertThrows(

@@ -88,7 +88,7 @@ class SampleBufferTest {
     RegistrySnapshot snapshot = reader.read(false);
     SeriesAttributes[] perSample = new SeriesAttributes[snapshot.size()];
     for (int i = 0; i < snapshot.size(); i++) {
-      perSample[i] = attributes.of(snapshot.get(i), Map.of());
+      perSample[i] = attributes.ifReported(snapshot.get(i), Map.of());
     }
     return buffer.append(snapshot, perSample);
   }
@@ -112,8 +112,7 @@ class SampleBufferTest {
     publishAll(T0 + 1200);
     assertEquals(2, pass(buffer));
 
-    SampleBuffer.Drained drained =
-        buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
+    SampleBuffer.Drained drained = drain(buffer, 0);
     assertEquals(3, drained.end);
     assertEquals(0, drained.dropped);
     Map<String, MetricData> metrics = byName(drained);
@@ -192,8 +191,7 @@ class SampleBufferTest {
       publishAll(T0 + i * 100);
       pass(buffer);
     }
-    SampleBuffer.Drained drained =
-        buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
+    SampleBuffer.Drained drained = drain(buffer, 0);
     assertEquals(5, drained.end);
     assertEquals(2, drained.dropped, "passes 0 and 1 were evicted");
     List<Long> times =
@@ -201,32 +199,38 @@ class SampleBufferTest {
             .map(p -> p.getEpochNanos() / 1_000_000L - T0)
             .collect(Collectors.toList());
     assertEquals(List.of(300L, 400L, 500L), times, "exactly the newest three, in order");
-    SampleBuffer.Drained rest = buffer.drain(4, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
+    SampleBuffer.Drained rest = drain(buffer, 4);
     assertEquals(0, rest.dropped);
     assertEquals(1, points(byName(rest).get("microsandbox.memory.usage")).size());
   }
 
   @Test
-  void aLongBacklogGoesOutOverSeveralExportsOfBoundedSize() {
+  void aLongBacklogGoesOutInRequestsOfBoundedSize() {
     for (int id = 1; id <= 100; id++) {
       start(id, 0x7f);
     }
     SampleBuffer buffer = new SampleBuffer(600, SeriesSelection.DEFAULT.enabled());
-    for (int pass = 1; pass <= 450; pass++) { // 45 000 samples: more than two exports' worth
+    for (int pass = 1; pass <= 450; pass++) { // 45 000 samples: many requests' worth
       publishAll(T0 + pass * 10L);
       pass(buffer);
     }
     long position = 0;
     List<Integer> perExport = new ArrayList<>();
     while (position < buffer.head()) {
-      SampleBuffer.Drained drained =
-          buffer.drain(position, Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
+      SampleBuffer.Drained drained = drain(buffer, position);
       assertEquals(0, drained.dropped);
       perExport.add(points(byName(drained).get("microsandbox.memory.usage")).size());
       position = drained.end;
     }
-    assertEquals(
-        List.of(20_000, 20_000, 5_000), perExport, "every sample once, in bounded exports");
+    List<Integer> expected =
+        new ArrayList<>(
+            java.util.Collections.nCopies(
+                45_000 / SampleBuffer.MAX_SAMPLES_PER_REQUEST,
+                SampleBuffer.MAX_SAMPLES_PER_REQUEST));
+    if (45_000 % SampleBuffer.MAX_SAMPLES_PER_REQUEST != 0) {
+      expected.add(45_000 % SampleBuffer.MAX_SAMPLES_PER_REQUEST);
+    }
+    assertEquals(expected, perExport, "every sample once, in requests of bounded size");
   }
 
   @Test
@@ -277,13 +281,16 @@ class SampleBufferTest {
       sampler.close();
     }
     List<Long> times =
-        points(
-                byName(buffer.drain(0, Resource.getDefault(), SandboxMetrics.SCOPE_INFO))
-                    .get("microsandbox.memory.usage"))
-            .stream()
+        points(byName(drain(buffer, 0)).get("microsandbox.memory.usage")).stream()
             .map(p -> p.getEpochNanos() / 1_000_000L - T0)
             .collect(Collectors.toList());
     assertEquals(
         List.of(100L, 200L, 300L, 400L, 500L), times, "each sample once, however often read");
+  }
+
+  /** Everything buffered from {@code from} on, as one request would take it. */
+  private static SampleBuffer.Drained drain(SampleBuffer buffer, long from) {
+    return buffer.drain(
+        from, Long.MAX_VALUE, buffer.newPoints(), Resource.getDefault(), SandboxMetrics.SCOPE_INFO);
   }
 }

@@ -91,9 +91,7 @@ class SandboxMetricsTest {
   }
 
   static int start(RegistryWriter writer, SandboxSample s) {
-    int slot = writer.claim(s);
-    writer.activate(slot, s.runId(), s.pid());
-    writer.publish(slot, s);
+    int slot = writer.start(s, s.runId(), s.pid());
     return slot;
   }
 
@@ -265,9 +263,7 @@ class SandboxMetricsTest {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
       for (int id = 1; id <= 3; id++) { // pids this JVM cannot see, as from another PID namespace
         SandboxSample s = sample(id, id * 10, "n" + id, 0);
-        int slot = writer.claim(s);
-        writer.activate(slot, id * 10, Integer.MAX_VALUE - id);
-        writer.publish(slot, s);
+        int slot = writer.start(s, id * 10, Integer.MAX_VALUE - id);
       }
     }
     java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -308,9 +304,7 @@ class SandboxMetricsTest {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
       start(writer, sample(101, 1010, "alpha", 0));
       SandboxSample dead = sample(102, 1020, "dead", 0);
-      int slot = writer.claim(dead);
-      writer.activate(slot, 1020, Integer.MAX_VALUE - 7);
-      writer.publish(slot, dead);
+      int slot = writer.start(dead, 1020, Integer.MAX_VALUE - 7);
     }
     metrics(file, false, false, LabelSource.NONE);
     Map<String, MetricData> all = collect();

@@ -60,9 +60,7 @@ class LegacyRegistryTest {
   }
 
   static int publish(RegistryWriter writer, SandboxSample s) {
-    int slot = writer.claim(s);
-    writer.activate(slot, s.runId(), s.pid());
-    writer.publish(slot, s);
+    int slot = writer.start(s, s.runId(), s.pid());
     return slot;
   }
 

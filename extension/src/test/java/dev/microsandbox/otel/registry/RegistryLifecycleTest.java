@@ -47,9 +47,7 @@ class RegistryLifecycleTest {
             .times(sampledAt - 5_000, sampledAt)
             .memory(1 << 30, id, 0, 0)
             .io(1, 2, 3, 4);
-    int slot = writer.claim(s);
-    writer.activate(slot, id * 10, pid);
-    writer.publish(slot, s);
+    int slot = writer.start(s, id * 10, pid);
     return slot;
   }
 
@@ -74,18 +72,14 @@ class RegistryLifecycleTest {
               .identity(7, 70, 999_999, "twice")
               .times(NOW - 20_000, NOW - 2_000)
               .memory(1 << 30, 1, 0, 0);
-      int old = writer.claim(crashed);
-      writer.activate(old, 70, 999_999);
-      writer.publish(old, crashed);
+      int old = writer.start(crashed, 70, 999_999);
       start(writer, 2, "between", SELF_PID, NOW - 1_000);
       SandboxSample current =
           new SandboxSample()
               .identity(7, 71, SELF_PID, "twice")
               .times(NOW - 5_000, NOW - 500)
               .memory(1 << 30, 2, 0, 0);
-      int slot = writer.claim(current);
-      writer.activate(slot, 71, SELF_PID);
-      writer.publish(slot, current);
+      int slot = writer.start(current, 71, SELF_PID);
       for (int pass = 0; pass < 2; pass++) { // the holders are reused: the same answer again
         RegistrySnapshot snapshot = reader.read(false);
         assertEquals(3, snapshot.size());

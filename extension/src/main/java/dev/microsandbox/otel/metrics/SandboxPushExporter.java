@@ -25,17 +25,18 @@ import java.util.logging.Logger;
  *
  * <p>With an outage buffer ({@link #attach}), it also swaps the sandbox gauges of the collection
  * (the latest sample, one point per sandbox) for every sample buffered since this exporter's last
- * successful export, each stamped with its own sample time. Its position in the shared buffer moves
- * only when an export succeeds, so a failed export's samples go out with the next one; what the
- * buffer evicted before this exporter sent it is counted as dropped collections.
+ * successful export, each stamped with its own sample time, in requests of bounded size. Its
+ * position in the shared buffer moves only when a request succeeds, so a failed request's samples
+ * go out with the next export; what the buffer evicted before this exporter sent it is counted as
+ * dropped collections.
  *
  * <p>Where no {@link SandboxSumProducer} could be registered (a declarative configuration file), it
  * adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a delegate
  * that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
  */
-final class CountingMetricExporter implements MetricExporter {
+final class SandboxPushExporter implements MetricExporter {
 
-  private static final Logger LOGGER = Logger.getLogger(CountingMetricExporter.class.getName());
+  private static final Logger LOGGER = Logger.getLogger(SandboxPushExporter.class.getName());
 
   private final MetricExporter delegate;
   private final TimeSource clock;
@@ -44,13 +45,14 @@ final class CountingMetricExporter implements MetricExporter {
   private final ExportStats.Exporter outcomes;
   private final DeltaSums deltas; // null: the delegate takes the counters cumulative
   private SampleBuffer buffer; // null: export what the SDK collected, unchanged
+  private SeriesPoints reusedPoints; // a reusable-data delegate's points, request after request
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
   private boolean drainFailureLogged;
   private boolean deltaFailureLogged;
 
-  CountingMetricExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
+  SandboxPushExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
     this(delegate, stats, clock, null);
   }
 
@@ -58,7 +60,7 @@ final class CountingMetricExporter implements MetricExporter {
    * @param sums the counters of the latest registry pass for a resource, when no producer adds them
    *     to the collection; null otherwise
    */
-  CountingMetricExporter(
+  SandboxPushExporter(
       MetricExporter delegate,
       ExportStats stats,
       TimeSource clock,
@@ -74,6 +76,7 @@ final class CountingMetricExporter implements MetricExporter {
   /** From now on, exports carry what {@code buffer} holds from its current head on. */
   synchronized void attach(SampleBuffer buffer) {
     this.buffer = buffer;
+    reusedPoints = null;
     position = buffer.head();
     pendingEnd = -1;
     outcomes.dropped(0);
@@ -84,29 +87,17 @@ final class CountingMetricExporter implements MetricExporter {
     // An export that will deliver nothing (nobody listens) is neither a success nor a failure.
     boolean counted = !(delegate instanceof IdleExporter && ((IdleExporter) delegate).idle());
     CompletableResultCode result;
-    long end;
-    Collection<MetricData> batch;
     try {
+      SampleBuffer attached;
       synchronized (this) {
-        long from = pendingEnd >= 0 ? pendingEnd : position; // an export still in flight
-        SampleBuffer.Drained drained = buffer == null ? null : withBuffered(metrics, from);
-        batch =
-            drained != null
-                ? swapped(metrics, drained)
-                : buffer == null && sums != null ? withSums(metrics) : metrics;
-        if (deltas != null) {
-          batch = asDeltas(batch);
-        }
-        end = drained == null ? -1 : drained.end;
-        if (drained != null) {
-          pendingEnd = end;
-          if (drained.dropped > 0) { // evicted, gone for good: counted once, never retried
-            outcomes.dropped(drained.dropped);
-            position = Math.max(position, from + drained.dropped);
-          }
-        }
+        attached = buffer;
       }
-      result = delegate.export(batch);
+      if (attached == null) {
+        Collection<MetricData> batch = sums != null ? withSums(metrics) : metrics;
+        result = delegate.export(deltas == null ? batch : asDeltas(batch, false));
+      } else {
+        result = new BufferedExport(attached, metrics).start();
+      }
     } catch (RuntimeException e) {
       outcomes.failed();
       forgetPending();
@@ -114,12 +105,6 @@ final class CountingMetricExporter implements MetricExporter {
     }
     result.whenComplete(
         () -> {
-          synchronized (this) {
-            if (result.isSuccess() && end >= 0) {
-              position = Math.max(position, end);
-            }
-            pendingEnd = -1;
-          }
           if (!counted) {
             return;
           }
@@ -138,10 +123,159 @@ final class CountingMetricExporter implements MetricExporter {
     return result;
   }
 
+  /**
+   * One export with an outage buffer: the collection without its one-point sandbox gauges, and
+   * every sample buffered since this exporter's last success, sent as requests of at most {@link
+   * SampleBuffer#MAX_SAMPLES_PER_REQUEST} samples one after the other (each once the one before
+   * succeeded), up to the passes buffered when the export began. The collection's other metrics go
+   * with the first request. A failed request ends the export as failed; its samples and the rest go
+   * with the next export.
+   */
+  private final class BufferedExport {
+    private final SampleBuffer source;
+    private final Collection<MetricData> collection;
+    private final Resource resource;
+    private final long until;
+    private final CompletableResultCode result = new CompletableResultCode();
+    private boolean first = true;
+    private long requestEnd; // the position after the request being prepared; -1: no buffer
+
+    BufferedExport(SampleBuffer source, Collection<MetricData> collection) {
+      this.source = source;
+      this.collection = collection;
+      this.resource = resourceOf(collection);
+      this.until = source.head();
+    }
+
+    CompletableResultCode start() {
+      sendWhileSynchronous();
+      return result;
+    }
+
+    /**
+     * Sends requests until one is still in flight (its completion resumes here) or the export is
+     * over; a loop rather than recursion, since a synchronous delegate completes each at once.
+     */
+    private void sendWhileSynchronous() {
+      while (true) {
+        boolean wasFirst = first;
+        long end;
+        CompletableResultCode sent;
+        try {
+          Collection<MetricData> batch = nextBatch();
+          if (batch == null) {
+            result.succeed();
+            return;
+          }
+          end = requestEnd;
+          sent = delegate.export(batch);
+        } catch (RuntimeException e) {
+          forgetPending();
+          if (wasFirst) {
+            throw e;
+          }
+          result.fail();
+          return;
+        }
+        if (!sent.isDone()) {
+          sent.whenComplete(
+              () -> {
+                if (requestDone(sent, end)) {
+                  sendWhileSynchronous();
+                }
+              });
+          return;
+        }
+        if (!requestDone(sent, end)) {
+          return;
+        }
+      }
+    }
+
+    /**
+     * The next request's metrics (its end position in {@link #requestEnd}); null when the export is
+     * over. The first request carries the collection (and, if the buffer cannot be read, the
+     * collection unchanged: the latest samples only).
+     */
+    private Collection<MetricData> nextBatch() {
+      synchronized (SandboxPushExporter.this) {
+        long from = pendingEnd >= 0 ? pendingEnd : position; // an export still in flight
+        if (!first && from >= until) {
+          return null;
+        }
+        SampleBuffer.Drained drained = drain(from);
+        boolean wasFirst = first;
+        first = false;
+        if (drained == null) {
+          requestEnd = -1;
+          return wasFirst ? collection : null;
+        }
+        if (drained.dropped > 0) { // evicted, gone for good: counted once, never retried
+          outcomes.dropped(drained.dropped);
+          position = Math.max(position, from + drained.dropped);
+        }
+        pendingEnd = drained.end;
+        requestEnd = drained.end;
+        Collection<MetricData> batch = wasFirst ? swapped(collection, drained) : drained.metrics;
+        return deltas == null ? batch : asDeltas(batch, !wasFirst);
+      }
+    }
+
+    /** Records a finished request; whether the export goes on with the next. */
+    private boolean requestDone(CompletableResultCode sent, long end) {
+      synchronized (SandboxPushExporter.this) {
+        if (sent.isSuccess() && end >= 0) {
+          position = Math.max(position, end);
+        }
+        pendingEnd = -1;
+      }
+      if (!sent.isSuccess()) {
+        result.fail();
+        return false;
+      }
+      if (end < 0) {
+        result.succeed();
+        return false;
+      }
+      return true;
+    }
+
+    /** The buffered samples from {@code from}; null if the buffer cannot be read (logged once). */
+    private SampleBuffer.Drained drain(long from) {
+      try {
+        return source.drain(from, until, pointsFor(source), resource, SandboxMetrics.SCOPE_INFO);
+      } catch (RuntimeException | LinkageError e) {
+        if (!drainFailureLogged) {
+          drainFailureLogged = true;
+          LOGGER.log(
+              Level.WARNING,
+              "microsandbox metrics: reading the sample buffer failed; this"
+                  + " export carries the latest samples only",
+              e);
+        }
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Where a request's points go: for a delegate in the reusable-data memory mode, which is done
+   * with a request once it completes, the same points every request; otherwise new ones.
+   */
+  private SeriesPoints pointsFor(SampleBuffer source) {
+    if (delegate.getMemoryMode() != MemoryMode.REUSABLE_DATA) {
+      return source.newPoints();
+    }
+    if (reusedPoints == null) {
+      reusedPoints = source.newPoints();
+    }
+    return reusedPoints;
+  }
+
   /** {@code batch} with the sandbox counters as deltas; unchanged (logged once) if that fails. */
-  private Collection<MetricData> asDeltas(Collection<MetricData> batch) {
+  private Collection<MetricData> asDeltas(Collection<MetricData> batch, boolean continuing) {
     try {
-      return deltas.apply(batch, delegate);
+      return deltas.apply(batch, delegate, continuing);
     } catch (RuntimeException e) {
       if (!deltaFailureLogged) {
         deltaFailureLogged = true;
@@ -169,23 +303,6 @@ final class CountingMetricExporter implements MetricExporter {
 
   private static Resource resourceOf(Collection<MetricData> metrics) {
     return metrics.isEmpty() ? Resource.getDefault() : metrics.iterator().next().getResource();
-  }
-
-  /** The buffered samples from {@code from}; null (export the collection as is) if that fails. */
-  private SampleBuffer.Drained withBuffered(Collection<MetricData> metrics, long from) {
-    try {
-      return buffer.drain(from, resourceOf(metrics), SandboxMetrics.SCOPE_INFO);
-    } catch (RuntimeException | LinkageError e) {
-      if (!drainFailureLogged) {
-        drainFailureLogged = true;
-        LOGGER.log(
-            Level.WARNING,
-            "microsandbox metrics: reading the sample buffer failed; this"
-                + " export carries the latest samples only",
-            e);
-      }
-      return null;
-    }
   }
 
   /** The collection without its one-point sandbox series, plus every buffered sample as points. */
@@ -237,6 +354,6 @@ final class CountingMetricExporter implements MetricExporter {
 
   @Override
   public String toString() {
-    return "CountingMetricExporter{" + delegate + '}';
+    return "SandboxPushExporter{" + delegate + '}';
   }
 }

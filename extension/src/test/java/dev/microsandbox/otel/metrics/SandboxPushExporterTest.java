@@ -34,12 +34,12 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CountingMetricExporterTest {
+class SandboxPushExporterTest {
 
   final MetricExporter delegate = mock(MetricExporter.class);
   final ExportStats stats = new ExportStats();
   final MutableClock clock = new MutableClock(1_700_000_000_000L);
-  final CountingMetricExporter exporter = new CountingMetricExporter(delegate, stats, clock);
+  final SandboxPushExporter exporter = new SandboxPushExporter(delegate, stats, clock);
 
   /** The outcomes of the delegate, by the name the health series carry. */
   final ExportStats.Exporter counted = stats.of(delegate.getClass().getSimpleName());
@@ -99,7 +99,8 @@ class CountingMetricExporterTest {
       for (long offset : offsets) {
         writer.publish(slot, s.times(t0 - 1000, t0 + offset).memory(1 << 20, offset, 0, 0));
         RegistrySnapshot snapshot = reader.read(false);
-        buffer.append(snapshot, new SeriesAttributes[] {attributes.of(snapshot.get(0), Map.of())});
+        buffer.append(
+            snapshot, new SeriesAttributes[] {attributes.ifReported(snapshot.get(0), Map.of())});
       }
     }
     return buffer;
@@ -133,7 +134,7 @@ class CountingMetricExporterTest {
   @Test
   void aFailedExportsSamplesGoOutWithTheNextAndEachSampleOnce() throws Exception {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
-    CountingMetricExporter buffering = buffering(buffer);
+    SandboxPushExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200);
     buffering.export(List.of());
@@ -151,7 +152,7 @@ class CountingMetricExporterTest {
   @Test
   void anOutageLongerThanTheBufferDropsTheOldestAndCountsThem() throws Exception {
     SampleBuffer buffer = new SampleBuffer(3, SeriesSelection.DEFAULT.enabled());
-    CountingMetricExporter buffering = buffering(buffer);
+    SandboxPushExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200, 300, 400, 500);
     buffering.export(List.of()); // fails: 300..500 stay buffered; 100 and 200 are gone for good
@@ -163,10 +164,87 @@ class CountingMetricExporterTest {
     assertEquals(Map.of(delegate.getClass().getSimpleName(), 2L), dropped, "counted once");
   }
 
+  /**
+   * A backlog bigger than one request goes out in one export as requests of bounded size, each sent
+   * once the one before succeeded; a failed request fails the export, and the next export resumes
+   * with that request's samples. The collection's own metrics ride with the first request only.
+   */
+  @Test
+  void aBacklogGoesOutAsBoundedRequestsOneAfterTheOther() throws Exception {
+    int max = SampleBuffer.MAX_SAMPLES_PER_REQUEST;
+    long[] offsets = new long[2 * max + 10];
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] = i + 1;
+    }
+    SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
+    SandboxPushExporter buffering = buffering(buffer);
+    bufferWith(dir, buffer, offsets);
+    List<List<Long>> requests = new ArrayList<>();
+    List<CompletableResultCode> pending = new ArrayList<>();
+    when(delegate.export(anyCollection()))
+        .thenAnswer(
+            call -> {
+              requests.add(memoryTimes(call.getArgument(0)));
+              pending.add(new CompletableResultCode());
+              return pending.get(pending.size() - 1);
+            });
+    MetricData own = mock(MetricData.class);
+    when(own.getInstrumentationScopeInfo()).thenReturn(SandboxMetrics.SCOPE_INFO);
+    when(own.getName()).thenReturn("microsandbox.collector.sandboxes");
+    when(own.getResource()).thenReturn(Resource.getDefault());
+
+    CompletableResultCode first = buffering.export(List.of(own));
+    assertEquals(1, requests.size(), "the next request waits for this one");
+    assertEquals(max, requests.get(0).size());
+    pending.get(0).succeed();
+    assertEquals(2, requests.size());
+    assertEquals(max + 1, requests.get(1).get(0), "continues where the first ended");
+    pending.get(1).fail();
+    assertTrue(first.isDone() && !first.isSuccess(), "a failed request fails the export");
+    assertEquals(2, requests.size());
+    assertEquals(1, counted.failure());
+
+    CompletableResultCode second = buffering.export(List.of(own));
+    assertEquals(max + 1, requests.get(2).get(0), "the failed request's samples come again");
+    pending.get(2).succeed();
+    pending.get(3).succeed();
+    assertTrue(second.isSuccess());
+    assertEquals(4, requests.size());
+    assertEquals(10, requests.get(3).size());
+    assertEquals(offsets.length, requests.get(3).get(9));
+    assertEquals(1, counted.success(), "one export, however many requests");
+  }
+
+  @Test
+  void aReusableDataDelegateGetsTheSamePointsEveryRequest() throws Exception {
+    when(delegate.getMemoryMode()).thenReturn(MemoryMode.REUSABLE_DATA);
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
+    SandboxPushExporter buffering = buffering(buffer);
+    List<Object> firstPoints = new ArrayList<>();
+    List<List<Long>> values = new ArrayList<>();
+    when(delegate.export(anyCollection()))
+        .thenAnswer(
+            call -> {
+              Collection<MetricData> batch = call.getArgument(0);
+              values.add(memoryTimes(batch));
+              batch.stream()
+                  .filter(m -> m.getName().equals("microsandbox.memory.usage"))
+                  .forEach(m -> firstPoints.add(m.getData().getPoints().iterator().next()));
+              return CompletableResultCode.ofSuccess();
+            });
+    bufferWith(dir, buffer, 100);
+    buffering.export(List.of());
+    Files.delete(dir.resolve("reg"));
+    bufferWith(dir, buffer, 200);
+    buffering.export(List.of());
+    assertEquals(List.of(List.of(100L), List.of(200L)), values);
+    assertSame(firstPoints.get(0), firstPoints.get(1), "set again in place, not allocated");
+  }
+
   @Test
   void theSdksOnePointSandboxGaugesAreReplacedOthersKept() throws Exception {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
-    CountingMetricExporter buffering = buffering(buffer);
+    SandboxPushExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(false);
     bufferWith(dir, buffer, 100);
     SandboxMetricData.LongPoint point = new SandboxMetricData.LongPoint();
@@ -191,8 +269,8 @@ class CountingMetricExporterTest {
     assertTrue(sent.get(0).contains(health));
   }
 
-  private CountingMetricExporter buffering(SampleBuffer buffer) {
-    CountingMetricExporter buffering = new CountingMetricExporter(delegate, stats, clock);
+  private SandboxPushExporter buffering(SampleBuffer buffer) {
+    SandboxPushExporter buffering = new SandboxPushExporter(delegate, stats, clock);
     buffering.attach(buffer);
     return buffering;
   }
@@ -221,8 +299,8 @@ class CountingMetricExporterTest {
             io.opentelemetry.sdk.metrics.internal.data.ImmutableGaugeData.create(List.of()));
     MetricData sum = mock(MetricData.class);
     List<Resource> asked = new ArrayList<>();
-    CountingMetricExporter declared =
-        new CountingMetricExporter(
+    SandboxPushExporter declared =
+        new SandboxPushExporter(
             delegate,
             stats,
             clock,
@@ -284,7 +362,7 @@ class CountingMetricExporterTest {
   void eachExporterCountsItsOwnAndAnIdleExportCountsAsNeither() {
     when(delegate.export(anyCollection())).thenReturn(CompletableResultCode.ofFailure());
     Listened userEvents = new Listened();
-    CountingMetricExporter listened = new CountingMetricExporter(userEvents, stats, clock);
+    SandboxPushExporter listened = new SandboxPushExporter(userEvents, stats, clock);
     for (int i = 0; i < 3; i++) {
       exporter.export(List.of());
       listened.export(List.of());

@@ -46,11 +46,6 @@ final class SegmentRegistryMemory implements RegistryMemory {
   }
 
   @Override
-  public long size() {
-    return segment.byteSize();
-  }
-
-  @Override
   public int getIntAcquire(long offset) {
     return (int) ATOMIC_U32.getAcquire(segment, offset);
   }

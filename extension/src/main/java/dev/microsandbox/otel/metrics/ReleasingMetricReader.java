@@ -16,12 +16,12 @@ import io.opentelemetry.sdk.metrics.export.MetricReader;
  * the registry mapping, the catalog thread and its connection after the last reader is done.
  * Everything else is the delegate's.
  */
-final class SandboxMetricReader implements MetricReader {
+final class ReleasingMetricReader implements MetricReader {
 
   private final MetricReader delegate;
   private final Runnable onShutdown;
 
-  SandboxMetricReader(MetricReader delegate, Runnable onShutdown) {
+  ReleasingMetricReader(MetricReader delegate, Runnable onShutdown) {
     this.delegate = delegate;
     this.onShutdown = onShutdown;
   }

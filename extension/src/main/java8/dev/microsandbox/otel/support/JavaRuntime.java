@@ -1,5 +1,9 @@
 package dev.microsandbox.otel.support;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
 /**
  * The running JVM's feature version, readable on any JVM: compiled for Java 8 with the other entry
  * points, so that code compiled for a newer release runs only after this says yes.
@@ -51,6 +55,23 @@ public final class JavaRuntime {
         + " ("
         + javaHome
         + ")";
+  }
+
+  /**
+   * A static method of a class compiled for a newer Java (the FFM classes), looked up by name so
+   * that nothing refers to the class until this runs: a JVM too old for it never loads it.
+   *
+   * @param lookup the caller's, so that a package-private class is found
+   * @throws IllegalStateException if the class or method is not in this jar
+   */
+  public static MethodHandle findStatic(
+      MethodHandles.Lookup lookup, String className, String method, MethodType type) {
+    try {
+      return lookup.findStatic(
+          Class.forName(className, true, lookup.lookupClass().getClassLoader()), method, type);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(className + "." + method + " is missing from this jar", e);
+    }
   }
 
   /** The feature version in a {@code java.specification.version} value ("1.8" → 8, "17" → 17). */

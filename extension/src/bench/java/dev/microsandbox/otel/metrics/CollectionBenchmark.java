@@ -61,7 +61,7 @@ public class CollectionBenchmark {
     metricReader = InMemoryMetricReader.builder().setMemoryMode(MemoryMode.REUSABLE_DATA).build();
     provider =
         SdkMeterProvider.builder()
-            .registerMetricReader(new SandboxMetricReader(metricReader, () -> {}))
+            .registerMetricReader(new ReleasingMetricReader(metricReader, () -> {}))
             .registerMetricProducer(new SandboxSumProducer(() -> metrics))
             .build();
     metrics =
