@@ -6,10 +6,13 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.exporter.internal.otlp.metrics.LowAllocationMetricsRequestMarshaler;
 import io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler;
+import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -105,21 +108,13 @@ public class SamplerBenchmark {
   @Benchmark
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int exportTenCollectionsAsOtlp() throws IOException {
-    int bytes = 0;
-    for (long position = 0; position < tenCollections.head(); ) {
-      SampleBuffer.Drained drained =
-          tenCollections.drain(
-              position,
-              Long.MAX_VALUE,
-              tenCollections.newPoints(),
-              Resource.getDefault(),
-              SandboxMetrics.SCOPE_INFO);
-      MetricsRequestMarshaler request = MetricsRequestMarshaler.create(drained.metrics);
-      request.writeBinaryTo(discard);
-      bytes += request.getBinarySerializedSize();
-      position = drained.end;
-    }
-    return bytes;
+    return exportInRequests(
+        tenCollections::newPoints,
+        metrics -> {
+          MetricsRequestMarshaler request = MetricsRequestMarshaler.create(metrics);
+          request.writeBinaryTo(discard);
+          return request.getBinarySerializedSize();
+        });
   }
 
   /**
@@ -130,19 +125,34 @@ public class SamplerBenchmark {
   @Benchmark
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int exportTenCollectionsInRequests() throws IOException {
+    return exportInRequests(
+        () -> reusedPoints,
+        metrics -> {
+          lowAllocation.initialize(metrics);
+          lowAllocation.writeBinaryTo(discard);
+          int bytes = lowAllocation.getBinarySerializedSize();
+          lowAllocation.reset();
+          return bytes;
+        });
+  }
+
+  /** One request's metrics, marshalled; its size in bytes. */
+  private interface Marshal {
+    int bytes(List<MetricData> metrics) throws IOException;
+  }
+
+  /** The ten buffered collections drained request by request into {@code points}, marshalled. */
+  private int exportInRequests(Supplier<SeriesPoints> points, Marshal marshal) throws IOException {
     int bytes = 0;
     for (long position = 0; position < tenCollections.head(); ) {
       SampleBuffer.Drained drained =
           tenCollections.drain(
               position,
               Long.MAX_VALUE,
-              reusedPoints,
+              points.get(),
               Resource.getDefault(),
               SandboxMetrics.SCOPE_INFO);
-      lowAllocation.initialize(drained.metrics);
-      lowAllocation.writeBinaryTo(discard);
-      bytes += lowAllocation.getBinarySerializedSize();
-      lowAllocation.reset();
+      bytes += marshal.bytes(drained.metrics);
       position = drained.end;
     }
     return bytes;

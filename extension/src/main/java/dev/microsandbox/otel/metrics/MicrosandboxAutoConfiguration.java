@@ -80,6 +80,12 @@ final class MicrosandboxAutoConfiguration {
   /** The outage buffer, when sampling runs on its own period; null otherwise. */
   private static volatile SampleBuffer buffer;
 
+  /**
+   * The sampling period, resolved once for this run mode from the settings (the sidecar samples
+   * every second unless told otherwise); null when sampling follows the collections.
+   */
+  private static volatile Duration samplingPeriod;
+
   /** The push exporters' interval as configured, or the default of this mode. */
   private static volatile long exportIntervalMs = SDK_EXPORT_INTERVAL_MS;
 
@@ -198,10 +204,14 @@ final class MicrosandboxAutoConfiguration {
    */
   private static void adopt(MicrosandboxSettings active) {
     settings = active;
+    samplingPeriod =
+        active == null
+            ? null
+            : active.collectInterval(MODE == RunMode.SIDECAR ? SIDECAR_COLLECT_INTERVAL : null);
     // One buffer per SDK, exactly when sampling runs on its own period (null resets an earlier
     // one).
     SampleBuffer created =
-        active != null && collectInterval(active) != null
+        samplingPeriod != null
             ? new SampleBuffer(active.maxBuffered(), active.series().enabled())
             : null;
     buffer = created;
@@ -273,7 +283,7 @@ final class MicrosandboxAutoConfiguration {
   }
 
   /** The metrics for {@code settings} on {@code meterProvider}; sampling started where set. */
-  static SandboxMetrics create(
+  private static SandboxMetrics create(
       MeterProvider meterProvider, MicrosandboxSettings settings, ExportStats stats) {
     Path registry = settings.registry();
     Path legacy = null;
@@ -298,7 +308,7 @@ final class MicrosandboxAutoConfiguration {
         settings.labelsEnabled()
             ? new CatalogLabels(settings.catalog(), settings.labelKeys(), settings.labelsTimeout())
             : LabelSource.NONE;
-    Duration interval = collectInterval(settings);
+    Duration interval = samplingPeriod;
     SandboxSampler sampler =
         new SandboxSampler(reader, labels, SandboxAttributes.from(settings), buffer);
     SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
@@ -306,11 +316,6 @@ final class MicrosandboxAutoConfiguration {
       sampler.start(interval);
     }
     return created;
-  }
-
-  /** The sampling period in this mode, or null when sampling follows the collections. */
-  private static Duration collectInterval(MicrosandboxSettings active) {
-    return active.collectInterval(MODE == RunMode.SIDECAR ? SIDECAR_COLLECT_INTERVAL : null);
   }
 
   /** Start-up lines an operator can check a wrong home or a self-defeating setting against. */
@@ -344,7 +349,7 @@ final class MicrosandboxAutoConfiguration {
     } else {
       LOGGER.info(line);
     }
-    Duration interval = collectInterval(active);
+    Duration interval = samplingPeriod;
     if (interval != null
         && (double) exportIntervalMs / interval.toMillis() > active.maxBuffered()) {
       LOGGER.warning(
@@ -376,7 +381,7 @@ final class MicrosandboxAutoConfiguration {
   }
 
   private static String sampling(MicrosandboxSettings active) {
-    Duration interval = collectInterval(active);
+    Duration interval = samplingPeriod;
     return interval == null
         ? "sampling at each collection"
         : "sampling every "

@@ -220,26 +220,7 @@ public final class SandboxMetrics implements AutoCloseable {
                             }
                           })));
     }
-    if (UserEventsStats.inUse()) {
-      registrations.add(
-          meter
-              .counterBuilder("microsandbox.collector.user_events.events")
-              .setUnit("{event}")
-              .setDescription("user_events events written since start")
-              .buildWithCallback(m -> m.record(UserEventsStats.events())));
-      registrations.add(
-          meter
-              .counterBuilder("microsandbox.collector.user_events.points.dropped")
-              .setUnit("{point}")
-              .setDescription("Points too large for one user_events event (over 65,360 bytes)")
-              .buildWithCallback(m -> m.record(UserEventsStats.droppedPoints())));
-      registrations.add(
-          meter
-              .counterBuilder("microsandbox.collector.user_events.write_errors")
-              .setUnit("{event}")
-              .setDescription("user_events writes the kernel refused")
-              .buildWithCallback(m -> m.record(UserEventsStats.writeErrors())));
-    }
+    registrations.addAll(UserEventsStats.registerInstruments(meter));
   }
 
   /** The attributes of one exporter's health series, made once per exporter. */

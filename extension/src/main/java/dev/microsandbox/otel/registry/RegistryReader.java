@@ -2,25 +2,14 @@ package dev.microsandbox.otel.registry;
 
 import static dev.microsandbox.otel.registry.RegistryLayout.*;
 
-import dev.microsandbox.otel.registry.RegistryProblem.Kind;
-import dev.microsandbox.otel.support.DistinctProblemLog;
 import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.support.TimeSource;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
@@ -29,18 +18,16 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Reads the registry: maps the file read-only and turns its slots into coherent samples, following
- * the v3 reading protocol. The protocol is written once, here; how the mapped bytes are loaded (FFM
- * on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's business. Never writes
- * to the registry, never throws from {@link #read}: a missing registry is an empty snapshot, a
- * broken one an empty snapshot with a {@link RegistryProblem}, logged once per distinct problem.
+ * Reads the registry: turns the slots of the mapped file ({@link RegistryMapping}) into coherent
+ * samples, following the v3 reading protocol. The protocol is written once, here; how the mapped
+ * bytes are loaded (FFM on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's
+ * business. Never writes to the registry, never throws from {@link #read}: a missing registry is an
+ * empty snapshot, a broken one an empty snapshot with a {@link RegistryProblem}, logged once per
+ * distinct problem.
  *
- * <p>The mapping is re-validated at most once per {@link #RECHECK_INTERVAL_MS} of monotonic time
- * (one {@code stat}): a registry that appears is attached, one that is recreated (new inode or
- * size) is remapped. Every pass also compares the open file's size with the mapping (one {@code
- * fstat}), so a file cut short is a problem, not a read past its end. In steady state a pass
- * allocates nothing: sample holders are reused and decoded names are cached per slot until the name
- * bytes change.
+ * <p>Every pass compares the open file's size with the mapping (one {@code fstat}), so a file cut
+ * short is a problem, not a read past its end. In steady state a pass allocates nothing: sample
+ * holders are reused and decoded names are cached per slot until the name bytes change.
  *
  * <p>Not thread-safe: one reader per collecting thread, or callers serialise.
  */
@@ -113,7 +100,6 @@ public final class RegistryReader implements AutoCloseable {
     }
   }
 
-  private final Path file;
   private final RegistryAbi abi;
 
   /** Where the name sits in {@link #fields}, and where its length does. */
@@ -128,23 +114,9 @@ public final class RegistryReader implements AutoCloseable {
   private final RegistryAccess access;
   private final long maxSampleAgeMs;
   private final OwnerLiveness liveness;
-  private final DistinctProblemLog problems;
-  private final LogSink log;
-  private final String userName = System.getProperty("user.name", "");
+  private final RegistryMapping mapping;
   private final RegistrySnapshot snapshot = new RegistrySnapshot();
-  private final String readableAgain;
-
-  private RegistryMemory map;
-
-  /** Kept open while mapped: one fstat per pass notices a file cut short before it is read. */
-  private FileChannel channel;
-
-  private Object fileKey;
-  private long fileSizeAtMap;
-  private int capacity;
-  private long lastCheckMonotonicMs;
-  private boolean absenceLogged;
-  private String ownerWarnedFor;
+  private long cachesFor = -1; // the mapping the slot caches below belong to
 
   // Per-slot name cache: the bytes a name was decoded from, their length (-1 = invalid), the text.
   private byte[][] nameBytes = new byte[0][];
@@ -177,16 +149,13 @@ public final class RegistryReader implements AutoCloseable {
       TimeSource clock,
       IntPredicate ownerProbe,
       LogSink log) {
-    this.file = file;
     this.abi = abi;
     this.nameAt = (int) (abi.nameAt - FIELDS_START);
     this.nameLenAt = (int) (abi.nameLenAt - FIELDS_START);
     this.clock = clock;
     this.access = options.access().resolved();
     this.maxSampleAgeMs = options.maxSampleAge().toMillis();
-    this.problems = new DistinctProblemLog(log);
-    this.log = log;
-    this.readableAgain = "microsandbox registry " + file + " is readable again";
+    this.mapping = new RegistryMapping(file, abi, access, log);
     if (!options.checkOwner()) {
       this.liveness = null;
     } else if (ownerProbe != null) {
@@ -215,31 +184,32 @@ public final class RegistryReader implements AutoCloseable {
     long now = clock.wallMillis();
     long monotonicNow = clock.monotonicMillis();
     try {
-      if (attach(monotonicNow)) {
+      RegistryMemory memory = mapping.attach(monotonicNow);
+      if (memory != null) {
+        int capacity = mapping.capacity();
+        if (cachesFor != mapping.mappings()) {
+          resizeCaches(capacity);
+          cachesFor = mapping.mappings();
+        }
         snapshot.present = true;
         snapshot.capacity = capacity;
         for (int slot = 0; slot < capacity; slot++) {
-          readSlot(slot, includeStale, now, monotonicNow);
+          readSlot(memory, slot, includeStale, now, monotonicNow);
         }
         // Also a native call: on Java 11-21 a SIGBUS in compiled code surfaces as an asynchronous
         // InternalError at the next such transition, which must be here, inside this try.
-        ensureNotCutShort();
-        problems.clear(readableAgain);
+        mapping.ensureNotCutShort();
+        mapping.readable();
       }
     } catch (IOException | RuntimeException | InternalError e) {
       // InternalError: the file shrank under the mapping (SIGBUS turned into an error by the JVM).
-      detach();
+      mapping.failed(e);
       snapshot.size = 0;
-      fail(
-          Kind.IO_ERROR,
-          "microsandbox registry %s failed while being read (%s); it will be"
-              + " remapped on the next collection",
-          file,
-          e);
     }
+    snapshot.problem = mapping.problem();
     if (legacy != null) {
       // Its problems are its own (logged once each by it); they never cost this registry's runs.
-      snapshot.appendMissingRuns(legacy.read(includeStale), capacity);
+      snapshot.appendMissingRuns(legacy.read(includeStale), mapping.capacity());
     }
     if (!includeStale) {
       snapshot.dropSupersededRuns();
@@ -295,273 +265,9 @@ public final class RegistryReader implements AutoCloseable {
   /** Unmaps the registry. The reader may be used again; it will remap. */
   @Override
   public void close() {
-    detach();
+    mapping.close();
     if (legacy != null) {
       legacy.close();
-    }
-  }
-
-  // ---- attach, validate, remap ----
-
-  private boolean attach(long monotonicNow) throws IOException {
-    if (map != null && monotonicNow - lastCheckMonotonicMs < RECHECK_INTERVAL_MS) {
-      ensureNotCutShort();
-      return headerReady();
-    }
-    lastCheckMonotonicMs = monotonicNow;
-    PosixFileAttributes attrs;
-    try {
-      attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      absent();
-      return false;
-    } catch (IOException | UnsupportedOperationException e) {
-      return fail(Kind.IO_ERROR, "cannot stat microsandbox registry %s: %s", file, e);
-    }
-    if (attrs.isSymbolicLink()) {
-      // /dev/shm is world-writable: a link there could point anywhere. shm_open(3) refuses links
-      // too.
-      return fail(
-          Kind.NOT_A_FILE,
-          "refusing microsandbox registry %s: it is a symbolic link, not"
-              + " the shared-memory object msb creates",
-          file);
-    }
-    if (!attrs.isRegularFile()) {
-      return fail(Kind.NOT_A_FILE, "microsandbox registry %s is not a regular file", file);
-    }
-    if (attrs.permissions().contains(PosixFilePermission.GROUP_WRITE)
-        || attrs.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
-      return fail(
-          Kind.INSECURE_PERMISSIONS,
-          "refusing microsandbox registry %s: its mode %s lets"
-              + " group or others write it, so anyone on the host could forge sandbox metrics; msb"
-              + " creates it rw------- (fix: chmod 600 %s)",
-          file,
-          PosixFilePermissions.toString(attrs.permissions()),
-          file);
-    }
-    String owner = attrs.owner().getName();
-    if (!owner.equals(userName) && !owner.equals(ownerWarnedFor)) {
-      ownerWarnedFor = owner;
-      log.log(
-          Level.WARNING,
-          "microsandbox registry "
-              + file
-              + " is owned by '"
-              + owner
-              + "' but this process runs as '"
-              + userName
-              + "'; run it as the user that runs msb");
-    }
-    if (map != null && attrs.fileKey().equals(fileKey) && attrs.size() == fileSizeAtMap) {
-      return headerReady();
-    }
-    detach();
-    return map(attrs);
-  }
-
-  /** What was found (mode, owner, this process's user) and the fix that fits it. */
-  private String accessDeniedCause(PosixFileAttributes attrs) {
-    String mode = PosixFilePermissions.toString(attrs.permissions());
-    String owner = attrs.owner().getName();
-    String found =
-        "it is mode "
-            + mode
-            + ", owned by '"
-            + owner
-            + "', and this process runs as '"
-            + userName
-            + "'";
-    if (owner.equals(userName)) {
-      return found
-          + ": its owner may not read it (msb creates it rw-------; fix: chmod 600 "
-          + file
-          + ", or restart msb)";
-    }
-    return found
-        + ": run this process as '"
-        + owner
-        + "', the user that runs msb (its registry is"
-        + " readable by its owner alone)";
-  }
-
-  private boolean map(PosixFileAttributes attrs) {
-    long size = attrs.size();
-    if (size < HEADER_LEN) {
-      return fail(
-          Kind.TOO_SMALL,
-          "microsandbox registry %s is %d bytes, smaller than the %d-byte" + " header",
-          file,
-          size,
-          HEADER_LEN);
-    }
-    RegistryMemory whole;
-    FileChannel opened = null;
-    try {
-      opened = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-      whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)));
-    } catch (AccessDeniedException e) {
-      return fail(
-          Kind.ACCESS_DENIED,
-          "cannot open microsandbox registry %s: permission denied" + " (EACCES); %s",
-          file,
-          accessDeniedCause(attrs));
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(opened);
-      return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
-    }
-    RegistryProblem problem = validateHeader(whole, size);
-    if (problem != null) {
-      whole.close();
-      closeQuietly(opened);
-      return fail(problem);
-    }
-    channel = opened;
-    capacity = whole.getInt(H_CAPACITY);
-    map = whole; // validated: every slot offset below fileSize(capacity) lies inside the mapping
-    fileKey = attrs.fileKey();
-    fileSizeAtMap = size;
-    resizeCaches(capacity);
-    absenceLogged = false;
-    log.log(Level.INFO, "attached microsandbox registry " + file + " (" + capacity + " slots)");
-    return true;
-  }
-
-  private RegistryProblem validateHeader(RegistryMemory header, long size) {
-    int state = header.getIntAcquire(H_STATE);
-    long magic = header.getLong(H_MAGIC);
-    if (magic != MAGIC) {
-      if (state == HEADER_UNINIT || state == HEADER_INITIALIZING) {
-        return headerStateProblem(state); // an initializing header has no magic yet
-      }
-      return RegistryProblem.of(
-          Kind.BAD_MAGIC,
-          "%s is not a microsandbox metrics registry: magic"
-              + " 0x%016x, expected 0x%016x (\"MSBMET01\")",
-          file,
-          magic,
-          MAGIC);
-    }
-    int version = header.getInt(H_VERSION);
-    if (version != abi.version) {
-      return RegistryProblem.of(
-          Kind.UNSUPPORTED_VERSION,
-          "microsandbox registry %s has format"
-              + " version %d where its name says version %d; this reader supports versions 3"
-              + " (microsandbox 0.6) and 2 (older runtimes)",
-          file,
-          Integer.toUnsignedLong(version),
-          abi.version);
-    }
-    if (state != HEADER_READY) {
-      return headerStateProblem(state);
-    }
-    int headerLen = header.getInt(H_HEADER_LEN);
-    int slotLen = header.getInt(H_SLOT_LEN);
-    if (headerLen != HEADER_LEN || slotLen != SLOT_LEN) {
-      return RegistryProblem.of(
-          Kind.BAD_GEOMETRY,
-          "microsandbox registry %s has header_len %d and"
-              + " slot_len %d; version 3 uses %d and %d",
-          file,
-          Integer.toUnsignedLong(headerLen),
-          Integer.toUnsignedLong(slotLen),
-          HEADER_LEN,
-          SLOT_LEN);
-    }
-    long slots = Integer.toUnsignedLong(header.getInt(H_CAPACITY));
-    if (slots > MAX_CAPACITY || fileSize(slots) > size) {
-      return RegistryProblem.of(
-          Kind.CAPACITY_EXCEEDS_FILE,
-          "microsandbox registry %s claims %d" + " slots (%d bytes) but the file is %d bytes",
-          file,
-          slots,
-          fileSize(slots),
-          size);
-    }
-    return null;
-  }
-
-  /** Why a header in {@code state} (anything but ready) cannot be read. */
-  private RegistryProblem headerStateProblem(int state) {
-    if (state != HEADER_UNINIT && state != HEADER_INITIALIZING) {
-      return RegistryProblem.of(
-          Kind.BAD_HEADER_STATE,
-          "microsandbox registry %s has header state" + " %d (expected 2 = ready)",
-          file,
-          Integer.toUnsignedLong(state));
-    }
-    return RegistryProblem.of(
-        Kind.NOT_READY,
-        "microsandbox registry %s is not ready: header state"
-            + " %d (%s); waiting for msb to finish creating it",
-        file,
-        state,
-        state == HEADER_UNINIT ? "uninitialized" : "initializing");
-  }
-
-  private boolean headerReady() {
-    int state = map.getIntAcquire(H_STATE);
-    if (state == HEADER_READY) {
-      return true;
-    }
-    detach();
-    return fail(headerStateProblem(state));
-  }
-
-  private void absent() {
-    detach();
-    problems.clear("microsandbox registry " + file + " is gone; waiting for it to reappear");
-    if (!absenceLogged) {
-      absenceLogged = true;
-      if (abi == RegistryAbi.V3) { // an absent older-ABI registry is the usual case: no news
-        log.log(
-            Level.INFO,
-            "microsandbox registry "
-                + file
-                + " does not exist (yet): no sandbox"
-                + " has run under this MSB_HOME; it will be picked up when it appears");
-      }
-    }
-  }
-
-  private boolean fail(Kind kind, String format, Object... args) {
-    return fail(RegistryProblem.of(kind, format, args));
-  }
-
-  private boolean fail(RegistryProblem problem) {
-    snapshot.problem = problem;
-    problems.problem(problem.message());
-    return false;
-  }
-
-  /** The mapped file must still hold every slot; reading past its end would fault (SIGBUS). */
-  private void ensureNotCutShort() throws IOException {
-    long size = channel.size();
-    if (size < fileSize(capacity)) {
-      throw new IOException("the file shrank to " + size + " bytes under the mapping");
-    }
-  }
-
-  private void detach() {
-    if (map != null) {
-      map.close();
-    }
-    map = null;
-    closeQuietly(channel);
-    channel = null;
-    fileKey = null;
-    capacity = 0;
-  }
-
-  private static void closeQuietly(FileChannel open) {
-    try {
-      if (open != null) {
-        open.close();
-      }
-    } catch (IOException e) {
-      // nothing was written; nothing to lose
     }
   }
 
@@ -590,8 +296,8 @@ public final class RegistryReader implements AutoCloseable {
     return state == SLOT_ACTIVE || (includeStale && state == SLOT_STALE);
   }
 
-  private void readSlot(int slot, boolean includeStale, long now, long monotonicNow) {
-    RegistryMemory m = map;
+  private void readSlot(
+      RegistryMemory m, int slot, boolean includeStale, long now, long monotonicNow) {
     long base = slotOffset(slot);
     SandboxSample s = snapshot.samples[snapshot.size];
     for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {

@@ -1,5 +1,8 @@
 package dev.microsandbox.otel.userevents;
 
+import io.opentelemetry.api.metrics.Meter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,24 +18,49 @@ public final class UserEventsStats {
 
   private UserEventsStats() {}
 
-  /** Whether a {@code user_events} exporter was configured in this JVM. */
-  public static boolean inUse() {
-    return inUse;
-  }
-
   /** Events written. */
-  public static long events() {
+  static long events() {
     return EVENTS.get();
   }
 
   /** Points dropped for exceeding the largest event. */
-  public static long droppedPoints() {
+  static long droppedPoints() {
     return DROPPED.get();
   }
 
   /** Writes the kernel refused. */
-  public static long writeErrors() {
+  static long writeErrors() {
     return ERRORS.get();
+  }
+
+  /**
+   * The collector's {@code user_events} series on {@code meter}, when an exporter is configured in
+   * this JVM (none otherwise); closing them unregisters them.
+   */
+  public static List<AutoCloseable> registerInstruments(Meter meter) {
+    List<AutoCloseable> instruments = new ArrayList<>();
+    if (!inUse) {
+      return instruments;
+    }
+    instruments.add(
+        meter
+            .counterBuilder("microsandbox.collector.user_events.events")
+            .setUnit("{event}")
+            .setDescription("user_events events written since start")
+            .buildWithCallback(m -> m.record(events())));
+    instruments.add(
+        meter
+            .counterBuilder("microsandbox.collector.user_events.points.dropped")
+            .setUnit("{point}")
+            .setDescription("Points too large for one user_events event (over 65,360 bytes)")
+            .buildWithCallback(m -> m.record(droppedPoints())));
+    instruments.add(
+        meter
+            .counterBuilder("microsandbox.collector.user_events.write_errors")
+            .setUnit("{event}")
+            .setDescription("user_events writes the kernel refused")
+            .buildWithCallback(m -> m.record(writeErrors())));
+    return instruments;
   }
 
   static void configured() {
