@@ -1,24 +1,13 @@
 package dev.microsandbox.otel.userevents;
 
 import dev.microsandbox.otel.bench.BenchRegistry;
-import dev.microsandbox.otel.labels.LabelSource;
-import dev.microsandbox.otel.metrics.ExportStats;
-import dev.microsandbox.otel.metrics.MicrosandboxSettings;
-import dev.microsandbox.otel.metrics.SandboxAttributes;
-import dev.microsandbox.otel.metrics.SandboxMetrics;
-import dev.microsandbox.otel.registry.RegistryReader;
-import dev.microsandbox.otel.support.TimeSource;
+import dev.microsandbox.otel.metrics.BenchCollection;
 import io.opentelemetry.exporter.internal.otlp.metrics.LowAllocationMetricsRequestMarshaler;
-import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
-import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Collection;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -57,32 +46,9 @@ public class EventBatcherBenchmark {
     Collection<MetricData> metrics;
 
     @Setup(Level.Trial)
-    public void collect() throws IOException, MicrosandboxSettings.Invalid {
+    public void collect() throws Exception {
       try (BenchRegistry registry = new BenchRegistry(1000)) {
-        MicrosandboxSettings settings =
-            MicrosandboxSettings.from(
-                DefaultConfigProperties.createFromMap(
-                    Map.of(
-                        MicrosandboxSettings.METRICS_EXCLUDE,
-                        "microsandbox.cpu.time,microsandbox.memory.available,"
-                            + "microsandbox.memory.host_resident")),
-                Map.of());
-        InMemoryMetricReader reader = InMemoryMetricReader.create();
-        try (SdkMeterProvider provider =
-                SdkMeterProvider.builder().registerMetricReader(reader).build();
-            SandboxMetrics sandboxMetrics =
-                new SandboxMetrics(
-                    provider,
-                    new RegistryReader(
-                        registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
-                    LabelSource.NONE,
-                    SandboxAttributes.from(settings),
-                    new ExportStats())) {
-          metrics =
-              reader.collectAllMetrics().stream() // without the collector's own metrics
-                  .filter(m -> m.getData().getPoints().size() == 1000)
-                  .collect(Collectors.toList());
-        }
+        metrics = BenchCollection.msbGauges(registry, 1000);
       }
       if (metrics.size() * 1000 != POINTS) {
         throw new IllegalStateException(

@@ -10,7 +10,7 @@ import java.util.function.BiConsumer;
  * its class): an OTLP endpoint that is down shows as that exporter's failures and its stale last
  * success, whatever another exporter does.
  */
-public final class ExportStats {
+final class ExportStats {
 
   private final Map<String, Exporter> byExporter = new ConcurrentHashMap<>();
 

@@ -29,7 +29,7 @@ import java.util.regex.PatternSyntaxException;
  * parsed strictly; a bad one is an {@link Invalid} naming the setting as its source spells it and
  * the value, and the extension stays off. Immutable.
  */
-public final class MicrosandboxSettings {
+final class MicrosandboxSettings {
 
   /** Property names (the env var is the upper-cased name with dots as underscores). */
   public static final String ENABLED = "otel.microsandbox.enabled";

@@ -22,7 +22,7 @@ import java.util.Set;
  * a steady collection builds none; the sandbox filter is asked at the same moment, so a filtered
  * sandbox costs no attribute work at all.
  */
-public final class SandboxAttributes {
+final class SandboxAttributes {
 
   /** Sandbox name; low cardinality. */
   public static final AttributeKey<String> SANDBOX_NAME = stringKey("sandbox.name");

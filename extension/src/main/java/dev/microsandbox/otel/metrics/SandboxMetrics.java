@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  * Counters and up-down counters, whose points must start with their sandbox's run, come from the
  * same pass through the producer. Nothing it does can throw into the SDK.
  */
-public final class SandboxMetrics implements AutoCloseable {
+final class SandboxMetrics implements AutoCloseable {
 
   /** Instrumentation scope name, the same as upstream's. */
   public static final String SCOPE = "microsandbox-metrics-collector";
