@@ -129,10 +129,14 @@ public final class BundleMain {
     }
   }
 
-  /** A new temporary directory only this user may enter, removed with its files at exit. */
+  /**
+   * A new temporary directory only this user may enter, removed with the files {@link #copy} puts
+   * there when the JVM exits: by {@link File#deleteOnExit}, which runs after every shutdown hook,
+   * so the SDK's last export can still load classes from the jars.
+   */
   private static File privateDirectory(String prefix) throws IOException {
     File dir = Files.createTempDirectory(prefix).toFile();
-    removeAtExit(dir);
+    dir.deleteOnExit(); // registered first, deleted last: after the files in it
     return dir;
   }
 
@@ -154,27 +158,10 @@ public final class BundleMain {
       if (in == null) {
         throw new IOException("this jar carries no " + name);
       }
+      target.deleteOnExit();
       Files.copy(in, target.toPath(), StandardCopyOption.REPLACE_EXISTING);
     }
     return target;
-  }
-
-  /** Deletes {@code dir} and its files when the JVM exits (SIGTERM included). */
-  private static void removeAtExit(final File dir) {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                new Runnable() {
-                  @Override
-                  public void run() {
-                    File[] files = dir.listFiles();
-                    for (File file : files == null ? new File[0] : files) {
-                      file.delete();
-                    }
-                    dir.delete();
-                  }
-                },
-                "msb-otel-sidecar-cleanup"));
   }
 
   /** The bundle jar this class runs from. */

@@ -13,6 +13,7 @@ import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
 import dev.microsandbox.otel.labels.CatalogWriter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -23,6 +24,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -137,13 +139,14 @@ class BundleIT {
               "600000", // only the shutdown flush can export
               "OTEL_MICROSANDBOX_LABELS_TIMEOUT",
               "5s"); // the flush is the first collection: let labels in
+      Path tmp = Files.createDirectories(home.resolve("tmp-" + form.name()));
       try (AgentJvm jvm =
           AgentJvm.start(
               E2e.JAVA_HOME,
               form.agent(),
               env,
               logs.resolve(form.name()),
-              List.of("-jar", BUNDLE.toString(), "sidecar"))) {
+              List.of("-Djava.io.tmpdir=" + tmp, "-jar", BUNDLE.toString(), "sidecar"))) {
         E2e.await(
             Duration.ofSeconds(60),
             () -> stdout(jvm).contains("msb-otel sidecar running"),
@@ -152,10 +155,9 @@ class BundleIT {
         // due for 10 min, so anything received now would be an export the sidecar must not make.
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
         // The catalog opens (SQLite's native library loads) on its own thread after "running";
-        // SQLite's loader cannot run once the JVM is shutting down (File.deleteOnExit refuses), so
-        // a
-        // signal in the first moment would flush without labels (the README says so). Seen once
-        // in CI. A second is ample for the load; the flush itself is what this test is about.
+        // SQLite's loader cannot run once the JVM is shutting down (File.deleteOnExit refuses),
+        // so a signal in the first moment would flush without labels (the README says so). Seen
+        // once in CI. A second is ample for the load; the flush itself is what this test is about.
         Thread.sleep(2000);
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
         assertEquals(
@@ -171,6 +173,14 @@ class BundleIT {
         assertFalse(
             stderr(jvm).contains("restricted method"),
             "Enable-Native-Access in the manifest: no JDK 24+ warning for SQLite\n" + stderr(jvm));
+        try (Stream<Path> left = Files.list(tmp)) {
+          assertEquals(
+              List.of(),
+              left.map(p -> p.getFileName().toString())
+                  .filter(name -> name.startsWith("msb-otel-"))
+                  .toList(),
+              "the lean form's copies of the nested jars are gone once the JVM has exited");
+        }
       }
     }
   }

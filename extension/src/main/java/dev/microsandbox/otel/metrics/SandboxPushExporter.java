@@ -99,7 +99,9 @@ final class SandboxPushExporter implements MetricExporter {
         result = new BufferedExport(attached, metrics).start();
       }
     } catch (RuntimeException e) {
-      outcomes.failed();
+      if (counted) {
+        outcomes.failed();
+      }
       forgetPending();
       throw e;
     }

@@ -2,6 +2,7 @@ package dev.microsandbox.otel.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyCollection;
 import static org.mockito.Mockito.mock;
@@ -325,6 +326,7 @@ class SandboxPushExporterTest {
   static final class Listened
       implements MetricExporter, dev.microsandbox.otel.support.IdleExporter {
     volatile boolean listening;
+    volatile boolean throwing;
     int exports;
 
     @Override
@@ -334,6 +336,9 @@ class SandboxPushExporterTest {
 
     @Override
     public CompletableResultCode export(Collection<MetricData> metrics) {
+      if (throwing) {
+        throw new IllegalStateException("no tracer to write to");
+      }
       exports++;
       return CompletableResultCode.ofSuccess();
     }
@@ -378,5 +383,18 @@ class SandboxPushExporterTest {
     assertEquals(1, idle.success(), "a tracer listens: counted");
     assertEquals(1_700_000_000_000L, idle.lastSuccessEpochMillis());
     assertEquals(0, counted.lastSuccessEpochMillis(), "OTLP's own series stays stale");
+  }
+
+  @Test
+  void anIdleExporterThatThrowsCountsAsNeither() {
+    Listened throwing = new Listened();
+    throwing.throwing = true;
+    SandboxPushExporter wrapped = new SandboxPushExporter(throwing, stats, clock);
+    assertThrows(IllegalStateException.class, () -> wrapped.export(List.of()));
+    ExportStats.Exporter outcomes = stats.of("Listened");
+    assertEquals(0, outcomes.success() + outcomes.failure(), "idle: neither");
+    throwing.listening = true;
+    assertThrows(IllegalStateException.class, () -> wrapped.export(List.of()));
+    assertEquals(1, outcomes.failure(), "listened to: a failure");
   }
 }
