@@ -50,7 +50,7 @@ public class SamplerBenchmark {
   private final OutputStream discard = OutputStream.nullOutputStream();
   private final LowAllocationMetricsRequestMarshaler lowAllocation =
       new LowAllocationMetricsRequestMarshaler();
-  private SeriesPoints reusedPoints;
+  private MetricDataBuilder reusedPoints;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -142,7 +142,8 @@ public class SamplerBenchmark {
   }
 
   /** The ten buffered collections drained request by request into {@code points}, marshalled. */
-  private int exportInRequests(Supplier<SeriesPoints> points, Marshal marshal) throws IOException {
+  private int exportInRequests(Supplier<MetricDataBuilder> points, Marshal marshal)
+      throws IOException {
     int bytes = 0;
     for (long position = 0; position < tenCollections.head(); ) {
       SampleBuffer.Drained drained =

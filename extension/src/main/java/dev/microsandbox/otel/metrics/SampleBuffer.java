@@ -165,7 +165,7 @@ final class SampleBuffer {
   synchronized Drained drain(
       long from,
       long until,
-      SeriesPoints points,
+      MetricDataBuilder points,
       Resource resource,
       InstrumentationScopeInfo scope) {
     long oldest = Math.max(0, head - entries.length);
@@ -192,8 +192,8 @@ final class SampleBuffer {
   }
 
   /** Points of this buffer's series, for {@link #drain}. */
-  SeriesPoints newPoints() {
-    return new SeriesPoints(series);
+  MetricDataBuilder newPoints() {
+    return new MetricDataBuilder(series);
   }
 
   private int countAt(long position) {

@@ -203,7 +203,7 @@ final class SandboxMetricData implements MetricData {
 
   /**
    * What every point has: its sandbox's start, its sample's time, its attributes. Set again in
-   * place when {@link SeriesPoints} reuses it for a reader in the reusable-data memory mode.
+   * place when {@link MetricDataBuilder} reuses it for a reader in the reusable-data memory mode.
    */
   abstract static class Point implements PointData {
     private long startEpochNanos;

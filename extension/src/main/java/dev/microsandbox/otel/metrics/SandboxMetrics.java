@@ -280,8 +280,8 @@ final class SandboxMetrics implements AutoCloseable {
   }
 
   /** Points for {@link #addSums}, to be reused by one reader in the reusable-data memory mode. */
-  SeriesPoints newSumPoints() {
-    return new SeriesPoints(selection.sums());
+  MetricDataBuilder newSumPoints() {
+    return new MetricDataBuilder(selection.sums());
   }
 
   /**
@@ -292,7 +292,7 @@ final class SandboxMetrics implements AutoCloseable {
    *
    * @param reused points to clear and refill (a reader's own), or null for new ones
    */
-  Collection<MetricData> produce(Resource resource, SeriesPoints reused) {
+  Collection<MetricData> produce(Resource resource, MetricDataBuilder reused) {
     producerRunsPasses = true;
     if (!sampler.scheduled()) {
       sampler.pass();
@@ -306,11 +306,11 @@ final class SandboxMetrics implements AutoCloseable {
    *
    * @param reused points to clear and refill (a reader's own), or null for new ones
    */
-  Collection<MetricData> latestSums(Resource resource, SeriesPoints reused) {
+  Collection<MetricData> latestSums(Resource resource, MetricDataBuilder reused) {
     if (!reportsSums()) {
       return List.of();
     }
-    SeriesPoints points = reused != null ? reused : newSumPoints();
+    MetricDataBuilder points = reused != null ? reused : newSumPoints();
     points.clear();
     sampler.forEachLatest(points::add);
     List<MetricData> produced = new ArrayList<>();

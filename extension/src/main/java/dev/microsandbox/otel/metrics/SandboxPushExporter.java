@@ -45,7 +45,8 @@ final class SandboxPushExporter implements MetricExporter {
   private final ExportStats.Exporter outcomes;
   private final DeltaSums deltas; // null: the delegate takes the counters cumulative
   private SampleBuffer buffer; // null: export what the SDK collected, unchanged
-  private SeriesPoints reusedPoints; // a reusable-data delegate's points, request after request
+  private MetricDataBuilder
+      reusedPoints; // a reusable-data delegate's points, request after request
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
@@ -264,7 +265,7 @@ final class SandboxPushExporter implements MetricExporter {
    * Where a request's points go: for a delegate in the reusable-data memory mode, which is done
    * with a request once it completes, the same points every request; otherwise new ones.
    */
-  private SeriesPoints pointsFor(SampleBuffer source) {
+  private MetricDataBuilder pointsFor(SampleBuffer source) {
     if (delegate.getMemoryMode() != MemoryMode.REUSABLE_DATA) {
       return source.newPoints();
     }

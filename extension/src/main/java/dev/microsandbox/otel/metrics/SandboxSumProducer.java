@@ -62,7 +62,7 @@ final class SandboxSumProducer implements MetricProducer {
     }
     try {
       ReaderPoints reader = COLLECTING.get();
-      SeriesPoints reused = reader == null ? null : reader.pointsFor(current);
+      MetricDataBuilder reused = reader == null ? null : reader.pointsFor(current);
       return runPass ? current.produce(resource, reused) : current.latestSums(resource, reused);
     } catch (RuntimeException | LinkageError e) {
       if (!failureLogged) {
@@ -103,9 +103,9 @@ final class SandboxSumProducer implements MetricProducer {
   /** One reader's points, kept across its collections. */
   private static final class ReaderPoints {
     private SandboxMetrics owner;
-    private SeriesPoints points;
+    private MetricDataBuilder points;
 
-    SeriesPoints pointsFor(SandboxMetrics metrics) {
+    MetricDataBuilder pointsFor(SandboxMetrics metrics) {
       if (owner != metrics) {
         owner = metrics;
         points = metrics.newSumPoints();

@@ -20,7 +20,7 @@
  *   <li>Sampling: {@code SandboxSampler} runs registry passes, on each collection or on its own
  *       period into the outage buffer {@code SampleBuffer}.
  *   <li>Towards the SDK: {@code SandboxMetrics} registers the instruments; {@code
- *       SandboxSumProducer} adds the counters; {@code SeriesPoints} turns samples into points,
+ *       SandboxSumProducer} adds the counters; {@code MetricDataBuilder} turns samples into points,
  *       grouped into {@code SandboxMetricData} (the SDK's {@code MetricData}); {@code
  *       SandboxPushExporter} wraps each push exporter (export health, the outage buffer in bounded
  *       requests, counters and their deltas via {@code DeltaSums}); {@code ReleasingMetricReader}

@@ -11,14 +11,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Sandbox samples turned into points of some series, grouped into one {@link SandboxMetricData} per
- * metric: the buffered samples of an export, or the latest pass's counters. Each point starts at
- * its sandbox's start ({@code started_at}, at most its own time) and is stamped with its sample's
- * time ({@code sampled_at}). After {@link #clear} the point objects are set again in place, so a
- * reader in the reusable-data memory mode (which exports one collection before the next) gets its
- * counters without allocating a point per sandbox. Not thread-safe.
+ * Builds the SDK's metric data from sandbox samples: points of some series, grouped into one {@link
+ * SandboxMetricData} per metric (the buffered samples of a request, or the latest pass's counters).
+ * Each point starts at its sandbox's start ({@code started_at}, at most its own time) and is
+ * stamped with its sample's time ({@code sampled_at}). After {@link #clear} the point objects are
+ * set again in place, so a reader in the reusable-data memory mode (which exports one collection
+ * before the next) gets its counters without allocating a point per sandbox. Not thread-safe.
  */
-final class SeriesPoints {
+final class MetricDataBuilder {
 
   private final SandboxSeries[] series;
   private final int[] metricOf; // by index into series
@@ -27,7 +27,7 @@ final class SeriesPoints {
   private final int[] counts;
 
   /** Points of {@code series} (in {@link SandboxSeries} order, so one metric's are adjacent). */
-  SeriesPoints(SandboxSeries[] series) {
+  MetricDataBuilder(SandboxSeries[] series) {
     this.series = series;
     this.metricOf = new int[series.length];
     List<SandboxSeries> metrics = new ArrayList<>();
