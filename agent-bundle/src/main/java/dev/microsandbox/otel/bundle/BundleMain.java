@@ -34,19 +34,19 @@ public final class BundleMain {
   /** What the extension publishes about itself. */
   static final String STATE_PROPERTY = ExtensionState.PROPERTY;
 
+  static final int REQUIRED_FEATURE = JavaRuntime.REQUIRED_FEATURE;
+
   static final String EXTENSION_ENTRY = "extensions/msb-otel-extension.jar";
-  // Class names the bundle loads from nested jars, by name; BundleMainTest checks they exist.
-  static final String CLI = "dev.microsandbox.otel.cli.Cli";
 
   /** Where the bundle carries the stand-alone sidecar's SDK jars. */
   static final String LEAN_DIR = "lean/";
 
+  // Classes the bundle loads by name from the nested jars; BundleMainTest checks they exist.
+  static final String CLI = "dev.microsandbox.otel.cli.Cli";
   static final String STANDALONE_SIDECAR = "dev.microsandbox.otel.metrics.StandaloneSidecar";
 
   /** How long the sidecar waits for the agent to report the extension's state. */
   static final long STATE_WAIT_MS = 10_000;
-
-  static final int REQUIRED_FEATURE = JavaRuntime.REQUIRED_FEATURE;
 
   private BundleMain() {}
 

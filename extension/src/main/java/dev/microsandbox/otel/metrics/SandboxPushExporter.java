@@ -45,8 +45,8 @@ final class SandboxPushExporter implements MetricExporter {
   private final ExportStats.Exporter outcomes;
   private final DeltaSums deltas; // null: the delegate takes the counters cumulative
   private SampleBuffer buffer; // null: export what the SDK collected, unchanged
-  private MetricDataBuilder
-      reusedPoints; // a reusable-data delegate's points, request after request
+  // A reusable-data delegate's points, request after request; null until the first.
+  private MetricDataBuilder reusedPoints;
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;

@@ -46,7 +46,6 @@ final class RegistryMapping implements AutoCloseable {
   private Object fileKey;
   private long fileSizeAtMap;
   private int capacity;
-  private long mappings; // how many times a file was mapped: a new one invalidates slot caches
   private long lastCheckMonotonicMs;
   private boolean absenceLogged;
   private String ownerWarnedFor;
@@ -63,7 +62,7 @@ final class RegistryMapping implements AutoCloseable {
 
   /**
    * The mapped registry, checked as described above, or null when there is none to read: absent, or
-   * broken ({@link #problem()} says how).
+   * broken ({@link #problem()} says how). A file mapped anew is a new object: its slots are new.
    */
   RegistryMemory attach(long monotonicNow) throws IOException {
     problem = null;
@@ -73,11 +72,6 @@ final class RegistryMapping implements AutoCloseable {
   /** Slots of the mapped registry; 0 when none is mapped. */
   int capacity() {
     return capacity;
-  }
-
-  /** Counts the files mapped so far: a change means a new file, whose slots are new. */
-  long mappings() {
-    return mappings;
   }
 
   /** What the latest {@link #attach} or {@link #failed} found wrong; null if nothing. */
@@ -215,18 +209,17 @@ final class RegistryMapping implements AutoCloseable {
       closeQuietly(opened);
       return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
     }
-    RegistryProblem problem = validateHeader(whole, size);
-    if (problem != null) {
+    RegistryProblem invalid = validateHeader(whole, size);
+    if (invalid != null) {
       whole.close();
       closeQuietly(opened);
-      return fail(problem);
+      return fail(invalid);
     }
     channel = opened;
     capacity = whole.getInt(H_CAPACITY);
     map = whole; // validated: every slot offset below fileSize(capacity) lies inside the mapping
     fileKey = attrs.fileKey();
     fileSizeAtMap = size;
-    mappings++;
     absenceLogged = false;
     log.log(Level.INFO, "attached microsandbox registry " + file + " (" + capacity + " slots)");
     return true;

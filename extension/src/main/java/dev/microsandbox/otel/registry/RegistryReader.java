@@ -116,7 +116,7 @@ public final class RegistryReader implements AutoCloseable {
   private final OwnerLiveness liveness;
   private final RegistryMapping mapping;
   private final RegistrySnapshot snapshot = new RegistrySnapshot();
-  private long cachesFor = -1; // the mapping the slot caches below belong to
+  private RegistryMemory cachesFor; // the mapping the slot caches below belong to
 
   // Per-slot name cache: the bytes a name was decoded from, their length (-1 = invalid), the text.
   private byte[][] nameBytes = new byte[0][];
@@ -187,9 +187,9 @@ public final class RegistryReader implements AutoCloseable {
       RegistryMemory memory = mapping.attach(monotonicNow);
       if (memory != null) {
         int capacity = mapping.capacity();
-        if (cachesFor != mapping.mappings()) {
+        if (memory != cachesFor) {
           resizeCaches(capacity);
-          cachesFor = mapping.mappings();
+          cachesFor = memory;
         }
         snapshot.present = true;
         snapshot.capacity = capacity;

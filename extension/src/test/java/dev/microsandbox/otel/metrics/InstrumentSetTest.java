@@ -442,12 +442,10 @@ class InstrumentSetTest {
         assertThrows(
             MicrosandboxSettings.Invalid.class,
             () ->
-                MicrosandboxSettings.from(
-                    DefaultConfigProperties.createFromMap(
-                        Map.of(
-                            "otel.microsandbox.metrics.exclude",
-                            "microsandbox.upper.*,container.cpu.*")),
-                    Map.of()));
+                fromProperties(
+                    Map.of(
+                        "otel.microsandbox.metrics.exclude",
+                        "microsandbox.upper.*,container.cpu.*")));
     assertTrue(
         invalid
             .getMessage()
@@ -459,25 +457,13 @@ class InstrumentSetTest {
         invalid.getMessage());
     assertThrows(
         MicrosandboxSettings.Invalid.class,
-        () ->
-            MicrosandboxSettings.from(
-                DefaultConfigProperties.createFromMap(
-                    Map.of("otel.microsandbox.instruments", "all")),
-                Map.of()));
+        () -> fromProperties(Map.of("otel.microsandbox.instruments", "all")));
     assertThrows(
         MicrosandboxSettings.Invalid.class,
-        () ->
-            MicrosandboxSettings.from(
-                DefaultConfigProperties.createFromMap(
-                    Map.of("otel.microsandbox.labels.on", "series")),
-                Map.of()));
+        () -> fromProperties(Map.of("otel.microsandbox.labels.on", "series")));
     assertThrows(
         MicrosandboxSettings.Invalid.class,
-        () ->
-            MicrosandboxSettings.from(
-                DefaultConfigProperties.createFromMap(
-                    Map.of("otel.microsandbox.labels.include", "te(")),
-                Map.of()));
+        () -> fromProperties(Map.of("otel.microsandbox.labels.include", "te(")));
   }
 
   @Test
@@ -518,5 +504,11 @@ class InstrumentSetTest {
                 "web-1",
                 Attributes.empty())
             .getAttributes());
+  }
+
+  /** Settings from system properties alone (no environment). */
+  private static MicrosandboxSettings fromProperties(Map<String, String> properties)
+      throws MicrosandboxSettings.Invalid {
+    return MicrosandboxSettings.from(DefaultConfigProperties.createFromMap(properties), Map.of());
   }
 }
