@@ -101,27 +101,7 @@ class PrometheusExampleIT {
 
     int agentPort = E2e.freePort();
     int prometheusPort = E2e.freePort();
-    String config =
-        Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
-            .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
-            .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s");
-    Files.writeString(work.resolve("prometheus.yml"), config);
-    Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
-
-    Process simulator =
-        new ProcessBuilder(
-                E2e.JAVA_HOME.resolve("bin/java").toString(),
-                "-jar",
-                SIMULATOR.toString(),
-                "--msb-home",
-                home.toString(),
-                "--sandboxes",
-                "3",
-                "--period",
-                "500ms")
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("simulator.log").toFile())
-            .start();
+    Process simulator = configureAndStartSimulator(agentPort);
     Process server = null;
     try (OtlpReceiver receiver = OtlpReceiver.http();
         AgentJvm sidecar =
@@ -189,6 +169,33 @@ class PrometheusExampleIT {
   }
 
   /**
+   * Writes the example's Prometheus configuration into the work directory, scraping the agent on
+   * {@code agentPort} every second, with the example's rules beside it; then starts the simulator
+   * with 3 sandboxes sampled every 500 ms under the test's home.
+   */
+  private Process configureAndStartSimulator(int agentPort) throws IOException {
+    Files.writeString(
+        work.resolve("prometheus.yml"),
+        Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
+            .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
+            .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s"));
+    Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
+    return new ProcessBuilder(
+            E2e.JAVA_HOME.resolve("bin/java").toString(),
+            "-jar",
+            SIMULATOR.toString(),
+            "--msb-home",
+            home.toString(),
+            "--sandboxes",
+            "3",
+            "--period",
+            "500ms")
+        .redirectErrorStream(true)
+        .redirectOutput(work.resolve("simulator.log").toFile())
+        .start();
+  }
+
+  /**
    * The dashboard in the other documented configurations, each a sidecar scraped by the same real
    * Prometheus (the default one, msb names with labels on every point and a push exporter, is the
    * test above): the semantic-convention names alone, and labels on the info gauge; both with
@@ -200,26 +207,7 @@ class PrometheusExampleIT {
     Path binary = prometheusBinary();
     int agentPort = E2e.freePort();
     int prometheusPort = E2e.freePort();
-    Files.writeString(
-        work.resolve("prometheus.yml"),
-        Files.readString(EXAMPLES.resolve("prometheus/prometheus.yml"))
-            .replace("127.0.0.1:9464", "127.0.0.1:" + agentPort)
-            .replaceAll("(scrape|evaluation)_interval: \\d+s", "$1_interval: 1s"));
-    Files.copy(EXAMPLES.resolve("prometheus/rules.yml"), work.resolve("rules.yml"));
-    Process simulator =
-        new ProcessBuilder(
-                E2e.JAVA_HOME.resolve("bin/java").toString(),
-                "-jar",
-                SIMULATOR.toString(),
-                "--msb-home",
-                home.toString(),
-                "--sandboxes",
-                "3",
-                "--period",
-                "500ms")
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("simulator.log").toFile())
-            .start();
+    Process simulator = configureAndStartSimulator(agentPort);
     Process server = startPrometheus(binary, work, prometheusPort);
     String api = "http://127.0.0.1:" + prometheusPort;
     try {
