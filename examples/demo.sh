@@ -2,13 +2,15 @@
 # The demo: builds the project if needed, starts the registry simulator and the one-jar bundle's
 # sidecar (the lean form, on the plain SDK), and prints per-sandbox metrics, with each sandbox's
 # tenant label, from the sidecar's Prometheus endpoint every two seconds. DEMO_V2_SANDBOXES=N adds N
-# sandboxes of an older runtime (a v2 registry beside the v3 one). Ctrl+C stops everything and
-# removes the demo's files.
+# sandboxes of an older runtime (a v2 registry beside the v3 one); DEMO_CHURN=N sets how many
+# sandboxes restart or are replaced per minute (6). Ctrl+C stops everything and removes the demo's
+# files.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${DEMO_PORT:-9464}
 sandboxes=${DEMO_SANDBOXES:-4}
 legacy_sandboxes=${DEMO_V2_SANDBOXES:-0}
+churn=${DEMO_CHURN:-6}
 
 java_home=$("$root/examples/bin/find-jdk" 11) || {
   echo "demo: needs Java 11 or newer (JAVA_HOME, java on PATH, or under /usr/lib/jvm)" >&2
@@ -45,7 +47,7 @@ trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 
 "$java" -Djava.io.tmpdir="$home" -jar "$simulator" --msb-home "$home" --sandboxes "$sandboxes" \
-  --churn 6 >"$home/simulator.log" 2>&1 &
+  --churn "$churn" >"$home/simulator.log" 2>&1 &
 pids+=($!)
 if [ "$legacy_sandboxes" -gt 0 ]; then
   "$java" -Djava.io.tmpdir="$home" -jar "$simulator" --msb-home "$home" --abi 2 \

@@ -45,6 +45,8 @@ class DemoIT {
     demo.environment().put("DEMO_PORT", Integer.toString(dev.microsandbox.otel.e2e.E2e.freePort()));
     demo.environment().put("DEMO_SANDBOXES", "2");
     demo.environment().put("DEMO_V2_SANDBOXES", "1");
+    // No churn: a replacement before the first frame would take sim-1, whose labels are checked.
+    demo.environment().put("DEMO_CHURN", "0");
     Process process = demo.start();
     StringBuilder output = new StringBuilder();
     Thread reader =
