@@ -81,7 +81,8 @@ public final class Cli {
   private static int snapshot(
       SnapshotOptions options, PrintStream out, PrintStream err, long passes) {
     RegistryReader.Options readerOptions =
-        new RegistryReader.Options(options.maxSampleAge, options.checkOwner, options.access);
+        new RegistryReader.Options(
+            options.maxSampleAge, options.checkOwner, options.access, options.ownerHome);
     // The command prints problems itself: the registry's as its error, the catalog's not at all
     // (a snapshot sends no metrics; the JSON's "labels": null and the table's missing labels say
     // it).
@@ -220,10 +221,12 @@ public final class Cli {
     final RegistryAccess access;
     final Duration watch;
     final Path catalog;
+    final Path ownerHome; // the home whose owner must own the registry; null: none resolved
 
     private SnapshotOptions(
         Path registry,
         String home,
+        Path ownerHome,
         String homeSource,
         boolean json,
         boolean includeStale,
@@ -234,6 +237,7 @@ public final class Cli {
         Path catalog) {
       this.registry = registry;
       this.home = home;
+      this.ownerHome = ownerHome;
       this.homeSource = homeSource;
       this.json = json;
       this.includeStale = includeStale;
@@ -332,6 +336,7 @@ public final class Cli {
       return new SnapshotOptions(
           registry,
           shownHome,
+          resolvedHome.isEmpty() ? null : Path.of(resolvedHome),
           homeSource,
           json,
           includeStale,

@@ -276,7 +276,8 @@ final class MicrosandboxSettings {
 
   /** The reader options these settings imply. */
   public RegistryReader.Options readerOptions() {
-    return new RegistryReader.Options(maxSampleAge, ownerCheck, reader);
+    return new RegistryReader.Options(
+        maxSampleAge, ownerCheck, reader, home.isEmpty() ? null : Path.of(home));
   }
 
   /** {@code otel.microsandbox.max.sample.age} → {@code OTEL_MICROSANDBOX_MAX_SAMPLE_AGE}. */

@@ -46,14 +46,19 @@ final class OwnerLiveness {
     return new OwnerLiveness(isAlive);
   }
 
-  /** Sizes the per-slot caches for a (re)mapped registry; forgets every verdict. */
-  void resize(int capacity) {
-    generation = new long[capacity];
-    Arrays.fill(generation, -1);
-    pid = new int[capacity];
-    alive = new boolean[capacity];
-    probedAtMs = new long[capacity];
-    procDir = new File[capacity];
+  /** Forgets every verdict (a registry attached anew); the caches grow again as slots are seen. */
+  void forget() {
+    grow(0);
+  }
+
+  private void grow(int size) {
+    int old = size == 0 ? 0 : generation.length;
+    generation = Arrays.copyOf(generation, size);
+    Arrays.fill(generation, old, size, -1);
+    pid = Arrays.copyOf(pid, size);
+    alive = Arrays.copyOf(alive, size);
+    probedAtMs = Arrays.copyOf(probedAtMs, size);
+    procDir = Arrays.copyOf(procDir, size);
   }
 
   /**
@@ -63,6 +68,9 @@ final class OwnerLiveness {
   boolean isAlive(int slot, long slotGeneration, int ownerPid, long monotonicMs) {
     if (ownerPid <= 0) {
       return true; // nothing to probe; the sample-age guard still applies
+    }
+    if (slot >= generation.length) {
+      grow(Math.max(slot + 1, generation.length * 2)); // follows the slots in use, not the header
     }
     if (generation[slot] == slotGeneration
         && pid[slot] == ownerPid

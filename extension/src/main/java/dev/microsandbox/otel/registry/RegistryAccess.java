@@ -9,16 +9,20 @@ import java.nio.channels.FileChannel;
 import java.util.Locale;
 
 /**
- * How the registry is mapped: {@link #FFM} on Java 22+, {@link #BUFFER} on Java 11+, or {@link
- * #AUTO}, the best the running JVM offers. Operators force one with {@code
- * OTEL_MICROSANDBOX_READER} for troubleshooting; tests run every reader test on each.
+ * How the registry is read: mapped through {@link #FFM} on Java 22+, copied by positional reads
+ * into a {@link #BUFFER} on Java 11+, or {@link #AUTO}, the best the running JVM offers. Operators
+ * force one with {@code OTEL_MICROSANDBOX_READER} for troubleshooting; tests run every reader test
+ * on each.
  */
 public enum RegistryAccess {
   /** FFM where the JVM has it (22+), else the mapped buffer. */
   AUTO,
   /** A {@code MemorySegment} mapped through the Foreign Function &amp; Memory API (Java 22+). */
   FFM,
-  /** A {@code MappedByteBuffer} with {@code VarHandle} acquire loads (Java 11+). */
+  /**
+   * Positional reads ({@code pread}) into a private buffer, no mapping (Java 11+): a file cut short
+   * under it cannot fault.
+   */
   BUFFER;
 
   private static final String SEGMENT_MEMORY =
@@ -54,10 +58,13 @@ public enum RegistryAccess {
     return FFM.availableOnThisJvm() ? FFM : BUFFER;
   }
 
-  /** Maps the first {@code size} bytes of {@code channel} read-only this way. */
-  RegistryMemory map(FileChannel channel, long size) throws IOException {
+  /**
+   * The first {@code size} bytes of {@code channel}, read-only, read this way; {@code previous}
+   * (the memory of the file this one replaces, closed, or null) lends its buffer to a new one.
+   */
+  RegistryMemory map(FileChannel channel, long size, RegistryMemory previous) throws IOException {
     if (resolved() == BUFFER) {
-      return BufferRegistryMemory.map(channel, size);
+      return PreadRegistryMemory.map(channel, previous);
     }
     try {
       return (RegistryMemory) SegmentMapper.MAP.invokeExact(channel, size);

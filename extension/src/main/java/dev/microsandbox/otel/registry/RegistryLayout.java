@@ -70,9 +70,11 @@ public final class RegistryLayout {
   public static final int DEFAULT_CAPACITY = 1024;
 
   /**
-   * Capacity above which a header is treated as garbage (keeps size arithmetic far from overflow).
+   * The most slots a registry may claim: 65,536 (a 32 MiB file, 64 times upstream's default). A
+   * header claiming more is refused, not read: every slot is read on every pass, so a forged
+   * capacity would otherwise cost the reader's host that much shared memory and time.
    */
-  public static final int MAX_CAPACITY = 1 << 20;
+  public static final int MAX_CAPACITY = 1 << 16;
 
   // Header fields.
   public static final long H_MAGIC = 0x00;
@@ -139,8 +141,12 @@ public final class RegistryLayout {
   public static final int FLAG_UPPER_FREE = 0x20;
   public static final int FLAG_UPPER_HOST_ALLOCATED = 0x40;
 
-  /** Upstream's bound on retries of one slot before it is skipped for this pass. */
-  public static final int MAX_READ_ATTEMPTS = 4096;
+  /**
+   * Tries at one slot in one pass before it is skipped (and counted) until the next pass: a write
+   * lasts well under a microsecond, so a slot still mid-write after this many is stuck, and
+   * upstream's 4096 spins would cost every pass about 0.1 ms per such slot, forever.
+   */
+  public static final int MAX_READ_ATTEMPTS = 16;
 
   private RegistryLayout() {}
 

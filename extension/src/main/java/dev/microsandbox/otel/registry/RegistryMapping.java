@@ -19,14 +19,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.logging.Level;
 
 /**
- * The registry file as a read-only mapping, checked before it is trusted: no symbolic link, no
- * group- or world-writable mode, a valid header whose capacity the file holds. The file's identity,
- * size and permissions are checked again at most once per {@link
- * RegistryReader#RECHECK_INTERVAL_MS} of monotonic time (one {@code stat}): a registry that appears
- * is attached, one that is recreated (new inode or size) is remapped, one that is gone is let go.
- * What is wrong is a {@link RegistryProblem}, logged once per distinct problem. {@link
- * RegistryReader} reads the slots of what this maps; the split follows Aeron's, which maps its CnC
- * file apart from reading counters. Not thread-safe: owned by one reader.
+ * The registry file, opened read-only and checked before it is trusted: no symbolic link, no group-
+ * or world-writable mode, owned by msb's user (the owner of the home directory), a valid header
+ * whose capacity the file holds and this reader accepts. The file's identity, size, permissions and
+ * owner are checked again at most once per {@link RegistryReader#RECHECK_INTERVAL_MS} of monotonic
+ * time (one {@code stat}): a registry that appears is attached, one that is recreated (new inode or
+ * size) is attached anew, one that is gone or refused is let go at once, so nothing refused is ever
+ * read. What is wrong is a {@link RegistryProblem}, logged once per distinct problem. {@link
+ * RegistryReader} reads the slots of what this attaches; the split follows Aeron's, which maps its
+ * CnC file apart from reading counters. Not thread-safe: owned by one reader.
  */
 final class RegistryMapping implements AutoCloseable {
 
@@ -35,10 +36,12 @@ final class RegistryMapping implements AutoCloseable {
   private final RegistryAccess access;
   private final DistinctProblemLog problems;
   private final LogSink log;
+  private final Path home; // msb's home, whose owner msb runs as; null: unknown
   private final String userName = System.getProperty("user.name", "");
   private final String readableAgain;
 
   private RegistryMemory map;
+  private RegistryMemory released; // the last memory let go: lends its buffer to the next
 
   /** Kept open while mapped: one fstat per pass notices a file cut short before it is read. */
   private FileChannel channel;
@@ -48,11 +51,15 @@ final class RegistryMapping implements AutoCloseable {
   private int capacity;
   private long lastCheckMonotonicMs;
   private boolean absenceLogged;
-  private String ownerWarnedFor;
   private RegistryProblem problem; // of the latest attach or failure; null: none
 
-  RegistryMapping(Path file, RegistryAbi abi, RegistryAccess access, LogSink log) {
+  /**
+   * @param home the microsandbox home: a registry not owned by its owner is refused; null, or a
+   *     home that does not exist, means this process's user
+   */
+  RegistryMapping(Path file, Path home, RegistryAbi abi, RegistryAccess access, LogSink log) {
     this.file = file;
+    this.home = home;
     this.abi = abi;
     this.access = access;
     this.log = log;
@@ -86,7 +93,6 @@ final class RegistryMapping implements AutoCloseable {
 
   /** A pass failed while reading {@code cause}: unmapped, to be mapped again on the next pass. */
   void failed(Throwable cause) {
-    detach();
     fail(
         Kind.IO_ERROR,
         "microsandbox registry %s failed while being read (%s); it will be"
@@ -139,24 +145,48 @@ final class RegistryMapping implements AutoCloseable {
           PosixFilePermissions.toString(attrs.permissions()),
           file);
     }
-    String owner = attrs.owner().getName();
-    if (!owner.equals(userName) && !owner.equals(ownerWarnedFor)) {
-      ownerWarnedFor = owner;
-      log.log(
-          Level.WARNING,
-          "microsandbox registry "
-              + file
-              + " is owned by '"
-              + owner
-              + "' but this process runs as '"
-              + userName
-              + "'; run it as the user that runs msb");
+    RegistryProblem wrongOwner = wrongOwner(attrs.owner().getName());
+    if (wrongOwner != null) {
+      return fail(wrongOwner);
     }
     if (map != null && attrs.fileKey().equals(fileKey) && attrs.size() == fileSizeAtMap) {
       return headerReady();
     }
     detach();
     return map(attrs);
+  }
+
+  /**
+   * Why a registry owned by {@code owner} is refused, or null when msb's user owns it. A squatter
+   * can create the file at its predictable name before msb does; msb then cannot own it.
+   */
+  private RegistryProblem wrongOwner(String owner) {
+    String msbUser = userName;
+    String why = "the user this process runs as";
+    if (home != null) {
+      try {
+        msbUser = Files.getOwner(home, LinkOption.NOFOLLOW_LINKS).getName();
+        why = "the owner of the microsandbox home " + home;
+      } catch (IOException | UnsupportedOperationException e) {
+        why = "the user this process runs as (the microsandbox home " + home + " does not exist)";
+      }
+    }
+    if (owner.equals(msbUser)) {
+      return null;
+    }
+    return RegistryProblem.of(
+        Kind.WRONG_OWNER,
+        "refusing microsandbox registry %s: it is owned by '%s', but msb runs as '%s' (%s);"
+            + " anyone may create files in %s, so a registry of another owner may be forged."
+            + " If msb runs as '%s', run this process with its MSB_HOME (or"
+            + " OTEL_MICROSANDBOX_HOME), or as '%s'",
+        file,
+        owner,
+        msbUser,
+        why,
+        file.getParent(),
+        owner,
+        owner);
   }
 
   /** What was found (mode, owner, this process's user) and the fix that fits it. */
@@ -194,24 +224,29 @@ final class RegistryMapping implements AutoCloseable {
           size,
           HEADER_LEN);
     }
-    RegistryMemory whole;
+    RegistryMemory whole = null;
     FileChannel opened = null;
+    RegistryProblem invalid;
     try {
       opened = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-      whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)));
+      whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)), released);
+      whole.refresh(0, HEADER_LEN);
+      invalid = validateHeader(whole, size);
     } catch (AccessDeniedException e) {
       return fail(
           Kind.ACCESS_DENIED,
           "cannot open microsandbox registry %s: permission denied" + " (EACCES); %s",
           file,
           accessDeniedCause(attrs));
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(opened);
-      return fail(Kind.IO_ERROR, "cannot map microsandbox registry %s: %s", file, e);
+    } catch (IOException | RuntimeException | Error e) {
+      // Error: a fault while the header of a file cut short is read; nothing may leak either way
+      invalid =
+          RegistryProblem.of(Kind.IO_ERROR, "cannot read microsandbox registry %s: %s", file, e);
+    } finally {
+      released = null;
     }
-    RegistryProblem invalid = validateHeader(whole, size);
     if (invalid != null) {
-      whole.close();
+      release(whole);
       closeQuietly(opened);
       return fail(invalid);
     }
@@ -268,7 +303,17 @@ final class RegistryMapping implements AutoCloseable {
           SLOT_LEN);
     }
     long slots = Integer.toUnsignedLong(header.getInt(H_CAPACITY));
-    if (slots > MAX_CAPACITY || fileSize(slots) > size) {
+    if (slots > MAX_CAPACITY) {
+      return RegistryProblem.of(
+          Kind.CAPACITY_TOO_LARGE,
+          "refusing microsandbox registry %s: its header claims %d slots, more than the %d this"
+              + " reader accepts (msb's default is %d; its metrics.capacity sets another)",
+          file,
+          slots,
+          MAX_CAPACITY,
+          DEFAULT_CAPACITY);
+    }
+    if (fileSize(slots) > size) {
       return RegistryProblem.of(
           Kind.CAPACITY_EXCEEDS_FILE,
           "microsandbox registry %s claims %d" + " slots (%d bytes) but the file is %d bytes",
@@ -298,12 +343,12 @@ final class RegistryMapping implements AutoCloseable {
         state == HEADER_UNINIT ? "uninitialized" : "initializing");
   }
 
-  private boolean headerReady() {
+  private boolean headerReady() throws IOException {
+    map.refresh(H_STATE, Integer.BYTES);
     int state = map.getIntAcquire(H_STATE);
     if (state == HEADER_READY) {
       return true;
     }
-    detach();
     return fail(headerStateProblem(state));
   }
 
@@ -327,13 +372,18 @@ final class RegistryMapping implements AutoCloseable {
     return fail(RegistryProblem.of(kind, format, args));
   }
 
+  /** Records {@code found} and lets the registry go: nothing refused or broken is read. */
   private boolean fail(RegistryProblem found) {
+    detach();
     problem = found;
     problems.problem(found.message());
     return false;
   }
 
-  /** The mapped file must still hold every slot; reading past its end would fault (SIGBUS). */
+  /**
+   * The file must still hold every slot: reading past its end would fault in a mapping (SIGBUS) and
+   * come back short for positional reads.
+   */
   void ensureNotCutShort() throws IOException {
     long size = channel.size();
     if (size < fileSize(capacity)) {
@@ -342,14 +392,19 @@ final class RegistryMapping implements AutoCloseable {
   }
 
   private void detach() {
-    if (map != null) {
-      map.close();
-    }
+    release(map);
     map = null;
     closeQuietly(channel);
     channel = null;
     fileKey = null;
     capacity = 0;
+  }
+
+  private void release(RegistryMemory memory) {
+    if (memory != null) {
+      memory.close();
+      released = memory;
+    }
   }
 
   private static void closeQuietly(FileChannel open) {

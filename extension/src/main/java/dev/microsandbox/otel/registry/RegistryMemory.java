@@ -1,18 +1,36 @@
 package dev.microsandbox.otel.registry;
 
+import java.io.IOException;
 import java.lang.invoke.VarHandle;
 
 /**
- * The one seam between the registry protocol and the JVM's way of reading mapped memory: the
- * Foreign Function &amp; Memory API on Java 22+ ({@code SegmentRegistryMemory}), a {@code
- * MappedByteBuffer} with {@code VarHandle} acquire loads on Java 11+ ({@link
- * BufferRegistryMemory}). Everything above it (the seqlock protocol, guards, caches, the snapshot)
+ * The one seam between the registry protocol and the JVM's way of reaching the shared bytes: a
+ * {@code MemorySegment} mapped through the Foreign Function &amp; Memory API on Java 22+ ({@code
+ * SegmentRegistryMemory}), positional reads into a private buffer on Java 11+ ({@link
+ * PreadRegistryMemory}). Everything above it (the seqlock protocol, guards, caches, the snapshot)
  * is written once, in {@link RegistryReader}.
  *
- * <p>A mapping is read-only. Offsets are bytes from the start of the file, little-endian, aligned
- * as the layout guarantees. Not thread-safe: {@link #close()} must not race a read.
+ * <p>The protocol reads in phases, and before each phase it calls {@link #refresh} for the bytes
+ * that phase loads: a mapping reads live memory, so refreshing is nothing; a positional reader
+ * copies the range anew, so every load of a phase sees the file as it was at that phase's copy,
+ * later than every load of the phases before. The loads then address the refreshed range by file
+ * offset; a load outside it is a programming error.
+ *
+ * <p>Read-only. Offsets are bytes from the start of the file, little-endian, aligned as the layout
+ * guarantees. Not thread-safe: {@link #close()} must not race a read.
  */
 interface RegistryMemory extends AutoCloseable {
+
+  /**
+   * Makes {@code length} bytes at {@code offset} current for the loads that follow (at most {@link
+   * #maxRefresh()} bytes).
+   *
+   * @throws IOException when the file no longer holds those bytes (cut short under the reader)
+   */
+  void refresh(long offset, int length) throws IOException;
+
+  /** The most bytes one {@link #refresh} covers. */
+  int maxRefresh();
 
   /** Acquire load of an atomic u32. */
   int getIntAcquire(long offset);
@@ -38,7 +56,7 @@ interface RegistryMemory extends AutoCloseable {
     VarHandle.acquireFence();
   }
 
-  /** Unmaps, where the JVM allows it; the memory must not be read afterwards. */
+  /** Releases the memory (unmaps, or lets the buffer go); it must not be read afterwards. */
   @Override
   void close();
 }

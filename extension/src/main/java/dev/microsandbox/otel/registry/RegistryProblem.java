@@ -41,6 +41,8 @@ public final class RegistryProblem {
     ACCESS_DENIED,
     /** Group or others may write the file, so anyone could forge metrics. */
     INSECURE_PERMISSIONS,
+    /** Owned by another user than msb's: anyone may create files in /dev/shm. */
+    WRONG_OWNER,
     /** Shorter than the header. */
     TOO_SMALL,
     /** Not a microsandbox metrics registry. */
@@ -55,6 +57,8 @@ public final class RegistryProblem {
     BAD_HEADER_STATE,
     /** The header claims more slots than the file holds. */
     CAPACITY_EXCEEDS_FILE,
+    /** The header claims more slots than this reader accepts. */
+    CAPACITY_TOO_LARGE,
     /** The file shrank under the mapping or another I/O failure. */
     IO_ERROR
   }

@@ -18,23 +18,39 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Reads the registry: turns the slots of the mapped file ({@link RegistryMapping}) into coherent
- * samples, following the v3 reading protocol. The protocol is written once, here; how the mapped
- * bytes are loaded (FFM on Java 22+, a mapped buffer on 11+) is the {@link RegistryMemory} seam's
- * business. Never writes to the registry, never throws from {@link #read}: a missing registry is an
- * empty snapshot, a broken one an empty snapshot with a {@link RegistryProblem}, logged once per
- * distinct problem.
+ * Reads the registry: turns the slots of the attached file ({@link RegistryMapping}) into coherent
+ * samples, following the v3 reading protocol. The protocol is written once, here; how the bytes are
+ * reached (a mapping through FFM on Java 22+, positional reads on 11+) is the {@link
+ * RegistryMemory} seam's business. Never writes to the registry, never throws from {@link #read}: a
+ * missing registry is an empty snapshot, a broken one an empty snapshot with a {@link
+ * RegistryProblem}, logged once per distinct problem.
  *
- * <p>Every pass compares the open file's size with the mapping (one {@code fstat}), so a file cut
- * short is a problem, not a read past its end. In steady state a pass allocates nothing: sample
- * holders are reused and decoded names are cached per slot until the name bytes change.
+ * <p>The seqlock read runs over a batch of {@link #BATCH_SLOTS} slots in three phases, each after a
+ * {@link RegistryMemory#refresh}: (1) each visible slot's state, generation (g1) and seq (s1),
+ * acquire loads; (2) the fields of those whose s1 is even, plain copies; an acquire fence; (3) seq
+ * (s2), generation (g2) and state again. A copy is one sample only if s1 equals s2 (so no write
+ * opened or closed between phases 1 and 3), g1 equals g2 (the slot was not reused), and the state
+ * is still visible; the fields are not trusted, not even decoded, before that. On a mapping the
+ * acquire loads and the fence order the phases; for positional reads each phase is a read of its
+ * own, ordered after the one before (see {@link PreadRegistryMemory}). A slot that fails is tried
+ * alone, at most {@link RegistryLayout#MAX_READ_ATTEMPTS} times in all, then skipped and counted
+ * until the next pass.
+ *
+ * <p>Every pass compares the open file's size with the registry's (one {@code fstat}), so a file
+ * cut short is a problem, not a read past its end. Memory follows what is in use, not what the
+ * header claims: per-slot caches grow to the highest slot seen visible. In steady state a pass
+ * allocates nothing: sample holders are reused and decoded names are cached per slot until the name
+ * bytes change.
  *
  * <p>Not thread-safe: one reader per collecting thread, or callers serialise.
  */
 public final class RegistryReader implements AutoCloseable {
 
-  /** How often the file's identity, size and permissions are checked while mapped. */
+  /** How often the file's identity, size, permissions and owner are checked while attached. */
   public static final long RECHECK_INTERVAL_MS = 1_000;
+
+  /** Slots read per batch (the positional reader's copies are this many slots at a time). */
+  static final int BATCH_SLOTS = 64;
 
   private static final Logger LOGGER = Logger.getLogger(RegistryReader.class.getName());
 
@@ -62,21 +78,31 @@ public final class RegistryReader implements AutoCloseable {
   public static final class Options {
     /** Upstream's defaults: 30 s, owner probe on; the best mapping the JVM offers. */
     public static final Options DEFAULTS =
-        new Options(Duration.ofSeconds(30), true, RegistryAccess.AUTO);
+        new Options(Duration.ofSeconds(30), true, RegistryAccess.AUTO, null);
 
     private final Duration maxSampleAge;
     private final boolean checkOwner;
     private final RegistryAccess access;
+    private final Path home;
 
     /**
-     * @param maxSampleAge active slots whose latest sample is older are left out; zero disables
+     * @param maxSampleAge active slots whose latest sample is older, or stamped further ahead of
+     *     the clock, are left out; zero disables
      * @param checkOwner whether active slots whose owner pid is gone are left out
-     * @param access how the registry is mapped
+     * @param access how the registry is read
+     * @param home the microsandbox home, whose owner must own the registry (msb runs as that user);
+     *     null: this process's user must
      */
-    public Options(Duration maxSampleAge, boolean checkOwner, RegistryAccess access) {
+    public Options(Duration maxSampleAge, boolean checkOwner, RegistryAccess access, Path home) {
       this.maxSampleAge = Objects.requireNonNull(maxSampleAge);
       this.checkOwner = checkOwner;
       this.access = Objects.requireNonNull(access);
+      this.home = home;
+    }
+
+    /** As the four-argument constructor, for a registry this process's user must own. */
+    public Options(Duration maxSampleAge, boolean checkOwner, RegistryAccess access) {
+      this(maxSampleAge, checkOwner, access, null);
     }
 
     /** Active slots whose latest sample is older are left out; zero disables. */
@@ -94,9 +120,19 @@ public final class RegistryReader implements AutoCloseable {
       return access;
     }
 
-    /** These options with another mapping. */
+    /** The microsandbox home whose owner must own the registry; null: this process's user. */
+    public Path home() {
+      return home;
+    }
+
+    /** These options with another way of reading. */
     public Options with(RegistryAccess otherAccess) {
-      return new Options(maxSampleAge, checkOwner, otherAccess);
+      return new Options(maxSampleAge, checkOwner, otherAccess, home);
+    }
+
+    /** These options for the registry of {@code otherHome}. */
+    public Options withHome(Path otherHome) {
+      return new Options(maxSampleAge, checkOwner, access, otherHome);
     }
   }
 
@@ -116,16 +152,24 @@ public final class RegistryReader implements AutoCloseable {
   private final OwnerLiveness liveness;
   private final RegistryMapping mapping;
   private final RegistrySnapshot snapshot = new RegistrySnapshot();
-  private RegistryMemory cachesFor; // the mapping the slot caches below belong to
+  private RegistryMemory cachesFor; // the memory the slot caches below belong to
 
-  // Per-slot name cache: the bytes a name was decoded from, their length (-1 = invalid), the text.
+  // Per-slot name cache, grown to the highest slot seen visible: the bytes a name was decoded from
+  // (null: none yet) and the text.
   private byte[][] nameBytes = new byte[0][];
-  private int[] nameLen = new int[0];
-  // A slot's fields, sandbox_id through the name, copied between the two seq loads and decoded from
-  // here: one checked copy (a second for a name over 32 bytes) instead of twenty checked loads, and
-  // no copy of the unused end of the name field.
-  private final byte[] fields = new byte[FIELDS_LEN];
   private String[] names = new String[0];
+
+  // One batch: the slots whose fields were copied, their g1 and s1, and the copies (sandbox_id
+  // through the name, one checked copy each, a second for a name over 32 bytes).
+  private final int[] batchSlot = new int[BATCH_SLOTS];
+  private final long[] batchGeneration = new long[BATCH_SLOTS];
+  private final long[] batchSeq = new long[BATCH_SLOTS];
+  private final byte[] fields = new byte[BATCH_SLOTS * FIELDS_LEN];
+
+  // Slots of the batch to try again alone, and those being tried.
+  private int[] failed = new int[BATCH_SLOTS];
+  private int failedCount;
+  private int[] retrying = new int[BATCH_SLOTS];
 
   /** A reader of {@code file} that logs through java.util.logging. */
   public RegistryReader(Path file, Options options, TimeSource clock) {
@@ -155,7 +199,7 @@ public final class RegistryReader implements AutoCloseable {
     this.clock = clock;
     this.access = options.access().resolved();
     this.maxSampleAgeMs = options.maxSampleAge().toMillis();
-    this.mapping = new RegistryMapping(file, abi, access, log);
+    this.mapping = new RegistryMapping(file, options.home(), abi, access, log);
     if (!options.checkOwner()) {
       this.liveness = null;
     } else if (ownerProbe != null) {
@@ -188,21 +232,26 @@ public final class RegistryReader implements AutoCloseable {
       if (memory != null) {
         int capacity = mapping.capacity();
         if (memory != cachesFor) {
-          resizeCaches(capacity);
+          forgetSlots();
           cachesFor = memory;
         }
         snapshot.present = true;
         snapshot.capacity = capacity;
-        for (int slot = 0; slot < capacity; slot++) {
-          readSlot(memory, slot, includeStale, now, monotonicNow);
-        }
-        // Also a native call: on Java 11-21 a SIGBUS in compiled code surfaces as an asynchronous
-        // InternalError at the next such transition, which must be here, inside this try.
         mapping.ensureNotCutShort();
+        for (int first = 0; first < capacity; first += BATCH_SLOTS) {
+          readBatchWithRetries(
+              memory,
+              first,
+              Math.min(BATCH_SLOTS, capacity - first),
+              includeStale,
+              now,
+              monotonicNow);
+        }
         mapping.readable();
       }
-    } catch (IOException | RuntimeException | InternalError e) {
-      // InternalError: the file shrank under the mapping (SIGBUS turned into an error by the JVM).
+    } catch (IOException | RuntimeException | Error e) {
+      // A file cut short under the reader (a short positional read, or a fault in a mapping), or
+      // anything else: let the registry go; the next pass attaches anew.
       mapping.failed(e);
       snapshot.size = 0;
     }
@@ -271,114 +320,167 @@ public final class RegistryReader implements AutoCloseable {
     }
   }
 
-  private void resizeCaches(int slots) {
-    if (nameLen.length == slots) {
-      Arrays.fill(nameLen, -1);
-    } else {
-      nameBytes = new byte[slots][NAME_CAPACITY];
-      nameLen = new int[slots];
-      names = new String[slots];
-      Arrays.fill(nameLen, -1);
-      SandboxSample[] holders = new SandboxSample[slots];
-      for (int i = 0; i < slots; i++) {
-        holders[i] = new SandboxSample();
-      }
-      snapshot.samples = holders;
-    }
+  /** Slots this reader keeps caches for; grows with the slots seen in use (tests). */
+  int cachedSlots() {
+    return Math.max(names.length, snapshot.samples.length);
+  }
+
+  /** A new file: its slots are new, so is every cached name and owner verdict. */
+  private void forgetSlots() {
+    nameBytes = new byte[0][];
+    names = new String[0];
     if (liveness != null) {
-      liveness.resize(slots);
+      liveness.forget();
     }
   }
 
-  // ---- one slot ----
+  // ---- one batch of slots ----
 
   private static boolean visible(int state, boolean includeStale) {
     return state == SLOT_ACTIVE || (includeStale && state == SLOT_STALE);
   }
 
-  private void readSlot(
-      RegistryMemory m, int slot, boolean includeStale, long now, long monotonicNow) {
-    long base = slotOffset(slot);
-    SandboxSample s = snapshot.samples[snapshot.size];
-    for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      int state = m.getIntAcquire(base + S_STATE);
-      if (!visible(state, includeStale)) {
-        return;
+  private void readBatchWithRetries(
+      RegistryMemory m, int first, int count, boolean includeStale, long now, long monotonicNow)
+      throws IOException {
+    failedCount = 0;
+    readBatch(m, first, count, includeStale, now, monotonicNow);
+    for (int attempt = 1; failedCount > 0 && attempt < MAX_READ_ATTEMPTS; attempt++) {
+      int[] pending = failed;
+      int pendingCount = failedCount;
+      failed = retrying;
+      retrying = pending;
+      failedCount = 0;
+      Thread.onSpinWait();
+      for (int i = 0; i < pendingCount; i++) {
+        readBatch(m, pending[i], 1, includeStale, now, monotonicNow);
+      }
+    }
+    snapshot.skippedInconsistent += failedCount;
+  }
+
+  /**
+   * The three phases of the class comment over slots {@code first} to {@code first + count - 1}; a
+   * slot without a coherent copy goes to {@link #failed}.
+   */
+  private void readBatch(
+      RegistryMemory m, int first, int count, boolean includeStale, long now, long monotonicNow)
+      throws IOException {
+    m.refresh(slotOffset(first), count * SLOT_LEN);
+    int copied = 0;
+    for (int slot = first; slot < first + count; slot++) {
+      long base = slotOffset(slot);
+      if (!visible(m.getIntAcquire(base + S_STATE), includeStale)) {
+        continue;
       }
       long g1 = m.getLongAcquire(base + S_GENERATION);
       long s1 = m.getLongAcquire(base + S_SEQ);
       if ((s1 & 1) != 0) {
-        Thread.onSpinWait();
+        failed[failedCount++] = slot; // mid-write
         continue;
       }
-      int nameLength = readFields(m, base, slot, s);
-      m.acquireFence(); // the plain reads above happen before the second seq load
+      batchSlot[copied] = slot;
+      batchGeneration[copied] = g1;
+      batchSeq[copied] = s1;
+      copied++;
+    }
+    if (copied == 0) {
+      return;
+    }
+    long from = slotOffset(batchSlot[0]);
+    int length = (int) (slotOffset(batchSlot[copied - 1]) + SLOT_LEN - from);
+    m.refresh(from, length);
+    for (int k = 0; k < copied; k++) {
+      copyFields(m, slotOffset(batchSlot[k]), k * FIELDS_LEN);
+    }
+    m.acquireFence(); // the plain reads above happen before the second seq loads
+    m.refresh(from, length);
+    for (int k = 0; k < copied; k++) {
+      int slot = batchSlot[k];
+      long base = slotOffset(slot);
       long s2 = m.getLongAcquire(base + S_SEQ);
       long g2 = m.getLongAcquire(base + S_GENERATION);
       int state2 = m.getIntAcquire(base + S_STATE);
-      if (s1 == s2 && g1 == g2 && visible(state2, includeStale)) {
-        if (nameLength >= 0) { // coherent: the new name becomes the slot's cached bytes
-          System.arraycopy(fields, nameAt, nameBytes[slot], 0, nameLength);
-          names[slot] = new String(nameBytes[slot], 0, nameLength, StandardCharsets.UTF_8);
-          nameLen[slot] = nameLength;
-        }
-        s.slot = slot;
-        s.state = state2;
-        s.generation = g2;
-        s.name = names[slot];
-        accept(s, includeStale, now, monotonicNow);
-        return;
+      if (s2 == batchSeq[k] && g2 == batchGeneration[k] && visible(state2, includeStale)) {
+        accept(decode(slot, k * FIELDS_LEN, state2, g2), includeStale, now, monotonicNow);
+      } else if (visible(state2, includeStale)) {
+        failed[failedCount++] = slot; // written or reused meanwhile
       }
-      Thread.onSpinWait();
     }
-    snapshot.skippedInconsistent++;
   }
 
   /**
-   * Plain reads of a slot's fields (one bulk copy, then decoded from the heap copy); returns the
-   * new name length when the name must be decoded, else -1. The copy may be torn: nothing read here
-   * is trusted until the second seq load agrees.
+   * Plain copies of a slot's fields to {@code at} in {@link #fields}: the figures, name_len and a
+   * short name, then the rest of a longer name. The copy may be torn: nothing here is trusted until
+   * the second seq load agrees; the name length is clamped, so even a torn one stays inside.
    */
-  private int readFields(RegistryMemory m, long base, int slot, SandboxSample s) {
-    byte[] f = fields;
-    m.copy(base + FIELDS_START, f, 0, nameAt + SHORT_NAME); // figures, name_len, a short name
-    s.sandboxId = i32(f, S_SANDBOX_ID);
-    s.runId = i32(f, S_RUN_ID);
-    s.pid = i32(f, S_PID);
-    s.startedAtMs = i64(f, S_STARTED_AT_MS);
-    s.sampledAtMs = i64(f, S_SAMPLED_AT_MS);
-    s.flags = i32(f, S_SAMPLE_FLAGS) & abi.flagMask;
-    s.abi = abi;
-    s.memoryLimitBytes = unsigned(i64(f, S_MEMORY_LIMIT));
-    s.vcpuTimeNs = unsigned(i64(f, S_VCPU_TIME_NS));
-    s.cpuPercent = Float.intBitsToFloat(i32(f, S_CPU_PERCENT_BITS));
-    s.memoryBytes = unsigned(i64(f, S_MEMORY));
-    s.memoryAvailableBytes = unsigned(i64(f, S_MEMORY_AVAILABLE));
-    s.memoryHostResidentBytes = unsigned(i64(f, S_MEMORY_HOST_RESIDENT));
-    s.diskReadBytes = unsigned(i64(f, S_DISK_READ));
-    s.diskWriteBytes = unsigned(i64(f, S_DISK_WRITE));
-    s.netRxBytes = unsigned(i64(f, S_NET_RX));
-    s.netTxBytes = unsigned(i64(f, S_NET_TX));
-    boolean upper = abi.hasUpperFields();
-    s.upperUsedBytes = upper ? unsigned(i64(f, S_UPPER_USED)) : 0;
-    s.upperFreeBytes = upper ? unsigned(i64(f, S_UPPER_FREE)) : 0;
-    s.upperHostAllocatedBytes = upper ? unsigned(i64(f, S_UPPER_HOST_ALLOCATED)) : 0;
-    int len = Math.min(Short.toUnsignedInt((short) U16.get(f, nameLenAt)), NAME_CAPACITY);
+  private void copyFields(RegistryMemory m, long base, int at) {
+    m.copy(base + FIELDS_START, fields, at, nameAt + SHORT_NAME);
+    int len = nameLength(at);
     if (len > SHORT_NAME) {
-      m.copy(base + abi.nameAt + SHORT_NAME, f, nameAt + SHORT_NAME, len - SHORT_NAME);
+      m.copy(base + abi.nameAt + SHORT_NAME, fields, at + nameAt + SHORT_NAME, len - SHORT_NAME);
     }
-    if (len == nameLen[slot] && Arrays.equals(f, nameAt, nameAt + len, nameBytes[slot], 0, len)) {
-      return -1;
-    }
-    return len;
   }
 
-  private static int i32(byte[] f, long slotOffset) {
-    return (int) U32.get(f, (int) (slotOffset - FIELDS_START));
+  private int nameLength(int at) {
+    return Math.min(Short.toUnsignedInt((short) U16.get(fields, at + nameLenAt)), NAME_CAPACITY);
   }
 
-  private static long i64(byte[] f, long slotOffset) {
-    return (long) U64.get(f, (int) (slotOffset - FIELDS_START));
+  /** A coherent copy at {@code at}, decoded into the next free holder of the snapshot. */
+  private SandboxSample decode(int slot, int at, int state, long generation) {
+    SandboxSample s = snapshot.nextHolder();
+    byte[] f = fields;
+    s.slot = slot;
+    s.state = state;
+    s.generation = generation;
+    s.sandboxId = i32(f, at, S_SANDBOX_ID);
+    s.runId = i32(f, at, S_RUN_ID);
+    s.pid = i32(f, at, S_PID);
+    s.startedAtMs = i64(f, at, S_STARTED_AT_MS);
+    s.sampledAtMs = i64(f, at, S_SAMPLED_AT_MS);
+    s.flags = i32(f, at, S_SAMPLE_FLAGS) & abi.flagMask;
+    s.abi = abi;
+    s.memoryLimitBytes = unsigned(i64(f, at, S_MEMORY_LIMIT));
+    s.vcpuTimeNs = unsigned(i64(f, at, S_VCPU_TIME_NS));
+    s.cpuPercent = Float.intBitsToFloat(i32(f, at, S_CPU_PERCENT_BITS));
+    s.memoryBytes = unsigned(i64(f, at, S_MEMORY));
+    s.memoryAvailableBytes = unsigned(i64(f, at, S_MEMORY_AVAILABLE));
+    s.memoryHostResidentBytes = unsigned(i64(f, at, S_MEMORY_HOST_RESIDENT));
+    s.diskReadBytes = unsigned(i64(f, at, S_DISK_READ));
+    s.diskWriteBytes = unsigned(i64(f, at, S_DISK_WRITE));
+    s.netRxBytes = unsigned(i64(f, at, S_NET_RX));
+    s.netTxBytes = unsigned(i64(f, at, S_NET_TX));
+    boolean upper = abi.hasUpperFields();
+    s.upperUsedBytes = upper ? unsigned(i64(f, at, S_UPPER_USED)) : 0;
+    s.upperFreeBytes = upper ? unsigned(i64(f, at, S_UPPER_FREE)) : 0;
+    s.upperHostAllocatedBytes = upper ? unsigned(i64(f, at, S_UPPER_HOST_ALLOCATED)) : 0;
+    s.name = name(slot, at + nameAt, nameLength(at));
+    return s;
+  }
+
+  /** The slot's cached name while its bytes are unchanged, else the bytes decoded and cached. */
+  private String name(int slot, int from, int len) {
+    if (slot >= names.length) {
+      int size = Math.max(slot + 1, names.length * 2);
+      names = Arrays.copyOf(names, size);
+      nameBytes = Arrays.copyOf(nameBytes, size);
+    }
+    byte[] cached = nameBytes[slot];
+    if (cached == null
+        || cached.length != len
+        || !Arrays.equals(fields, from, from + len, cached, 0, len)) {
+      nameBytes[slot] = Arrays.copyOfRange(fields, from, from + len);
+      names[slot] = new String(fields, from, len, StandardCharsets.UTF_8);
+    }
+    return names[slot];
+  }
+
+  private static int i32(byte[] f, int at, long slotOffset) {
+    return (int) U32.get(f, at + (int) (slotOffset - FIELDS_START));
+  }
+
+  private static long i64(byte[] f, int at, long slotOffset) {
+    return (long) U64.get(f, at + (int) (slotOffset - FIELDS_START));
   }
 
   private void accept(SandboxSample s, boolean includeStale, long now, long monotonicNow) {
@@ -388,7 +490,11 @@ public final class RegistryReader implements AutoCloseable {
     if (s.state == SLOT_ACTIVE) {
       boolean dead =
           liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid, monotonicNow);
-      boolean tooOld = maxSampleAgeMs > 0 && now - s.sampledAtMs > maxSampleAgeMs;
+      // Not fresh either way: too old, or stamped further ahead of the clock than the guard (a
+      // sample from the future would otherwise pass as live for as long as the skew lasts).
+      boolean tooOld =
+          maxSampleAgeMs > 0
+              && (now - s.sampledAtMs > maxSampleAgeMs || s.sampledAtMs - now > maxSampleAgeMs);
       if (dead || tooOld) {
         if (dead) {
           snapshot.skippedDeadOwner++;

@@ -37,6 +37,20 @@ public final class RegistrySnapshot {
   }
 
   /**
+   * The holder the next accepted sample goes into, counted only once {@link #size} grows; holders
+   * are made as passes need them, so memory follows the sandboxes seen, not the slots claimed.
+   */
+  SandboxSample nextHolder() {
+    if (size == samples.length) {
+      samples = Arrays.copyOf(samples, Math.max(8, size * 2));
+      for (int j = size; j < samples.length; j++) {
+        samples[j] = new SandboxSample();
+      }
+    }
+    return samples[size];
+  }
+
+  /**
    * Keeps one run per sandbox: where two active slots hold the same sandbox (a crashed run's slot
    * stays active beside the new run's until its sample ages out when the owner check is off, a hung
    * one's even with it; or the home's v2 registry holds another run of it), only the newest run
@@ -96,13 +110,7 @@ public final class RegistrySnapshot {
         skippedSuperseded++;
         continue;
       }
-      if (size == samples.length) {
-        samples = Arrays.copyOf(samples, Math.max(8, size * 2));
-        for (int j = size; j < samples.length; j++) {
-          samples[j] = new SandboxSample();
-        }
-      }
-      legacy.samples[i] = samples[size];
+      legacy.samples[i] = nextHolder();
       samples[size] = run;
       run.slot += slotBase;
       size++;

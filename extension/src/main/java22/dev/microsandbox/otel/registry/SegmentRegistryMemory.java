@@ -11,7 +11,8 @@ import java.nio.channels.FileChannel;
 /**
  * {@link RegistryMemory} for Java 22 and newer: a read-only {@link MemorySegment} mapped through
  * the Foreign Function &amp; Memory API ({@code FileChannel.map(READ_ONLY, …, Arena)}, no
- * restricted method). A shared arena unmaps it deterministically on {@link #close()}.
+ * restricted method). A shared arena unmaps it deterministically on {@link #close()}. Its loads
+ * read live memory, so {@link #refresh} has nothing to do.
  *
  * <p>The only class compiled for Java 22; {@link RegistryAccess} loads it by name, so it is never
  * touched on an older JVM.
@@ -43,6 +44,14 @@ final class SegmentRegistryMemory implements RegistryMemory {
       arena.close();
       throw e;
     }
+  }
+
+  @Override
+  public void refresh(long offset, int length) {}
+
+  @Override
+  public int maxRefresh() {
+    return Integer.MAX_VALUE;
   }
 
   @Override

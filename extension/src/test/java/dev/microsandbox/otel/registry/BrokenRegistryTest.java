@@ -83,9 +83,18 @@ class BrokenRegistryTest {
             (Damage) f -> Fixtures.poke(f, H_CAPACITY, 4, 9)),
         Arguments.of(
             "capacity 0xffffffff",
-            Kind.CAPACITY_EXCEEDS_FILE,
-            "claims 4294967295 slots",
+            Kind.CAPACITY_TOO_LARGE,
+            "claims 4294967295 slots, more than the 65536 this reader accepts",
             (Damage) f -> Fixtures.poke(f, H_CAPACITY, 4, 0xffffffffL)),
+        Arguments.of(
+            "capacity 65537, in a file that holds it",
+            Kind.CAPACITY_TOO_LARGE,
+            "claims 65537 slots",
+            (Damage)
+                f -> {
+                  Fixtures.poke(f, H_CAPACITY, 4, MAX_CAPACITY + 1);
+                  Fixtures.resize(f, fileSize(MAX_CAPACITY + 1));
+                }),
         Arguments.of(
             "truncated mid-slot",
             Kind.CAPACITY_EXCEEDS_FILE,
