@@ -6,6 +6,7 @@ import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.support.FailureLog;
 import dev.microsandbox.otel.userevents.UserEventsStats;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -71,7 +72,11 @@ final class SandboxMetrics implements AutoCloseable {
   private final ObservableLongMeasurement errors;
   private final java.util.Map<String, Attributes> exporterAttributes =
       new java.util.concurrent.ConcurrentHashMap<>();
-  private boolean callbackFailureLogged;
+  private final FailureLog callbackFailures =
+      new FailureLog(
+          LOGGER,
+          "microsandbox metrics collection failed; sandbox series are missing from this"
+              + " collection");
 
   /** Set once a {@link SandboxSumProducer} runs the passes: then the callback only reports. */
   private volatile boolean producerRunsPasses;
@@ -246,15 +251,8 @@ final class SandboxMetrics implements AutoCloseable {
           errors.record(count, errorAttributes[k]);
         }
       }
-    } catch (RuntimeException | LinkageError | InternalError e) {
-      if (!callbackFailureLogged) {
-        callbackFailureLogged = true;
-        LOGGER.log(
-            Level.WARNING,
-            "microsandbox metrics collection failed; sandbox series are"
-                + " missing from this collection",
-            e);
-      }
+    } catch (Throwable e) { // nothing of ours reaches the SDK's collecting thread
+      callbackFailures.failed(e);
     }
   }
 

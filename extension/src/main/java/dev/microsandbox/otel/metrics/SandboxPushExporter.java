@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.metrics;
 
+import dev.microsandbox.otel.support.FailureLog;
 import dev.microsandbox.otel.support.IdleExporter;
 import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -50,8 +51,16 @@ final class SandboxPushExporter implements MetricExporter {
   private volatile boolean failing;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
-  private boolean drainFailureLogged;
-  private boolean deltaFailureLogged;
+  private final FailureLog drainFailures =
+      new FailureLog(
+          LOGGER,
+          "microsandbox metrics: reading the sample buffer failed; this export carries the"
+              + " latest samples only");
+  private final FailureLog deltaFailures =
+      new FailureLog(
+          LOGGER,
+          "microsandbox metrics: turning the sandbox counters into deltas failed; this export"
+              + " carries them cumulative");
 
   SandboxPushExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
     this(delegate, stats, clock, null);
@@ -247,15 +256,8 @@ final class SandboxPushExporter implements MetricExporter {
     private SampleBuffer.Drained drain(long from) {
       try {
         return source.drain(from, until, pointsFor(source), resource, SandboxMetrics.SCOPE_INFO);
-      } catch (RuntimeException | LinkageError e) {
-        if (!drainFailureLogged) {
-          drainFailureLogged = true;
-          LOGGER.log(
-              Level.WARNING,
-              "microsandbox metrics: reading the sample buffer failed; this"
-                  + " export carries the latest samples only",
-              e);
-        }
+      } catch (Throwable e) {
+        drainFailures.failed(e);
         return null;
       }
     }
@@ -279,15 +281,8 @@ final class SandboxPushExporter implements MetricExporter {
   private Collection<MetricData> asDeltas(Collection<MetricData> batch, boolean continuing) {
     try {
       return deltas.apply(batch, delegate, continuing);
-    } catch (RuntimeException e) {
-      if (!deltaFailureLogged) {
-        deltaFailureLogged = true;
-        LOGGER.log(
-            Level.WARNING,
-            "microsandbox metrics: turning the sandbox counters into deltas"
-                + " failed; this export carries them cumulative",
-            e);
-      }
+    } catch (Throwable e) {
+      deltaFailures.failed(e);
       return batch;
     }
   }

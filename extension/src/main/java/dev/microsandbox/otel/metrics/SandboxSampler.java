@@ -5,11 +5,11 @@ import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.support.FailureLog;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -41,7 +41,11 @@ final class SandboxSampler implements AutoCloseable {
   private final long[] registryErrors = new long[RegistryProblem.Kind.values().length];
 
   private ScheduledExecutorService schedule;
-  private boolean failureLogged;
+  private final FailureLog failures =
+      new FailureLog(
+          LOGGER,
+          "microsandbox metrics: reading the registry failed; sandbox series are missing from"
+              + " this collection");
   private boolean allOwnersDeadLogged;
   private boolean closed;
 
@@ -78,7 +82,7 @@ final class SandboxSampler implements AutoCloseable {
     return schedule != null;
   }
 
-  /** One pass; never throws. */
+  /** One pass; never throws, and a failed one is logged (again when it changes, or hourly). */
   synchronized void pass() {
     if (closed) {
       return; // racing shutdown: do not remap what close() released
@@ -106,15 +110,10 @@ final class SandboxSampler implements AutoCloseable {
       if (buffer != null) {
         buffer.append(snapshot, latestAttributes);
       }
-    } catch (RuntimeException | LinkageError | InternalError e) {
-      if (!failureLogged) {
-        failureLogged = true;
-        LOGGER.log(
-            Level.WARNING,
-            "microsandbox metrics: reading the registry failed; sandbox"
-                + " series are missing from this collection",
-            e);
-      }
+    } catch (Throwable e) {
+      // Whatever it is (an OutOfMemoryError included), a scheduled pass that threw would never
+      // run again: the sampler logs it and lives on, on every thread it runs on.
+      failures.failed(e);
     }
   }
 

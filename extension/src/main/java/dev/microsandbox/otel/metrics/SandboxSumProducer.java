@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.metrics;
 
+import dev.microsandbox.otel.support.FailureLog;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.CollectionRegistration;
@@ -8,7 +9,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -30,7 +30,11 @@ final class SandboxSumProducer implements MetricProducer {
   private static final ThreadLocal<ReaderPoints> COLLECTING = new ThreadLocal<>();
 
   private final Supplier<SandboxMetrics> metrics;
-  private volatile boolean failureLogged;
+  private final FailureLog failures =
+      new FailureLog(
+          LOGGER,
+          "microsandbox metrics: producing the sandbox counters failed; they are missing from"
+              + " this collection");
 
   /**
    * A producer for the SDK's meter provider builder.
@@ -64,15 +68,8 @@ final class SandboxSumProducer implements MetricProducer {
       ReaderPoints reader = COLLECTING.get();
       MetricDataBuilder reused = reader == null ? null : reader.pointsFor(current);
       return runPass ? current.produce(resource, reused) : current.latestSums(resource, reused);
-    } catch (RuntimeException | LinkageError e) {
-      if (!failureLogged) {
-        failureLogged = true;
-        LOGGER.log(
-            Level.WARNING,
-            "microsandbox metrics: producing the sandbox counters failed;"
-                + " they are missing from this collection",
-            e);
-      }
+    } catch (Throwable e) { // nothing of ours reaches the SDK's collecting thread
+      failures.failed(e);
       return List.of();
     }
   }

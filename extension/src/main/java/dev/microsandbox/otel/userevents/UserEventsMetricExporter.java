@@ -141,7 +141,7 @@ public final class UserEventsMetricExporter implements MetricExporter, IdleExpor
       return outcome.failedWrites == 0
           ? CompletableResultCode.ofSuccess()
           : CompletableResultCode.ofFailure();
-    } catch (java.io.IOException | RuntimeException | LinkageError e) {
+    } catch (Throwable e) { // nothing of ours reaches the SDK's exporting thread
       LOGGER.log(Level.FINE, "user_events export failed", e);
       return CompletableResultCode.ofFailure();
     }
