@@ -2,6 +2,7 @@ package dev.microsandbox.otel.cli;
 
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelKeys;
+import dev.microsandbox.otel.labels.LabelLimits;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryAccess;
@@ -102,7 +103,12 @@ public final class Cli {
         LabelSource labels =
             options.catalog == null
                 ? LabelSource.NONE
-                : new CatalogLabels(options.catalog, LabelKeys.ALL, CATALOG_WAIT, LogSink.QUIET)) {
+                : new CatalogLabels(
+                    options.catalog,
+                    LabelKeys.ALL,
+                    LabelLimits.DEFAULTS,
+                    CATALOG_WAIT,
+                    LogSink.QUIET)) {
       String lastError = null;
       for (long pass = 0; pass < passes; pass++) {
         RegistrySnapshot snapshot = reader.read(options.includeStale);

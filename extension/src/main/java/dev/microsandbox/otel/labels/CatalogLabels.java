@@ -3,8 +3,13 @@ package dev.microsandbox.otel.labels;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.support.DistinctProblemLog;
 import dev.microsandbox.otel.support.LogSink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +22,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +50,14 @@ import org.sqlite.SQLiteOpenMode;
  * timeout (the first one after start at most {@link #FIRST_LOOK_WAIT}), then goes on with what is
  * known. A missing, unmigrated or broken catalog means no labels (one log line per distinct
  * problem) and is retried next collection; a slow or locked one keeps the labels already known, so
- * that series do not flap; a broken config costs that sandbox its labels.
+ * that series do not flap (one line when it starts being slow, one when it answers again); a broken
+ * config costs that sandbox its labels. A catalog deleted and created anew (another inode) is
+ * noticed at the next look and opened anew.
+ *
+ * <p>Every byte of the catalog is untrusted: a config over {@link #MAX_CONFIG_CHARS} is not parsed,
+ * labels follow {@link LabelKeys} (no identity look-alikes) and {@link LabelLimits}, and what was
+ * left out is one WARN naming the sandbox. Memory stays bounded by the active sandboxes: per
+ * sandbox, its kept labels and a digest of its config, never the config itself.
  */
 public final class CatalogLabels implements LabelSource {
 
@@ -61,20 +72,29 @@ public final class CatalogLabels implements LabelSource {
    */
   static final Duration FIRST_LOOK_WAIT = Duration.ofSeconds(2);
 
+  /** The digest of every config too long to parse: one more look at it changes nothing. */
+  private static final byte[] TOO_LONG = new byte[] {0};
+
   /** How long close() waits for the worker before leaving the connection's close to it. */
   private static final long STOP_WAIT_MS = 200;
 
-  private static final String QUERY =
-      "SELECT id, COALESCE(active_config, config) FROM sandbox WHERE id IN (SELECT value FROM"
-          + " json_each(?))";
+  /** The longest config parsed for labels; a longer one costs its sandbox its labels. */
+  static final int MAX_CONFIG_CHARS = 1 << 22;
 
-  /** What is known about one sandbox: the config text its labels were parsed from. */
+  // The config's length and, within the limit, its text: a huge one never leaves SQLite.
+  private static final String QUERY =
+      "SELECT id, length(cfg), CASE WHEN length(cfg) <= "
+          + MAX_CONFIG_CHARS
+          + " THEN cfg END FROM (SELECT id, COALESCE(active_config, config) AS cfg FROM sandbox"
+          + " WHERE id IN (SELECT value FROM json_each(?)))";
+
+  /** What is known about one sandbox: a digest of the config its labels were parsed from. */
   private static final class Entry {
-    final String config;
+    final byte[] digest; // null: no config
     final Map<String, String> labels;
 
-    Entry(String config, Map<String, String> labels) {
-      this.config = config;
+    Entry(byte[] digest, Map<String, String> labels) {
+      this.digest = digest;
       this.labels = labels;
     }
   }
@@ -99,6 +119,7 @@ public final class CatalogLabels implements LabelSource {
 
   private final Path catalog;
   private final LabelKeys keys;
+  private final LabelLimits limits;
   private final long timeoutNanos;
   private final LogSink log;
   private final DistinctProblemLog problems;
@@ -108,14 +129,15 @@ public final class CatalogLabels implements LabelSource {
   // Owned by the worker thread.
   private final Map<Integer, Entry> entries = new HashMap<>();
   private volatile Connection connection;
+  private Object openedFile; // the file key of the catalog the connection opened
   private volatile boolean closing;
   private long dataVersion = Long.MIN_VALUE;
   private boolean dirty;
 
   // Handed from the worker to collections.
   private volatile Published published = Published.EMPTY;
-  private Future<?> inFlight;
-  private boolean slowLogged;
+  private Future<Boolean> inFlight; // true: the look read the catalog
+  private boolean slow; // a collection gave up waiting, and no look has answered in time since
   private boolean firstLookDone;
 
   /**
@@ -123,13 +145,23 @@ public final class CatalogLabels implements LabelSource {
    * timeout} per collection.
    */
   public CatalogLabels(Path catalog, LabelKeys keys, Duration timeout) {
-    this(catalog, keys, timeout, LogSink.of(LOGGER));
+    this(catalog, keys, LabelLimits.DEFAULTS, timeout);
   }
 
-  /** As {@link #CatalogLabels(Path, LabelKeys, Duration)}, logging through {@code log}. */
-  public CatalogLabels(Path catalog, LabelKeys keys, Duration timeout, LogSink log) {
+  /** As {@link #CatalogLabels(Path, LabelKeys, Duration)}, within {@code limits}. */
+  public CatalogLabels(Path catalog, LabelKeys keys, LabelLimits limits, Duration timeout) {
+    this(catalog, keys, limits, timeout, LogSink.of(LOGGER));
+  }
+
+  /**
+   * Labels from {@code catalog} with the keys {@code keys} keeps, within {@code limits}, waiting at
+   * most {@code timeout} per collection, logging through {@code log}.
+   */
+  public CatalogLabels(
+      Path catalog, LabelKeys keys, LabelLimits limits, Duration timeout, LogSink log) {
     this.catalog = catalog;
     this.keys = keys;
+    this.limits = limits;
     this.timeoutNanos = timeout.toNanos();
     this.log = log;
     this.problems = new DistinctProblemLog(log);
@@ -166,23 +198,32 @@ public final class CatalogLabels implements LabelSource {
     finishedBy(deadline);
   }
 
-  /** Waits for the look in flight until {@code deadline}; says once when the catalog is slow. */
+  /**
+   * Waits for the look in flight until {@code deadline}. A slow catalog is one episode, however
+   * many collections it lasts: one line when a collection first gives up waiting, one when a look
+   * next reads the catalog in time.
+   */
   private boolean finishedBy(long deadline) {
     try {
-      inFlight.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      slowLogged = false;
+      boolean read = inFlight.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (read && slow) {
+        slow = false;
+        log.log(
+            Level.INFO,
+            "microsandbox catalog " + catalog + " answers in time again; labels are current");
+      }
       return true;
     } catch (TimeoutException e) {
-      if (!slowLogged) {
-        slowLogged = true;
+      if (!slow) {
+        slow = true;
         log.log(
             Level.INFO,
             "microsandbox catalog "
                 + catalog
                 + " did not answer within "
                 + Duration.ofNanos(timeoutNanos).toMillis()
-                + " ms; this collection uses the labels"
-                + " already known");
+                + " ms; collections use the labels already known until it answers in time"
+                + " again");
       }
       return false;
     } catch (InterruptedException e) {
@@ -231,9 +272,9 @@ public final class CatalogLabels implements LabelSource {
 
   // ---- worker thread ----
 
-  private void update(int[] activeIds) {
+  private boolean update(int[] activeIds) {
     try {
-      lookUp(activeIds);
+      return lookUp(activeIds);
     } finally {
       if (closing) {
         closeConnection(); // close() did not wait for this call to return
@@ -241,11 +282,13 @@ public final class CatalogLabels implements LabelSource {
     }
   }
 
-  private void lookUp(int[] activeIds) {
+  /** One look; whether it read the catalog (false: absent, locked or broken). */
+  private boolean lookUp(int[] activeIds) {
     try {
+      reopenIfRecreated();
       if (connection == null && !open()) {
         forget();
-        return;
+        return false;
       }
       long version = dataVersion();
       boolean changed = version != dataVersion;
@@ -259,6 +302,7 @@ public final class CatalogLabels implements LabelSource {
       dataVersion = version;
       evictAllBut(activeIds);
       problems.clear(readableAgain);
+      return true;
     } catch (SQLException e) {
       if (isBusy(e)) {
         problems.problem(
@@ -267,7 +311,7 @@ public final class CatalogLabels implements LabelSource {
                 + " is locked ("
                 + e.getMessage()
                 + "); the labels already known are kept until it can be read");
-        return;
+        return false;
       }
       problems.problem(
           "microsandbox catalog "
@@ -277,6 +321,7 @@ public final class CatalogLabels implements LabelSource {
               + "); metrics go out without labels until it can");
       closeConnection();
       forget();
+      return false;
     } catch (RuntimeException | LinkageError e) {
       // e.g. SQLite's native library cannot be loaded (a noexec temporary directory)
       problems.problem(
@@ -288,6 +333,32 @@ public final class CatalogLabels implements LabelSource {
               + " out without labels");
       closeConnection();
       forget();
+      return false;
+    }
+  }
+
+  /**
+   * A catalog deleted and created anew leaves the connection on the deleted file, which nobody
+   * writes any more: compare the file's identity with the one opened, as for the registry.
+   */
+  private void reopenIfRecreated() {
+    if (connection == null) {
+      return;
+    }
+    Object now = fileKey();
+    if (now != null && !now.equals(openedFile)) {
+      log.log(
+          Level.INFO, "microsandbox catalog " + catalog + " was created anew; opening it again");
+      closeConnection();
+      forget();
+    }
+  }
+
+  private Object fileKey() {
+    try {
+      return Files.readAttributes(catalog, BasicFileAttributes.class).fileKey();
+    } catch (IOException | UnsupportedOperationException e) {
+      return null; // gone: the connection's next query says what is wrong
     }
   }
 
@@ -306,6 +377,7 @@ public final class CatalogLabels implements LabelSource {
     config.setBusyTimeout(1_000); // the worker may wait; collections never wait this long
     // The driver directly: the agent's class loaders do not see javax.sql (no DataSource), and
     // DriverManager's lookup is not reliable from an extension class loader.
+    openedFile = fileKey();
     connection = JDBC.createConnection("jdbc:sqlite:" + catalog, config.toProperties());
     dataVersion = Long.MIN_VALUE;
     return true;
@@ -323,22 +395,59 @@ public final class CatalogLabels implements LabelSource {
     for (int i = 0; i < ids.length; i++) {
       json.append(i == 0 ? "" : ",").append(ids[i]);
     }
-    Map<Integer, String> configs = new HashMap<>();
+    Set<Integer> unseen = new HashSet<>(ids.length * 2);
+    for (int id : ids) {
+      unseen.add(id);
+    }
     try (PreparedStatement statement = connection.prepareStatement(QUERY)) {
       statement.setString(1, json.append(']').toString());
       try (ResultSet rs = statement.executeQuery()) {
-        while (rs.next()) {
-          configs.put(rs.getInt(1), rs.getString(2));
+        while (rs.next()) { // one row at a time: only the current config is ever held
+          int id = rs.getInt(1);
+          long length = rs.getLong(2);
+          boolean tooLong = length > MAX_CONFIG_CHARS;
+          known(id, tooLong ? null : rs.getString(3), tooLong ? length : 0);
+          unseen.remove(id);
         }
       }
     }
-    for (int id : ids) {
-      String config = configs.get(id);
-      Entry known = entries.get(id);
-      if (known == null || !Objects.equals(known.config, config)) {
-        entries.put(id, new Entry(config, parse(id, config)));
-        dirty = true;
-      }
+    for (int id : unseen) {
+      known(id, null, 0); // not in the catalog: no labels
+    }
+  }
+
+  /** Records sandbox {@code id}'s config (null: none), parsing it only if it changed. */
+  private void known(int id, String config, long tooLongChars) {
+    byte[] digest = tooLongChars > 0 ? TOO_LONG : digest(config);
+    Entry was = entries.get(id);
+    if (was != null && Arrays.equals(was.digest, digest)) {
+      return;
+    }
+    Map<String, String> labels;
+    if (tooLongChars > 0) {
+      warn(
+          id,
+          "its config is "
+              + tooLongChars
+              + " characters, over the "
+              + MAX_CONFIG_CHARS
+              + " this reader parses");
+      labels = Map.of();
+    } else {
+      labels = parse(id, config);
+    }
+    entries.put(id, new Entry(digest, labels));
+    dirty = true;
+  }
+
+  private static byte[] digest(String config) {
+    if (config == null) {
+      return null;
+    }
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(config.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 
@@ -347,13 +456,24 @@ public final class CatalogLabels implements LabelSource {
       return Map.of(); // not in the catalog (or no config): no labels
     }
     try {
-      return LabelsJson.parse(config, keys);
+      LabelsJson.Parsed parsed = LabelsJson.parse(config, keys, limits);
+      if (!parsed.notes.isEmpty()) {
+        log.log(
+            Level.WARNING,
+            "microsandbox catalog: sandbox "
+                + id
+                + "'s labels: "
+                + String.join("; ", parsed.notes));
+      }
+      return parsed.labels;
     } catch (LabelsJson.Invalid e) {
-      log.log(
-          Level.WARNING,
-          "microsandbox catalog: sandbox " + id + " gets no labels: " + e.getMessage());
+      warn(id, e.getMessage());
       return Map.of();
     }
+  }
+
+  private void warn(int id, String why) {
+    log.log(Level.WARNING, "microsandbox catalog: sandbox " + id + " gets no labels: " + why);
   }
 
   /** Drops sandboxes that left the registry and publishes what changed. */

@@ -111,6 +111,11 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
           ? ((List<?>) value).stream().map(String::valueOf).collect(Collectors.joining(","))
           : String.valueOf(value);
     }
+    return getSdkString(property);
+  }
+
+  @Override
+  public String getSdkString(String property) {
     String system = System.getProperty(property);
     return system != null ? system : env.get(MicrosandboxSettings.envName(property));
   }

@@ -306,7 +306,11 @@ final class MicrosandboxAutoConfiguration {
             RegistryReader.JUL);
     LabelSource labels =
         settings.labelsEnabled()
-            ? new CatalogLabels(settings.catalog(), settings.labelKeys(), settings.labelsTimeout())
+            ? new CatalogLabels(
+                settings.catalog(),
+                settings.labelKeys(),
+                settings.labelLimits(),
+                settings.labelsTimeout())
             : LabelSource.NONE;
     Duration interval = samplingPeriod;
     SandboxSampler sampler =

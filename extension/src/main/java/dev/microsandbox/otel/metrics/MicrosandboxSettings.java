@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.metrics;
 
 import dev.microsandbox.otel.labels.LabelKeys;
+import dev.microsandbox.otel.labels.LabelLimits;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
@@ -84,6 +85,11 @@ final class MicrosandboxSettings {
   /** Upstream's buffer: 60 collections per exporter. */
   public static final int DEFAULT_MAX_BUFFERED = 60;
 
+  /** The SDK's attribute limits, which label limits follow (not settings of ours). */
+  static final String ATTRIBUTE_COUNT_LIMIT = "otel.attribute.count.limit";
+
+  static final String ATTRIBUTE_VALUE_LENGTH_LIMIT = "otel.attribute.value.length.limit";
+
   /** Default longest wait for the catalog in one collection. */
   public static final Duration DEFAULT_LABELS_TIMEOUT = Duration.ofMillis(50);
 
@@ -97,6 +103,7 @@ final class MicrosandboxSettings {
   private final boolean ownerCheck;
   private final boolean labelsEnabled;
   private final LabelKeys labelKeys;
+  private final LabelLimits labelLimits;
   private final Path catalog;
   private final Duration labelsTimeout;
   private final RegistryAccess reader;
@@ -113,6 +120,9 @@ final class MicrosandboxSettings {
     /** How an operator spells {@code property} in this source, for messages. */
     String describe(String property);
 
+    /** The text of an SDK property that is no setting of ours ({@link #ATTRIBUTE_COUNT_LIMIT}). */
+    String getSdkString(String property);
+
     /** The agent's properties: system properties and environment variables. */
     static Source of(ConfigProperties config) {
       return new Source() {
@@ -124,6 +134,11 @@ final class MicrosandboxSettings {
         @Override
         public String describe(String property) {
           return envName(property) + " (" + property + ")";
+        }
+
+        @Override
+        public String getSdkString(String property) {
+          return config.getString(property);
         }
       };
     }
@@ -143,7 +158,14 @@ final class MicrosandboxSettings {
     maxSampleAge = duration(config, MAX_SAMPLE_AGE, RegistryReader.Options.DEFAULTS.maxSampleAge());
     ownerCheck = bool(config, OWNER_CHECK, true);
     labelsEnabled = bool(config, LABELS_ENABLED, true);
-    labelKeys = LabelKeys.of(list(config, LABELS_EXCLUDE), regex(config, LABELS_INCLUDE));
+    labelKeys =
+        LabelKeys.of(list(config, LABELS_EXCLUDE), regex(config, LABELS_INCLUDE))
+            .reserving(SandboxAttributes.IDENTITY_KEYS);
+    labelLimits =
+        new LabelLimits(
+            sdkLimit(config, ATTRIBUTE_COUNT_LIMIT, LabelLimits.DEFAULT_MAX_LABELS, 0),
+            sdkLimit(
+                config, ATTRIBUTE_VALUE_LENGTH_LIMIT, LabelLimits.DEFAULT_MAX_VALUE_LENGTH, 1));
     catalog = path(config, CATALOG, RegistryLocation.catalogFile(home));
     labelsTimeout = duration(config, LABELS_TIMEOUT, DEFAULT_LABELS_TIMEOUT);
     if (labelsTimeout.isZero()) {
@@ -233,6 +255,11 @@ final class MicrosandboxSettings {
   /** The label keys that become attributes. */
   public LabelKeys labelKeys() {
     return labelKeys;
+  }
+
+  /** How many labels, how long each, become attributes. */
+  public LabelLimits labelLimits() {
+    return labelLimits;
   }
 
   /** The series reported, and where labels go. */
@@ -377,6 +404,16 @@ final class MicrosandboxSettings {
       throw new Invalid(config, property, value, "expected a whole number from 1 to 100000");
     }
     return parsed;
+  }
+
+  /**
+   * One of the SDK's attribute limits, as a label limit: {@code fallback} when it is not set. A bad
+   * value is the SDK's to report; here it means the fallback.
+   */
+  private static int sdkLimit(Source config, String property, int fallback, int least) {
+    String value = config.getSdkString(property);
+    Integer parsed = value == null ? null : WholeNumbers.parse(value, least, Integer.MAX_VALUE);
+    return parsed == null ? fallback : parsed;
   }
 
   /** The setting's text, or null when it is unset or blank (the default applies). */

@@ -3,6 +3,7 @@ package dev.microsandbox.otel.metrics;
 import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
+import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.registry.SandboxSample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -52,7 +53,7 @@ final class SandboxAttributes {
   /** The direction of a disk counter, in the semantic conventions. */
   public static final AttributeKey<String> DISK_IO_DIRECTION = stringKey("disk.io.direction");
 
-  /** Keys a label can never override. */
+  /** Keys a label can never take, nor anything that reads as one of them in Prometheus. */
   public static final Set<String> IDENTITY_KEYS =
       Set.of(
           SANDBOX_NAME.getKey(),
@@ -63,6 +64,8 @@ final class SandboxAttributes {
           CONTAINER_ID.getKey(),
           NETWORK_IO_DIRECTION.getKey(),
           DISK_IO_DIRECTION.getKey());
+
+  private static final LabelKeys RESERVED = LabelKeys.ALL.reserving(IDENTITY_KEYS);
 
   private final boolean emitRunId;
   private final boolean emitPid;
@@ -195,7 +198,7 @@ final class SandboxAttributes {
   private static Attributes withLabels(AttributesBuilder builder, Map<String, String> labels) {
     labels.forEach(
         (key, value) -> {
-          if (!IDENTITY_KEYS.contains(key)) {
+          if (RESERVED.reservedAs(key) == null) {
             builder.put(key, value);
           }
         });

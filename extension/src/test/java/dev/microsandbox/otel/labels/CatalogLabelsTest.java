@@ -22,6 +22,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -360,6 +361,158 @@ class CatalogLabelsTest {
           labels::connectionClosed,
           () -> "the worker closes the connection once its SQLite call returns");
       catalog.execute("ROLLBACK");
+    }
+  }
+
+  long lines(String containing) {
+    return logged.stream().filter(r -> r.getMessage().contains(containing)).count();
+  }
+
+  @Test
+  void aLockedEpisodeIsOneLineWhenItStartsAndOneWhenItEnds() throws Exception {
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
+      catalog.put(1, "one", labels("tenant", "acme"), null);
+      start(1);
+      awaitLabels(labels, 1, Map.of("tenant", "acme"));
+      catalog.execute("BEGIN EXCLUSIVE");
+      catalog.put(1, "one", labels("tenant", "changed"), null);
+      long until = System.nanoTime() + Duration.ofMillis(3_000).toNanos();
+      while (System.nanoTime() < until) { // collections every 50 ms through three busy timeouts
+        labels.refresh(snapshot());
+        Thread.sleep(50);
+      }
+      assertEquals(1, lines("did not answer within 50 ms"), this::allLines);
+      catalog.execute("COMMIT");
+      awaitLabels(labels, 1, Map.of("tenant", "changed"));
+      dev.microsandbox.otel.e2e.E2e.await(
+          Duration.ofSeconds(10),
+          () -> {
+            labels.refresh(snapshot());
+            return lines("answers in time again; labels are current") == 1;
+          },
+          this::allLines);
+      assertEquals(1, lines("did not answer within 50 ms"), this::allLines);
+    }
+  }
+
+  String allLines() {
+    return logged.stream().map(LogRecord::getMessage).collect(Collectors.joining("\n"));
+  }
+
+  @Test
+  void aCatalogCreatedAnewIsOpenedAnew() throws Exception {
+    try (CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
+      try (CatalogWriter catalog = CatalogWriter.create(catalogFile())) {
+        catalog.put(1, "one", labels("tenant", "old"), null);
+      }
+      start(1);
+      awaitLabels(labels, 1, Map.of("tenant", "old"));
+      for (String suffix : new String[] {"", "-wal", "-shm"}) {
+        java.nio.file.Files.deleteIfExists(Path.of(catalogFile() + suffix));
+      }
+      try (CatalogWriter catalog = CatalogWriter.create(catalogFile())) {
+        catalog.put(1, "one", labels("tenant", "new"), null);
+        catalog.put(2, "two", labels("tenant", "second"), null);
+      }
+      start(2);
+      awaitLabels(labels, 1, Map.of("tenant", "new"));
+      awaitLabels(labels, 2, Map.of("tenant", "second"));
+      assertEquals(1, lines("was created anew"), this::allLines);
+    }
+  }
+
+  @Test
+  void aHugeLabelIsCutAndThousandsOfLabelsAreCappedWithOneWarningNamingTheSandbox()
+      throws Exception {
+    String[] many = new String[2 * 3_000];
+    for (int i = 0; i < 3_000; i++) {
+      many[2 * i] = String.format("k%04d", i);
+      many[2 * i + 1] = "v" + i;
+    }
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
+      catalog.put(1, "one", labels("tenant", "acme", "blob", "x".repeat(1 << 20)), null);
+      catalog.put(2, "two", labels(many), null);
+      start(1);
+      start(2);
+      awaitLabels(
+          labels,
+          1,
+          Map.of("tenant", "acme", "blob", "x".repeat(LabelLimits.DEFAULT_MAX_VALUE_LENGTH)));
+      dev.microsandbox.otel.e2e.E2e.await(
+          Duration.ofSeconds(10),
+          () -> {
+            labels.refresh(snapshot());
+            return labels.labelsOf(2).size() == LabelLimits.DEFAULT_MAX_LABELS;
+          },
+          () -> labels.labelsOf(2).size() + " labels");
+      assertEquals("v0", labels.labelsOf(2).get("k0000"), "the first by key are kept");
+      assertEquals(null, labels.labelsOf(2).get("k0032"));
+      assertEquals(
+          1, warnings("sandbox 1's labels: 1 label values are cut to 256"), this::allLines);
+      assertEquals(
+          1, warnings("sandbox 2's labels: 2968 labels over the limit of 32"), this::allLines);
+    }
+  }
+
+  @Test
+  void limitsFollowTheSdksAttributeLimits() throws Exception {
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+        CatalogLabels labels =
+            new CatalogLabels(catalogFile(), LabelKeys.ALL, new LabelLimits(2, 3), PATIENT)) {
+      catalog.put(1, "one", labels("a", "12345", "b", "x", "c", "y"), null);
+      start(1);
+      awaitLabels(labels, 1, Map.of("a", "123", "b", "x"));
+    }
+  }
+
+  @Test
+  void aConfigTooLongToParseCostsItsSandboxItsLabelsOnly() throws Exception {
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
+      catalog.put(1, "one", labels("tenant", "x".repeat(CatalogLabels.MAX_CONFIG_CHARS)), null);
+      catalog.put(2, "two", labels("tenant", "acme"), null);
+      start(1);
+      start(2);
+      awaitLabels(labels, 2, Map.of("tenant", "acme"));
+      assertEquals(Map.of(), labels.labelsOf(1));
+      assertEquals(1, warnings("sandbox 1 gets no labels: its config is"), this::allLines);
+    }
+  }
+
+  @Test
+  void keysThatWouldPassForIdentityInPrometheusAreDroppedWithOneWarningEach() throws Exception {
+    LabelKeys reserving =
+        LabelKeys.ALL.reserving(Set.of("sandbox.name", "sandbox.id", "container.id"));
+    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+        CatalogLabels labels = new CatalogLabels(catalogFile(), reserving, PATIENT)) {
+      catalog.put(
+          1,
+          "one",
+          labels(
+              "sandbox_name", "forged",
+              "Sandbox-Id", "999",
+              "container_id", "1",
+              "otel_scope_name", "mine",
+              "otel.scope.version", "9",
+              "__name__", "x",
+              "tenant", "acme"),
+          null);
+      start(1);
+      awaitLabels(labels, 1, Map.of("tenant", "acme"));
+      assertEquals(1, warnings("sandbox 1's labels:"), this::allLines);
+      for (String key :
+          new String[] {
+            "sandbox_name",
+            "Sandbox-Id",
+            "container_id",
+            "otel_scope_name",
+            "otel.scope.version",
+            "__name__"
+          }) {
+        assertEquals(1, warnings("label '" + key + "' is dropped"), this::allLines);
+      }
     }
   }
 }
