@@ -85,14 +85,23 @@ final class DeltaSums {
         continue; // sent before
       }
       long start = sameRun ? previous.time : point.getStartEpochNanos();
-      if (point instanceof LongPointData) {
+      boolean isLong = point instanceof LongPointData;
+      double total =
+          isLong ? ((LongPointData) point).getValue() : ((DoublePointData) point).getValue();
+      double before = !sameRun ? 0 : isLong ? previous.longValue : previous.doubleValue;
+      // A counter that drops within its run was reset (a writer restarted its count): as the
+      // SDK's cumulative-to-delta rules have it, the change is the new total, counted from the
+      // last point, never a negative delta on a monotonic sum.
+      boolean reset = sameRun && metric.isMonotonic() && total < before;
+      boolean fromZero = !sameRun || reset;
+      if (isLong) {
         long value = ((LongPointData) point).getValue();
         points.add(
             SandboxMetricData.longPoint(
                 start,
                 point.getEpochNanos(),
                 point.getAttributes(),
-                sameRun ? value - previous.longValue : value));
+                fromZero ? value : value - previous.longValue));
         last.put(
             key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), value, 0, exports));
       } else {
@@ -102,7 +111,7 @@ final class DeltaSums {
                 start,
                 point.getEpochNanos(),
                 point.getAttributes(),
-                sameRun ? value - previous.doubleValue : value));
+                fromZero ? value : value - previous.doubleValue));
         last.put(
             key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), 0, value, exports));
       }

@@ -116,4 +116,29 @@ class DeltaSumsTest {
     new SandboxPushExporter(cumulative, new ExportStats(), new MutableClock(0)).export(batch);
     assertSame(batch, got.get(0));
   }
+
+  @Test
+  void aCounterThatDropsWithinItsRunIsAResetNeverANegativeDelta() {
+    SandboxPushExporter exporter =
+        new SandboxPushExporter(delegate, new ExportStats(), new MutableClock(0));
+    exporter.export(List.of(cpuTime(1_000, 5_000, 600)));
+    exporter.export(List.of(cpuTime(1_000, 9_000, 20))); // the same run, its total cut back
+    exporter.export(List.of(cpuTime(1_000, 12_000, 50)));
+    assertEquals(List.of(5_000L, 9_000L, 20.0), point(1), "the new total, since the last point");
+    assertEquals(List.of(9_000L, 12_000L, 30.0), point(2), "then changes again");
+  }
+
+  @Test
+  void anUpDownCounterThatDropsIsJustSmaller() {
+    org.mockito.Mockito.doReturn(AggregationTemporality.DELTA) // up-down counters as deltas too
+        .when(delegate)
+        .getAggregationTemporality(org.mockito.ArgumentMatchers.any());
+    SandboxPushExporter exporter =
+        new SandboxPushExporter(delegate, new ExportStats(), new MutableClock(0));
+    exporter.export(List.of(memoryUsage(1_000, 5_000, 600)));
+    exporter.export(List.of(memoryUsage(1_000, 9_000, 20)));
+    LongPointData p =
+        (LongPointData) sent.get(1).iterator().next().getData().getPoints().iterator().next();
+    assertEquals(-580, p.getValue());
+  }
 }
