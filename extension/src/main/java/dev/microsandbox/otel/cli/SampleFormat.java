@@ -27,7 +27,7 @@ public final class SampleFormat {
    */
   public static String line(SandboxSample s, Map<String, String> labels) {
     StringBuilder b = new StringBuilder(160);
-    b.append(s.name())
+    b.append(printable(s.name()))
         .append("  id=")
         .append(s.sandboxId())
         .append(String.format(Locale.ROOT, "  cpu=%.2f%%", s.cpuPercent()))
@@ -52,9 +52,57 @@ public final class SampleFormat {
       b.append("  abi=v").append(s.abi().version()); // an older runtime's registry
     }
     if (!labels.isEmpty()) {
-      b.append("  labels=").append(labels);
+      b.append("  labels={");
+      String separator = "";
+      for (Map.Entry<String, String> label : labels.entrySet()) {
+        b.append(separator)
+            .append(printable(label.getKey()))
+            .append('=')
+            .append(printable(label.getValue()));
+        separator = ", ";
+      }
+      b.append('}');
     }
     return b.toString();
+  }
+
+  /**
+   * {@code text} safe for a terminal: names and labels are anyone's bytes, so a newline would forge
+   * a line of the table and an ANSI or OSC escape would reach the terminal. Control characters (C0,
+   * DEL, C1) and the bidirectional overrides that reorder what is shown are printed as Java escapes
+   * (backslash-n, backslash-t, backslash-u and four hex digits), a backslash as two, so what is
+   * printed reads back unambiguously.
+   */
+  static String printable(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      String escaped = escape(c);
+      if (escaped != null && out == null) {
+        out = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (out != null) {
+        out.append(escaped != null ? escaped : String.valueOf(c));
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+
+  private static String escape(char c) {
+    switch (c) {
+      case '\\':
+        return "\\\\";
+      case '\n':
+        return "\\n";
+      case '\t':
+        return "\\t";
+      case '\r':
+        return "\\r";
+      default:
+        boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+        boolean bidi = (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+        return control || bidi ? String.format(Locale.ROOT, "\\u%04x", (int) c) : null;
+    }
   }
 
   /**

@@ -39,12 +39,16 @@ class CliTest {
   }
 
   void writeOneSandbox() throws Exception {
+    writeOneSandbox("alpha");
+  }
+
+  void writeOneSandbox(String name) throws Exception {
     try (RegistryWriter writer =
         RegistryWriter.openOrCreate(RegistryLocation.registryFile(home.toString()), 8)) {
       long now = System.currentTimeMillis();
       SandboxSample s =
           new SandboxSample()
-              .identity(101, 1010, (int) ProcessHandle.current().pid(), "alpha")
+              .identity(101, 1010, (int) ProcessHandle.current().pid(), name)
               .times(now - 90_000, now)
               .flags(0x7f)
               .cpu(150.25f, 13_000)
@@ -66,6 +70,18 @@ class CliTest {
             "alpha  id=101  cpu=150.25%  mem=1.95 KiB / 512.00 MiB  disk r=2.93 KiB"
                 + " w=4.88 KiB  net rx=6.84 KiB tx=10.74 KiB  up=1m30s"),
         text);
+  }
+
+  @Test
+  void aNameCannotForgeATableLineNorReachTheTerminal() throws Exception {
+    writeOneSandbox("evil\nforged  id=1  cpu=0.00%\u001b]0;pwned\u0007\u202e\\");
+    assertEquals(0, run(1, "snapshot"), err::toString);
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(
+        text.contains("evil\\nforged  id=1  cpu=0.00%\\u001b]0;pwned\\u0007\\u202e\\\\  id=101"),
+        text);
+    assertTrue(text.lines().noneMatch(l -> l.startsWith("forged")), text);
+    assertTrue(text.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x202e), text);
   }
 
   @Test
