@@ -27,6 +27,9 @@ import java.util.List;
  *
  * <p>A sample is buffered once: a slot whose generation and sample time are unchanged since the
  * last pass is not new. Thread-safe: the sampler appends while exporters drain.
+ *
+ * <p>Positions count samples, not passes: pass {@code p}'s sample {@code i} is at {@code p *}
+ * {@link #PASS_SPAN} {@code + i}, so a request may end inside a pass and the next start there.
  */
 final class SampleBuffer {
 
@@ -52,7 +55,11 @@ final class SampleBuffer {
     /** One metric per reported metric with at least one point, in {@link SandboxSeries} order. */
     final List<MetricData> metrics;
 
-    Drained(long end, long dropped, List<MetricData> metrics) {
+    /** Where the drain began: the asked-for position, or the oldest one held after evictions. */
+    final long start;
+
+    Drained(long start, long end, long dropped, List<MetricData> metrics) {
+      this.start = start;
       this.end = end;
       this.dropped = dropped;
       this.metrics = metrics;
@@ -66,6 +73,19 @@ final class SampleBuffer {
    * by the backlog.
    */
   static final int MAX_SAMPLES_PER_REQUEST = 1_000;
+
+  /**
+   * The most one request's points are estimated to take encoded (2 MiB, half a Collector's default
+   * 4 MiB gRPC limit): sandboxes whose labels make their points large go in more, smaller requests.
+   * The estimate counts every series of a sample at its largest attribute set, so it errs high.
+   */
+  static final long MAX_REQUEST_BYTES = 2L << 20;
+
+  /** An estimate of one point's own bytes: times, value, field tags and lengths. */
+  private static final int POINT_BYTES = 48;
+
+  /** Positions per pass: more than a pass can hold (two registries of the largest capacity). */
+  static final long PASS_SPAN = 1L << 20;
 
   // A buffered sample's fields, in the order they are written: the sample time as a delta from
   // the pass's first, the run's age at that time, the flags, then the figures.
@@ -118,7 +138,7 @@ final class SampleBuffer {
 
   /** The position of the next pass: a new exporter starts here. */
   synchronized long head() {
-    return head;
+    return head * PASS_SPAN;
   }
 
   /**
@@ -154,10 +174,10 @@ final class SampleBuffer {
   }
 
   /**
-   * The passes from {@code from} on as sandbox series with one point per buffered sample: up to
-   * {@code until}, or fewer when they hold more than {@link #MAX_SAMPLES_PER_REQUEST} samples (at
-   * least one pass). Passes older than the buffer holds are counted as dropped. The lock is held
-   * while decoding, never while exporting.
+   * The samples from position {@code from} on as sandbox series with one point per buffered sample:
+   * up to {@code until}, or fewer when they are more than {@link #MAX_SAMPLES_PER_REQUEST} or their
+   * points more than {@link #MAX_REQUEST_BYTES} (at least one sample). Passes older than the buffer
+   * holds are counted as dropped. The lock is held while decoding, never while exporting.
    *
    * @param points where the points go, cleared first: a new one, or one whose previous points
    *     nobody reads any more
@@ -169,26 +189,39 @@ final class SampleBuffer {
       Resource resource,
       InstrumentationScopeInfo scope) {
     long oldest = Math.max(0, head - entries.length);
-    long start = Math.max(from, oldest);
-    long last = Math.min(until, head);
-    long end = start;
-    for (int samples = 0;
-        end < last && (end == start || samples + countAt(end) <= MAX_SAMPLES_PER_REQUEST);
-        end++) {
-      samples += countAt(end);
-    }
+    long fromPass = from / PASS_SPAN;
+    long start = fromPass < oldest ? oldest * PASS_SPAN : from;
+    long lastPass = Math.min(until / PASS_SPAN, head);
     points.clear();
-    for (long position = start; position < end; position++) {
-      Entry entry = entries[(int) (position % entries.length)];
+    int samples = 0;
+    long bytes = 0;
+    long pass = start / PASS_SPAN;
+    int first = (int) (start % PASS_SPAN);
+    int next = first; // the sample after the last one taken, in pass
+    requests:
+    for (; pass < lastPass; pass++, first = 0, next = 0) {
+      Entry entry = entries[(int) (pass % entries.length)];
       int offset = 0;
       for (int i = 0; i < entry.count; i++) {
         offset = decode(entry, offset, decoded, decodedFields);
+        if (i < first) {
+          continue; // sent by the request before
+        }
+        long size = (long) series.length * (POINT_BYTES + entry.attributes[i].largestSetBytes());
+        if (samples > 0
+            && (samples == MAX_SAMPLES_PER_REQUEST || bytes + size > MAX_REQUEST_BYTES)) {
+          break requests;
+        }
         points.add(decoded, entry.attributes[i]);
+        samples++;
+        bytes += size;
+        next = i + 1;
       }
     }
+    long end = pass < lastPass ? pass * PASS_SPAN + next : lastPass * PASS_SPAN;
     List<MetricData> metrics = new ArrayList<>();
     points.addMetrics(resource, scope, metrics);
-    return new Drained(end, start - from, metrics);
+    return new Drained(start, Math.max(end, start), Math.max(0, oldest - fromPass), metrics);
   }
 
   /** Points of this buffer's series, for {@link #drain}. */

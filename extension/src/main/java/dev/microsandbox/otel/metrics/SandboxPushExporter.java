@@ -224,7 +224,7 @@ final class SandboxPushExporter implements MetricExporter {
         }
         if (drained.dropped > 0) { // evicted, gone for good: counted once, never retried
           outcomes.dropped(drained.dropped);
-          position = Math.max(position, from + drained.dropped);
+          position = Math.max(position, drained.start);
         }
         pendingEnd = drained.end;
         requestEnd = drained.end;

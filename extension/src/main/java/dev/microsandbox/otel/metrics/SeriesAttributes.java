@@ -23,6 +23,7 @@ final class SeriesAttributes {
 
   private final Attributes[] sets;
   private final int[] setOfSeries;
+  private final int largestSetBytes;
 
   /**
    * @param sets the attribute sets by index (null where nothing uses one)
@@ -31,6 +32,36 @@ final class SeriesAttributes {
   SeriesAttributes(Attributes[] sets, int[] setOfSeries) {
     this.sets = sets;
     this.setOfSeries = setOfSeries;
+    int largest = 0;
+    for (Attributes set : sets) {
+      largest = Math.max(largest, set == null ? 0 : encodedBytes(set));
+    }
+    this.largestSetBytes = largest;
+  }
+
+  /**
+   * About what the largest of these sets takes in an OTLP point: each key and value with a few
+   * bytes of framing. For bounding requests by size ({@link SampleBuffer#MAX_REQUEST_BYTES}).
+   */
+  int largestSetBytes() {
+    return largestSetBytes;
+  }
+
+  private static int encodedBytes(Attributes set) {
+    int[] bytes = {0};
+    set.forEach(
+        (key, value) ->
+            bytes[0] += 12 + utf8Length(key.getKey()) + utf8Length(String.valueOf(value)));
+    return bytes[0];
+  }
+
+  private static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
   }
 
   /** The attributes of this sandbox's points of {@code series}. */

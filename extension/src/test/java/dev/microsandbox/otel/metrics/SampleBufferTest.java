@@ -85,10 +85,15 @@ class SampleBufferTest {
   }
 
   int pass(SampleBuffer buffer) {
+    return pass(buffer, Map.of());
+  }
+
+  /** One pass whose every sandbox has {@code labels}. */
+  int pass(SampleBuffer buffer, Map<String, String> labels) {
     RegistrySnapshot snapshot = reader.read(false);
     SeriesAttributes[] perSample = new SeriesAttributes[snapshot.size()];
     for (int i = 0; i < snapshot.size(); i++) {
-      perSample[i] = attributes.ifReported(snapshot.get(i), Map.of());
+      perSample[i] = attributes.ifReported(snapshot.get(i), labels);
     }
     return buffer.append(snapshot, perSample);
   }
@@ -113,7 +118,7 @@ class SampleBufferTest {
     assertEquals(2, pass(buffer));
 
     SampleBuffer.Drained drained = drain(buffer, 0);
-    assertEquals(3, drained.end);
+    assertEquals(3 * SampleBuffer.PASS_SPAN, drained.end);
     assertEquals(0, drained.dropped);
     Map<String, MetricData> metrics = byName(drained);
     assertEquals(4, points(metrics.get("microsandbox.memory.usage")).size());
@@ -192,14 +197,14 @@ class SampleBufferTest {
       pass(buffer);
     }
     SampleBuffer.Drained drained = drain(buffer, 0);
-    assertEquals(5, drained.end);
+    assertEquals(5 * SampleBuffer.PASS_SPAN, drained.end);
     assertEquals(2, drained.dropped, "passes 0 and 1 were evicted");
     List<Long> times =
         points(byName(drained).get("microsandbox.memory.usage")).stream()
             .map(p -> p.getEpochNanos() / 1_000_000L - T0)
             .collect(Collectors.toList());
     assertEquals(List.of(300L, 400L, 500L), times, "exactly the newest three, in order");
-    SampleBuffer.Drained rest = drain(buffer, 4);
+    SampleBuffer.Drained rest = drain(buffer, 4 * SampleBuffer.PASS_SPAN);
     assertEquals(0, rest.dropped);
     assertEquals(1, points(byName(rest).get("microsandbox.memory.usage")).size());
   }
@@ -286,6 +291,42 @@ class SampleBufferTest {
             .collect(Collectors.toList());
     assertEquals(
         List.of(100L, 200L, 300L, 400L, 500L), times, "each sample once, however often read");
+  }
+
+  /**
+   * 250 sandboxes with the most labels the defaults allow (32 of 256 characters): one pass is about
+   * 35 MB of OTLP, so it goes out in requests cut inside the pass, each well under a Collector's 4
+   * MiB gRPC limit as the real marshaler encodes it, every sample once.
+   */
+  @Test
+  void requestsAreBoundedByEncodedSizeEvenInsideOnePass() {
+    for (int id = 1; id <= 250; id++) {
+      start(id, 0x7f);
+    }
+    Map<String, String> labels = new java.util.TreeMap<>();
+    for (int k = 0; k < 32; k++) {
+      labels.put("label" + k, "v".repeat(256));
+    }
+    SampleBuffer buffer = new SampleBuffer(4, SeriesSelection.DEFAULT.enabled());
+    publishAll(T0 + 10);
+    pass(buffer, labels);
+    long position = 0;
+    int samples = 0;
+    int requests = 0;
+    while (position < buffer.head()) {
+      SampleBuffer.Drained drained = drain(buffer, position);
+      int size =
+          io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler.create(
+                  drained.metrics)
+              .getBinarySerializedSize();
+      assertTrue(size <= SampleBuffer.MAX_REQUEST_BYTES, size + " bytes in one request");
+      samples += points(byName(drained).get("microsandbox.memory.usage")).size();
+      requests++;
+      assertTrue(drained.end > position, "progress");
+      position = drained.end;
+    }
+    assertEquals(250, samples, "every sample once");
+    assertTrue(requests > 10, requests + " requests");
   }
 
   /** Everything buffered from {@code from} on, as one request would take it. */
