@@ -71,6 +71,18 @@ public final class AgentJvm implements AutoCloseable {
   public static AgentJvm start(
       Path javaHome, Path agent, Map<String, String> env, Path logDir, List<String> app)
       throws IOException {
+    return start(javaHome, agent, env, logDir, app, "128m");
+  }
+
+  /** As {@link #start(Path, Path, Map, Path, List)} with a maximum heap of {@code maxHeap}. */
+  public static AgentJvm start(
+      Path javaHome,
+      Path agent,
+      Map<String, String> env,
+      Path logDir,
+      List<String> app,
+      String maxHeap)
+      throws IOException {
     // Its temporary files (the agent's copies of extension jars, SQLite's native library) go in
     // the test's directory, which JUnit removes: a JVM a test kills cannot leave them in /tmp.
     Path tmp = Files.createDirectories(logDir.resolve("tmp"));
@@ -78,7 +90,7 @@ public final class AgentJvm implements AutoCloseable {
         new ArrayList<>(
             List.of(
                 javaHome.resolve("bin/java").toString(),
-                "-Xmx128m",
+                "-Xmx" + maxHeap,
                 "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + tmp.toAbsolutePath()));
     if (agent != null) {
@@ -102,6 +114,11 @@ public final class AgentJvm implements AutoCloseable {
   /** Everything the JVM wrote to stdout so far. */
   public String stdout() throws IOException {
     return Files.readString(stdout);
+  }
+
+  /** The JVM's process id. */
+  public long pid() {
+    return process.pid();
   }
 
   /** Whether the JVM is still running. */

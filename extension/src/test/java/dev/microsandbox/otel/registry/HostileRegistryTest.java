@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
@@ -110,7 +109,7 @@ class HostileRegistryTest {
     assumeTrue(ROOT, NEEDS_ROOT);
     Path home = Files.createDirectory(dir.resolve("home")); // owned by root, as msb here
     Path file = registry("msb-met-squat-v3", 4, 2, NOW);
-    Files.setOwner(file, nobody());
+    Files.setOwner(file, dev.microsandbox.otel.testing.Fixtures.nobody());
     try (RegistryReader reader =
         reader(file, RegistryReader.Options.DEFAULTS.withHome(home), clock)) {
       for (int i = 0; i < 5; i++) {
@@ -135,9 +134,9 @@ class HostileRegistryTest {
   void aRootSidecarReadsTheRegistryOfTheUserWhoOwnsTheHome() throws IOException {
     assumeTrue(ROOT, NEEDS_ROOT);
     Path home = Files.createDirectory(dir.resolve("home"));
-    Files.setOwner(home, nobody());
+    Files.setOwner(home, dev.microsandbox.otel.testing.Fixtures.nobody());
     Path file = registry("msb-met-theirs-v3", 4, 2, NOW);
-    Files.setOwner(file, nobody());
+    Files.setOwner(file, dev.microsandbox.otel.testing.Fixtures.nobody());
     try (RegistryReader reader =
         reader(file, RegistryReader.Options.DEFAULTS.withHome(home), clock)) {
       RegistrySnapshot snapshot = reader.read(false);
@@ -244,11 +243,5 @@ class HostileRegistryTest {
       assertEquals(0, snapshot.skippedInconsistent());
       assertNotNull(snapshot.get(1).name());
     }
-  }
-
-  static UserPrincipal nobody() throws IOException {
-    return java.nio.file.FileSystems.getDefault()
-        .getUserPrincipalLookupService()
-        .lookupPrincipalByName("nobody");
   }
 }

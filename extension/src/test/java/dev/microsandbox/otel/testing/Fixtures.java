@@ -142,6 +142,13 @@ public final class Fixtures {
     }
   }
 
+  /** The user {@code nobody}, for files a test makes another user's (as root). */
+  public static java.nio.file.attribute.UserPrincipal nobody() throws IOException {
+    return java.nio.file.FileSystems.getDefault()
+        .getUserPrincipalLookupService()
+        .lookupPrincipalByName("nobody");
+  }
+
   /** Truncates (or extends) {@code file} to {@code size} bytes. */
   public static void resize(Path file, long size) throws IOException {
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
