@@ -187,6 +187,59 @@ class BundleIT {
 
   static final List<String> SIDECAR = List.of("-jar", BUNDLE.toString(), "sidecar");
 
+  /**
+   * The sidecar, sampling every second as its unit does, through a storm of truncations,
+   * recreations and corruptions of its registry: it lives on, maps nothing more than the registry,
+   * and reports a sandbox started after the storm. The lean form, as the unit starts it (the agent
+   * form reads through the same extension).
+   */
+  @Test
+  void aSidecarOutlivesARegistryCutShortAgainAndAgain() throws Exception {
+    Form form = Form.LEAN;
+    try (LiveRegistry registry = new LiveRegistry(home, 64);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      for (int id = 1; id <= 20; id++) {
+        registry.start(id, id * 10, "before-" + id);
+      }
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+              "OTEL_METRIC_EXPORT_INTERVAL",
+              "1000");
+      try (AgentJvm jvm =
+          AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), SIDECAR)) {
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> sandboxNames(receiver, 0).contains("before-20"),
+            () -> stdout(jvm) + stderr(jvm));
+        int before = receiver.received().size();
+        long steps = registry.stormThenResume(Duration.ofSeconds(5), jvm.pid(), 99);
+        assertTrue(steps > 100, steps + " storm steps");
+        assertTrue(jvm.alive(), "the sidecar lives");
+        E2e.await(
+            Duration.ofSeconds(30),
+            () -> sandboxNames(receiver, before).contains("after-storm"),
+            () -> sandboxNames(receiver, before) + "\n" + stderr(jvm));
+        assertTrue(registry.mappingsIn(jvm.pid()) <= 1, registry.mappingsIn(jvm.pid()) + " maps");
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+        dev.microsandbox.otel.e2e.AgentHardeningIT.assertNoFault(stderr(jvm));
+      }
+    }
+  }
+
+  /** The sandbox names of the receiver's requests from request {@code from} on. */
+  static Set<String> sandboxNames(OtlpReceiver receiver, int from) {
+    List<OtlpReceiver.Received> all = receiver.received();
+    return Otlp.points(
+            all.subList(Math.min(from, all.size()), all.size()).stream()
+                .map(OtlpReceiver.Received::request)
+                .toList())
+        .stream()
+        .map(p -> p.attributes().get("sandbox.name"))
+        .filter(java.util.Objects::nonNull)
+        .collect(Collectors.toSet());
+  }
+
   /** The resource of the first sandbox point the sidecar in {@code form} exported. */
   Map<String, String> sidecarResource(Form form, Map<String, String> env) throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.http()) {

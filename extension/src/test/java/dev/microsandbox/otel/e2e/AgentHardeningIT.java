@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.labels.LabelLimits;
 import dev.microsandbox.otel.registry.RegistryLocation;
-import dev.microsandbox.otel.testing.RegistryStorm;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -33,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a million slots, give a sandbox a 1 MiB label or 3,000 of them, or labels that would pass for
  * another sandbox in Prometheus. The application lives on, exports on, and is not fooled.
  */
-class AgentHardeningIT {
+public class AgentHardeningIT {
 
   @TempDir Path home;
   @TempDir Path logs;
@@ -65,14 +63,8 @@ class AgentHardeningIT {
         .collect(Collectors.toSet());
   }
 
-  /** Read-only mappings of {@code file} (or its deleted predecessors) in process {@code pid}. */
-  static long mappingsOf(long pid, Path file) throws IOException {
-    return Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
-        .filter(l -> l.contains(file.getFileName().toString()))
-        .count();
-  }
-
-  static void assertNoFault(String stderr) {
+  /** No sign of a fault in an application's log. */
+  public static void assertNoFault(String stderr) {
     for (String sign :
         new String[] {
           "InternalError", "Cleaner terminated", "OutOfMemoryError", "Exception in thread"
@@ -103,29 +95,18 @@ class AgentHardeningIT {
             Duration.ofSeconds(60),
             () -> namesSince(receiver, 0).contains("before-20"),
             () -> AgentFaultsIT.stderr(jvm));
-        Thread.sleep(300); // a last refresh, then the writer lets the file go
-        byte[] good = Files.readAllBytes(registry.file());
-        registry.delete();
-        try (RegistryStorm storm = new RegistryStorm(registry.file(), good, 29).start()) {
-          long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-          while (System.nanoTime() < end) {
-            assertTrue(mappingsOf(jvm.pid(), registry.file()) <= 2, "mappings pile up");
-            Thread.sleep(100);
-          }
-          assertTrue(storm.steps() > 100, storm.steps() + " storm steps");
-        }
-        assertTrue(jvm.alive(), "the application lives");
-        registry.recreate(64); // joins the intact file the storm left
-        registry.start(99, 990, "after-storm");
         int before = receiver.received().size();
+        long steps = registry.stormThenResume(Duration.ofSeconds(5), jvm.pid(), 99);
+        assertTrue(steps > 100, steps + " storm steps");
+        assertTrue(jvm.alive(), "the application lives");
         E2e.await(
             Duration.ofSeconds(30),
             () -> namesSince(receiver, before).contains("after-storm"),
             () -> namesSince(receiver, before) + "\n" + AgentFaultsIT.stderr(jvm));
         long expected = reader.equals("ffm") ? 1 : 0;
         assertTrue(
-            mappingsOf(jvm.pid(), registry.file()) <= expected,
-            mappingsOf(jvm.pid(), registry.file()) + " mappings of the registry");
+            registry.mappingsIn(jvm.pid()) <= expected,
+            registry.mappingsIn(jvm.pid()) + " mappings of the registry");
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
         assertNoFault(AgentFaultsIT.stderr(jvm));
       }

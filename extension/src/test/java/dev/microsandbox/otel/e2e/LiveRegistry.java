@@ -3,10 +3,12 @@ package dev.microsandbox.otel.e2e;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.RegistryStorm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -135,6 +137,41 @@ public final class LiveRegistry implements AutoCloseable {
     slots.clear();
     writer.close();
     Files.delete(file);
+  }
+
+  /**
+   * Storms the registry for {@code length} ({@link RegistryStorm}: cut short, recreated, corrupted)
+   * with the figures of this moment, the writer gone meanwhile so that only the storm touches the
+   * file; then leaves it intact, joins it again and starts sandbox {@code after} as a sign of life.
+   * Meanwhile process {@code reader} never holds more than two mappings of the registry.
+   *
+   * @return the storm's steps
+   */
+  public long stormThenResume(Duration length, long reader, int after) throws Exception {
+    Thread.sleep(300); // a last refresh: fresh figures for the storm to restore
+    byte[] good = Files.readAllBytes(file);
+    delete();
+    long steps;
+    try (RegistryStorm storm = new RegistryStorm(file, good, after).start()) {
+      long end = System.nanoTime() + length.toNanos();
+      while (System.nanoTime() < end) {
+        if (mappingsIn(reader) > 2) {
+          throw new AssertionError(mappingsIn(reader) + " mappings of " + file + " pile up");
+        }
+        Thread.sleep(100);
+      }
+      steps = storm.steps();
+    }
+    recreate(0); // joins the intact file the storm left
+    start(after, after * 10, "after-storm");
+    return steps;
+  }
+
+  /** Mappings of the registry (or of its deleted predecessors) in process {@code pid}. */
+  public long mappingsIn(long pid) throws IOException {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+        .filter(l -> l.contains(file.getFileName().toString()))
+        .count();
   }
 
   /** A new registry file (new inode, maybe another size). */
