@@ -55,12 +55,13 @@ class ReadmeRecipesIT {
 
   static Stream<Recipe> recipes() throws IOException {
     List<Recipe> recipes = new ArrayList<>();
-    String readme = Files.readString(EXAMPLES.resolve("../README.md"));
-    Matcher block = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(readme);
-    while (block.find()) {
-      for (String line : block.group(1).replace("\\\n", " ").split("\n")) {
-        if (line.contains("-javaagent:") || line.contains("msb-otel-agent.jar sidecar")) {
-          recipes.add(parse("README: " + line.trim(), words(line)));
+    for (Map.Entry<String, String> page : documentation().entrySet()) {
+      Matcher block = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(page.getValue());
+      while (block.find()) {
+        for (String line : block.group(1).replace("\\\n", " ").split("\n")) {
+          if (line.contains("-javaagent:") || line.contains("msb-otel-agent.jar sidecar")) {
+            recipes.add(parse(page.getKey() + ": " + line.trim(), words(line)));
+          }
         }
       }
     }
@@ -103,17 +104,29 @@ class ReadmeRecipesIT {
     return new Recipe(source, env, List.copyOf(words.subList(i + 1, words.size())));
   }
 
-  /** The README's declarative configuration file: its YAML block with our settings. */
-  static String readmeYaml() throws IOException {
-    Matcher block =
-        Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL)
-            .matcher(Files.readString(EXAMPLES.resolve("../README.md")));
-    while (block.find()) {
-      if (block.group(1).contains("instrumentation/development:")) {
-        return block.group(1);
+  /** The README and every page of docs/, by name, wherever a recipe now lives. */
+  static Map<String, String> documentation() throws IOException {
+    Map<String, String> pages = new LinkedHashMap<>();
+    pages.put("README", Files.readString(EXAMPLES.resolve("../README.md")));
+    try (Stream<Path> docs = Files.list(EXAMPLES.resolve("../docs"))) {
+      for (Path page : docs.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+        pages.put("docs/" + page.getFileName(), Files.readString(page));
       }
     }
-    throw new AssertionError("the README has no declarative configuration file");
+    return pages;
+  }
+
+  /** The documented declarative configuration file: its YAML block with our settings. */
+  static String readmeYaml() throws IOException {
+    for (String page : documentation().values()) {
+      Matcher block = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(page);
+      while (block.find()) {
+        if (block.group(1).contains("instrumentation/development:")) {
+          return block.group(1);
+        }
+      }
+    }
+    throw new AssertionError("the documentation has no declarative configuration file");
   }
 
   static final Pattern YAML_ENDPOINT = Pattern.compile("endpoint: (\\S+?)(/v1/metrics)?\n");

@@ -81,11 +81,6 @@ final class PreadRegistryMemory implements RegistryMemory {
   }
 
   @Override
-  public int maxRefresh() {
-    return WINDOW;
-  }
-
-  @Override
   public int getIntAcquire(long offset) {
     return (int) INT.get(window, at(offset)); // a private copy: ordered by the reads, see above
   }

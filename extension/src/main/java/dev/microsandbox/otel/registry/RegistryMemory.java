@@ -22,15 +22,12 @@ import java.lang.invoke.VarHandle;
 interface RegistryMemory extends AutoCloseable {
 
   /**
-   * Makes {@code length} bytes at {@code offset} current for the loads that follow (at most {@link
-   * #maxRefresh()} bytes).
+   * Makes {@code length} bytes at {@code offset} current for the loads that follow: at most the
+   * header, or {@link RegistryReader#BATCH_SLOTS} slots.
    *
    * @throws IOException when the file no longer holds those bytes (cut short under the reader)
    */
   void refresh(long offset, int length) throws IOException;
-
-  /** The most bytes one {@link #refresh} covers. */
-  int maxRefresh();
 
   /** Acquire load of an atomic u32. */
   int getIntAcquire(long offset);

@@ -50,11 +50,6 @@ final class SegmentRegistryMemory implements RegistryMemory {
   public void refresh(long offset, int length) {}
 
   @Override
-  public int maxRefresh() {
-    return Integer.MAX_VALUE;
-  }
-
-  @Override
   public int getIntAcquire(long offset) {
     return (int) ATOMIC_U32.getAcquire(segment, offset);
   }
