@@ -126,10 +126,12 @@ class AgentSemconvIT {
               "OTEL_MICROSANDBOX_METRICS_EXCLUDE",
               "microsandbox.upper.*,container.*");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
-        E2e.await(
+        E2e.await( // the application exports, and the line that says why we do not
             Duration.ofSeconds(60),
-            () -> !receiver.received().isEmpty(),
-            () -> "the application's own metrics are exported");
+            () ->
+                !receiver.received().isEmpty()
+                    && AgentFaultsIT.stderr(jvm).contains("microsandbox metrics are off"),
+            () -> "the application's own metrics are exported\n" + AgentFaultsIT.stderr(jvm));
         String stderr = jvm.stderr();
         assertTrue(
             stderr.contains(
