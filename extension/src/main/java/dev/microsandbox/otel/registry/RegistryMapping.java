@@ -162,13 +162,13 @@ final class RegistryMapping implements AutoCloseable {
    */
   private RegistryProblem wrongOwner(String owner) {
     String msbUser = userName;
-    String why = "the user this process runs as";
+    String why = "this process's user";
     if (home != null) {
       try {
         msbUser = Files.getOwner(home, LinkOption.NOFOLLOW_LINKS).getName();
         why = "the owner of the microsandbox home " + home;
       } catch (IOException | UnsupportedOperationException e) {
-        why = "the user this process runs as (the microsandbox home " + home + " does not exist)";
+        why = "this process's user, since the microsandbox home " + home + " does not exist";
       }
     }
     if (owner.equals(msbUser)) {
