@@ -3,6 +3,7 @@ package dev.microsandbox.otel.e2e;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.ProcessFiles;
 import dev.microsandbox.otel.testing.RegistryStorm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -167,11 +168,9 @@ public final class LiveRegistry implements AutoCloseable {
     return steps;
   }
 
-  /** Mappings of the registry (or of its deleted predecessors) in process {@code pid}. */
-  public long mappingsIn(long pid) throws IOException {
-    return Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
-        .filter(l -> l.contains(file.getFileName().toString()))
-        .count();
+  /** Read-only mappings of the registry (or of its deleted predecessors) in process {@code pid}. */
+  public long mappingsIn(long pid) {
+    return ProcessFiles.readOnlyMappings(Long.toString(pid), file);
   }
 
   /** A new registry file (new inode, maybe another size). */

@@ -11,6 +11,7 @@ import dev.microsandbox.otel.e2e.E2e;
 import dev.microsandbox.otel.registry.RegistryProblem.Kind;
 import dev.microsandbox.otel.support.TimeSource;
 import dev.microsandbox.otel.testing.MutableClock;
+import dev.microsandbox.otel.testing.ProcessFiles;
 import dev.microsandbox.otel.testing.RecordingLog;
 import dev.microsandbox.otel.testing.RegistryStorm;
 import java.io.IOException;
@@ -97,10 +98,10 @@ class HostileRegistryTest {
           () -> reader.read(false).size() + " sandboxes; " + log.all());
       long expected = access == RegistryAccess.FFM ? 1 : 0;
       assertTrue(
-          RegistryLifecycleTest.readOnlyMappingsOf(file) <= expected,
-          RegistryLifecycleTest.readOnlyMappingsOf(file) + " mappings after the storm");
+          ProcessFiles.readOnlyMappings("self", file) <= expected,
+          ProcessFiles.readOnlyMappings("self", file) + " mappings after the storm");
     }
-    assertEquals(0, RegistryLifecycleTest.readOnlyMappingsOf(file), "closed: nothing mapped");
+    assertEquals(0, ProcessFiles.readOnlyMappings("self", file), "closed: nothing mapped");
     assertTrue(passes > 100, passes + " passes");
   }
 

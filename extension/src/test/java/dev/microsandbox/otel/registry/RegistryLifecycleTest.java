@@ -255,19 +255,10 @@ class RegistryLifecycleTest {
       }
       // FFM keeps the current file mapped; positional reads map nothing at all.
       long expected = access == RegistryAccess.FFM ? 1 : 0;
-      assertEquals(expected, readOnlyMappingsOf(file), "read-only mappings after 200 recreations");
-    }
-  }
-
-  /** The reader's read-only shared mappings of {@code file} (and of its deleted predecessors). */
-  static long readOnlyMappingsOf(Path file) {
-    try {
-      return Files.readAllLines(Path.of("/proc/self/maps")).stream()
-          .filter(line -> line.split("\\s+")[1].equals("r--s"))
-          .filter(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)"))
-          .count();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      assertEquals(
+          expected,
+          dev.microsandbox.otel.testing.ProcessFiles.readOnlyMappings("self", file),
+          "read-only mappings after 200 recreations");
     }
   }
 
