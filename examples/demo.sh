@@ -81,8 +81,8 @@ while true; do
     }
     END {
       for (n in names)
-        printf "%-10s %-8s %8.2f %9.1f/%-10.0f %12.1f %12.1f %7.0fs\n", n, (n in tenant) ? tenant[n] : "-",
-          v[n, "microsandbox_cpu_utilization"],
+        printf "%-10s %-8s %7.2f%% %9.1f/%-10.0f %12.1f %12.1f %7.0fs\n", n, (n in tenant) ? tenant[n] : "-",
+          v[n, "microsandbox_cpu_utilization"] * 100,
           v[n, "microsandbox_memory_usage_bytes"] / 1048576, v[n, "microsandbox_memory_limit_bytes"] / 1048576,
           v[n, "microsandbox_disk_bytes_read_bytes"] / 1048576, v[n, "microsandbox_network_bytes_received_bytes"] / 1024,
           v[n, "microsandbox_uptime_seconds"]

@@ -39,6 +39,8 @@ class ReadmeRecipesIT {
   static final Path EXAMPLES = Path.of(System.getProperty("msb.examples.dir", "."));
   static final Path BUNDLE = Path.of(System.getProperty("msb.bundle.jar"));
   static final Path UPSTREAM_AGENT = Path.of(System.getProperty("msb.agent.jar"));
+  static final String UPSTREAM_AGENT_NAME =
+      "opentelemetry-javaagent-" + System.getProperty("msb.otel.agent.version") + ".jar";
   static final Path EXTENSION = Path.of(System.getProperty("msb.extension.jar"));
   static final Pattern ASSIGNMENT = Pattern.compile("([A-Z_][A-Z0-9_]*)=(.*)");
 
@@ -227,11 +229,12 @@ class ReadmeRecipesIT {
   /** The built jar a recipe's jar path names, by file name. */
   static Path jar(String path, Recipe recipe) {
     String name = Path.of(path).getFileName().toString();
+    if (name.equals(UPSTREAM_AGENT_NAME)) { // as the README's mvn dependency:copy saves it
+      return UPSTREAM_AGENT;
+    }
     switch (name) {
       case "msb-otel-agent.jar":
         return BUNDLE;
-      case "opentelemetry-javaagent.jar":
-        return UPSTREAM_AGENT;
       case "msb-otel-extension.jar":
         return EXTENSION;
       default:

@@ -14,9 +14,16 @@ import java.util.stream.Collectors;
  */
 final class SettingNames {
 
+  /** Edits from our prefix that still read as a misspelling of it (MICROSANBOX, MICORSANDBOX). */
+  private static final int MAX_PREFIX_SLIP = 2;
+
   private SettingNames() {}
 
-  /** One line for each variable and property under our prefix that is no setting. */
+  /**
+   * One line for each variable and property under our prefix, or under a prefix a slip of the
+   * keyboard away from it ({@code OTEL_MICROSANBOX_}, {@code otel.micrsandbox.}), that is no
+   * setting.
+   */
   static List<String> unknown(Map<String, String> env, Properties system) {
     List<String> envNames =
         MicrosandboxSettings.ALL.stream()
@@ -25,16 +32,38 @@ final class SettingNames {
     String envPrefix = MicrosandboxSettings.envName(MicrosandboxSettings.PREFIX);
     List<String> lines = new ArrayList<>();
     env.keySet().stream()
-        .filter(k -> k.startsWith(envPrefix) && !envNames.contains(k))
+        .filter(k -> !envNames.contains(k))
         .sorted()
-        .forEach(k -> lines.add(line("environment variable " + k, closest(k, envNames))));
+        .forEach(k -> meant(k, envPrefix, '_', envNames, "environment variable ", lines));
     system.stringPropertyNames().stream()
-        .filter(
-            k -> k.startsWith(MicrosandboxSettings.PREFIX) && !MicrosandboxSettings.ALL.contains(k))
+        .filter(k -> !MicrosandboxSettings.ALL.contains(k))
         .sorted()
         .forEach(
-            k -> lines.add(line("system property " + k, closest(k, MicrosandboxSettings.ALL))));
+            k ->
+                meant(
+                    k,
+                    MicrosandboxSettings.PREFIX,
+                    '.',
+                    MicrosandboxSettings.ALL,
+                    "system property ",
+                    lines));
     return lines;
+  }
+
+  /** Adds a line for {@code name} if its first two words are {@code prefix}, or nearly. */
+  private static void meant(
+      String name,
+      String prefix,
+      char separator,
+      List<String> settings,
+      String what,
+      List<String> lines) {
+    int first = name.indexOf(separator);
+    int second = first < 0 ? -1 : name.indexOf(separator, first + 1);
+    if (second < 0 || distance(name.substring(0, second + 1), prefix) > MAX_PREFIX_SLIP) {
+      return;
+    }
+    lines.add(line(what + name, closest(prefix + name.substring(second + 1), settings)));
   }
 
   private static String line(String what, String closest) {

@@ -252,18 +252,8 @@ public class AgentHardeningIT {
           null);
       registry.start(301, 3010, "prom-sandbox");
       Map<String, String> env =
-          E2e.with(
-              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", "http://127.0.0.1:1"),
-              "OTEL_METRICS_EXPORTER",
-              "prometheus",
-              "OTEL_EXPORTER_PROMETHEUS_HOST",
-              "127.0.0.1",
-              "OTEL_EXPORTER_PROMETHEUS_PORT",
-              Integer.toString(port),
-              "OTEL_MICROSANDBOX_INSTRUMENTS",
-              "both",
-              "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
-              "false");
+          E2e.prometheusEnv(
+              AgentJvm.extensionJar(), home, port, "OTEL_MICROSANDBOX_INSTRUMENTS", "both");
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         AtomicReference<String> body = new AtomicReference<>("");
         E2e.await(

@@ -28,18 +28,12 @@ class AgentPrometheusIT {
       catalog.put(301, "prom-sandbox", CatalogWriter.labels("user.id", "alice"), null);
       registry.start(301, 3010, "prom-sandbox");
       Map<String, String> env =
-          E2e.with(
-              E2e.otlpEnv(AgentJvm.extensionJar(), home, "http/protobuf", "http://127.0.0.1:1"),
-              "OTEL_METRICS_EXPORTER",
-              "prometheus",
-              "OTEL_EXPORTER_PROMETHEUS_HOST",
-              "127.0.0.1",
-              "OTEL_EXPORTER_PROMETHEUS_PORT",
-              Integer.toString(port),
+          E2e.prometheusEnv(
+              AgentJvm.extensionJar(),
+              home,
+              port,
               "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
-              collectInterval,
-              "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
-              "false");
+              collectInterval);
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs)) {
         AtomicReference<String> body = new AtomicReference<>("");
         // Labels may join a collection or two after the series: metrics never wait for the catalog.

@@ -66,6 +66,26 @@ public final class E2e {
   }
 
   /**
+   * Environment for an agent serving Prometheus on {@code port} of 127.0.0.1 for the registry of
+   * {@code home}, its instrumentation off, with {@code more} added.
+   */
+  public static Map<String, String> prometheusEnv(
+      Path extension, Path home, int port, String... more) {
+    return with(
+        with(
+            otlpEnv(extension, home, "http/protobuf", "http://127.0.0.1:1"),
+            "OTEL_METRICS_EXPORTER",
+            "prometheus",
+            "OTEL_EXPORTER_PROMETHEUS_HOST",
+            "127.0.0.1",
+            "OTEL_EXPORTER_PROMETHEUS_PORT",
+            Integer.toString(port),
+            "OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED",
+            "false"),
+        more);
+  }
+
+  /**
    * The feature version of the JDK at {@code javaHome}, from its {@code release} file; -1 if
    * unknown.
    */

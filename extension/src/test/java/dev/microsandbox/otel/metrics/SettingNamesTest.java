@@ -40,6 +40,32 @@ class SettingNamesTest {
   }
 
   @Test
+  void aMisspeltPrefixIsNamedTooButOtherSdkSettingsAreNot() {
+    Properties system = new Properties();
+    system.setProperty("otel.microsandbx.home", "/srv/msb");
+    system.setProperty("otel.metrics.exporter", "otlp");
+    List<String> lines =
+        SettingNames.unknown(
+            Map.of(
+                "OTEL_MICROSANBOX_LABELS_EXCLUDE", "user.id",
+                "OTEL_MICORSANDBOX_EMIT_PID", "true",
+                "OTEL_METRICS_EXPORTER", "otlp",
+                "OTEL_METRIC_EXPORT_INTERVAL", "1000",
+                "OTEL_MICROSANDBOX_HOME", "/srv/msb"),
+            system);
+    assertEquals(
+        List.of(
+            "environment variable OTEL_MICORSANDBOX_EMIT_PID is not a setting of the microsandbox"
+                + " extension and is ignored; did you mean OTEL_MICROSANDBOX_EMIT_PID?",
+            "environment variable OTEL_MICROSANBOX_LABELS_EXCLUDE is not a setting of the"
+                + " microsandbox extension and is ignored; did you mean"
+                + " OTEL_MICROSANDBOX_LABELS_EXCLUDE?",
+            "system property otel.microsandbx.home is not a setting of the microsandbox extension"
+                + " and is ignored; did you mean otel.microsandbox.home?"),
+        lines);
+  }
+
+  @Test
   void noLineWhenEverythingIsASetting() {
     Map<String, String> env = new java.util.HashMap<>();
     MicrosandboxSettings.ALL.forEach(p -> env.put(MicrosandboxSettings.envName(p), "x"));
