@@ -26,7 +26,8 @@ bundle="$root/agent-bundle/target/msb-otel-agent.jar"
 simulator="$root/examples/target/msb-otel-simulator.jar"
 if [ ! -f "$bundle" ] || [ ! -f "$simulator" ]; then
   echo "demo: building (first run only; tests skipped, run 'mvn -B verify' for them)..."
-  (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package)
+  # Maven 3.8 prints colour resets (ESC[0m) even in batch mode with colour off: strip them.
+  (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 fi
 
 home=$(mktemp -d "${TMPDIR:-/tmp}/msb-demo.XXXXXX")
