@@ -213,7 +213,7 @@ class BundleIT {
             () -> sandboxNames(receiver, 0).contains("before-20"),
             () -> stdout(jvm) + stderr(jvm));
         int before = receiver.received().size();
-        long steps = registry.stormThenResume(Duration.ofSeconds(5), jvm.pid(), 99);
+        long steps = registry.stormThenResume(Duration.ofSeconds(3), jvm.pid(), 99);
         assertTrue(steps > 100, steps + " storm steps");
         assertTrue(jvm.alive(), "the sidecar lives");
         E2e.await(

@@ -69,7 +69,8 @@ final class RegistryMapping implements AutoCloseable {
 
   /**
    * The mapped registry, checked as described above, or null when there is none to read: absent, or
-   * broken ({@link #problem()} says how). A file mapped anew is a new object: its slots are new.
+   * broken ({@link #problem()} says how). When it returns one, the file holds every slot (one
+   * {@code fstat}, or the full check). A file mapped anew is a new object: its slots are new.
    */
   RegistryMemory attach(long monotonicNow) throws IOException {
     problem = null;
@@ -384,7 +385,7 @@ final class RegistryMapping implements AutoCloseable {
    * The file must still hold every slot: reading past its end would fault in a mapping (SIGBUS) and
    * come back short for positional reads.
    */
-  void ensureNotCutShort() throws IOException {
+  private void ensureNotCutShort() throws IOException {
     long size = channel.size();
     if (size < fileSize(capacity)) {
       throw new IOException("the file shrank to " + size + " bytes under the mapping");

@@ -236,8 +236,7 @@ public final class RegistryReader implements AutoCloseable {
           cachesFor = memory;
         }
         snapshot.present = true;
-        snapshot.capacity = capacity;
-        mapping.ensureNotCutShort();
+        snapshot.capacity = capacity; // attach() checked that the file still holds every slot
         for (int first = 0; first < capacity; first += BATCH_SLOTS) {
           readBatchWithRetries(
               memory,

@@ -96,7 +96,7 @@ public class AgentHardeningIT {
             () -> namesSince(receiver, 0).contains("before-20"),
             () -> AgentFaultsIT.stderr(jvm));
         int before = receiver.received().size();
-        long steps = registry.stormThenResume(Duration.ofSeconds(5), jvm.pid(), 99);
+        long steps = registry.stormThenResume(Duration.ofSeconds(3), jvm.pid(), 99);
         assertTrue(steps > 100, steps + " storm steps");
         assertTrue(jvm.alive(), "the application lives");
         E2e.await(
