@@ -63,13 +63,18 @@ public class AgentHardeningIT {
         .collect(Collectors.toSet());
   }
 
-  /** No sign of a fault in an application's log. */
-  public static void assertNoFault(String stderr) {
+  /**
+   * No fault escaped in an application's log: no dead thread, no dying cleaner, no exhausted heap.
+   * A fault inside a mapping ({@code mapped}: the FFM reader) is handled where it happens, one WARN
+   * that the registry failed while being read; positional reads never fault.
+   */
+  public static void assertNoFault(String stderr, boolean mapped) {
     for (String sign :
-        new String[] {
-          "InternalError", "Cleaner terminated", "OutOfMemoryError", "Exception in thread"
-        }) {
+        new String[] {"Cleaner terminated", "OutOfMemoryError", "Exception in thread"}) {
       assertFalse(stderr.contains(sign), sign + " in the application's log:\n" + stderr);
+    }
+    for (String line : stderr.lines().filter(l -> l.contains("InternalError")).toList()) {
+      assertTrue(mapped && line.contains("failed while being read"), line + "\n" + stderr);
     }
   }
 
@@ -108,7 +113,7 @@ public class AgentHardeningIT {
             registry.mappingsIn(jvm.pid()) <= expected,
             registry.mappingsIn(jvm.pid()) + " mappings of the registry");
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
-        assertNoFault(AgentFaultsIT.stderr(jvm));
+        assertNoFault(AgentFaultsIT.stderr(jvm), reader.equals("ffm"));
       }
     }
   }
@@ -155,7 +160,7 @@ public class AgentHardeningIT {
                     + AgentFaultsIT.stderr(jvm));
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
         String stderr = AgentFaultsIT.stderr(jvm);
-        assertNoFault(stderr);
+        assertNoFault(stderr, E2e.feature(E2e.JAVA_HOME) >= 22);
         assertEquals(
             1, stderr.lines().filter(l -> l.contains("refusing microsandbox registry")).count());
         assertTrue(
@@ -223,7 +228,7 @@ public class AgentHardeningIT {
         assertEquals(50, namesSince(receiver, before).size(), "every sandbox in every export");
         assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
         String stderr = AgentFaultsIT.stderr(jvm);
-        assertNoFault(stderr);
+        assertNoFault(stderr, E2e.feature(E2e.JAVA_HOME) >= 22);
         assertEquals(1, stderr.lines().filter(l -> l.contains("sandbox 1's labels")).count());
         assertEquals(1, stderr.lines().filter(l -> l.contains("sandbox 2's labels")).count());
       }
