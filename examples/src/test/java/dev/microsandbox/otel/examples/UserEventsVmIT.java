@@ -488,7 +488,8 @@ class UserEventsVmIT {
 
   static int runGuest(ProcessBuilder builder) throws Exception {
     Process guest = builder.start();
-    assertTrue(guest.waitFor(800, TimeUnit.SECONDS), "the guest did not finish");
+    // run-in-vm stops the guest at its limit, and returns ten seconds later at most.
+    assertTrue(guest.waitFor(GUEST_TIMEOUT_S + 20, TimeUnit.SECONDS), "the guest did not finish");
     return guest.exitValue();
   }
 
