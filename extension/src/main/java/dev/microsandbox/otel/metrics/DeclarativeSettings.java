@@ -42,8 +42,15 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
     if (!(openTelemetry instanceof ExtendedOpenTelemetry)) {
       return null;
     }
-    DeclarativeConfigProperties node =
-        ((ExtendedOpenTelemetry) openTelemetry).getConfigProvider().getInstrumentationConfig();
+    return ofInstrumentation(
+        ((ExtendedOpenTelemetry) openTelemetry).getConfigProvider().getInstrumentationConfig(),
+        env);
+  }
+
+  /** The settings under {@code java.microsandbox} of a file's instrumentation node (or null). */
+  static DeclarativeSettings ofInstrumentation(
+      DeclarativeConfigProperties instrumentation, Map<String, String> env) {
+    DeclarativeConfigProperties node = instrumentation;
     for (String name : new String[] {"java", "microsandbox"}) {
       node = node == null ? null : node.getStructured(name);
     }
@@ -60,6 +67,14 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
           MicrosandboxSettings.LABELS_ENABLED);
 
   private static final List<String> NUMBERS = List.of(MicrosandboxSettings.MAX_BUFFERED);
+
+  /** Comma-separated settings, which the file may also write as YAML lists. */
+  private static final List<String> LISTS =
+      List.of(
+          MicrosandboxSettings.LABELS_EXCLUDE,
+          MicrosandboxSettings.METRICS_EXCLUDE,
+          MicrosandboxSettings.SANDBOXES_INCLUDE,
+          MicrosandboxSettings.SANDBOXES_EXCLUDE);
 
   /**
    * The node's values, each read as the type its setting has first. The SDK logs a warning for
@@ -81,21 +96,18 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
       Object value =
           BOOLEANS.contains(property)
               ? node.getBoolean(key)
-              : NUMBERS.contains(property) ? node.getLong(key) : null;
+              : NUMBERS.contains(property)
+                  ? node.getLong(key)
+                  // asked for as a list first: for anything but a list it answers null silently
+                  : LISTS.contains(property) ? node.getScalarList(key, String.class) : null;
       if (value == null) {
-        value = scalarOrList(node, key);
+        value = node.getString(key);
       }
       if (value != null) {
         values.put(key, value);
       }
     }
     return values;
-  }
-
-  /** A string, or a list of strings ({@code labels_exclude: [user.id, secret]}). */
-  static Object scalarOrList(DeclarativeConfigProperties node, String key) {
-    String text = node.getString(key);
-    return text != null ? text : node.getScalarList(key, String.class);
   }
 
   /** {@code otel.microsandbox.collect.interval} → {@code collect_interval}. */

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.microsandbox.otel.testing.LoggerCapture;
+import io.opentelemetry.sdk.autoconfigure.declarativeconfig.DeclarativeConfiguration;
+import io.opentelemetry.sdk.autoconfigure.declarativeconfig.YamlDeclarativeConfigProperties;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -105,5 +108,37 @@ class DeclarativeSettingsTest {
                 + " a setting of the microsandbox extension and is ignored; did you mean"
                 + " sandboxes_include?"),
         lines.toString());
+  }
+
+  /**
+   * Every setting written as its natural YAML type, read through the SDK's own YAML parser: no type
+   * warning from the SDK (a list asked for as a string draws one), and the values arrive.
+   */
+  @Test
+  void naturalYamlTypesReadWithoutTheSdksTypeWarning() throws Exception {
+    String yaml =
+        "java:\n"
+            + "  microsandbox:\n"
+            + "    enabled: true\n"
+            + "    max_buffered: 90\n"
+            + "    labels_exclude: [user.id, secret]\n"
+            + "    metrics_exclude: [microsandbox.uptime, microsandbox.upper.*]\n"
+            + "    sandboxes_include: web-*,api-*\n"
+            + "    collect_interval: 2s\n";
+    try (LoggerCapture sdkLog = LoggerCapture.of(YamlDeclarativeConfigProperties.class)) {
+      DeclarativeSettings file =
+          DeclarativeSettings.ofInstrumentation(
+              DeclarativeConfiguration.toConfigProperties(
+                  new java.io.ByteArrayInputStream(
+                      yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+              Map.of());
+      MicrosandboxSettings settings = MicrosandboxSettings.from(file, Map.of());
+      assertEquals(List.of(), sdkLog.lines(), "the SDK's type warnings");
+      assertEquals(90, settings.maxBuffered());
+      assertEquals(Duration.ofSeconds(2), settings.collectInterval(null));
+      assertEquals("user.id,secret", file.getString(MicrosandboxSettings.LABELS_EXCLUDE));
+      assertEquals("web-*,api-*", file.getString(MicrosandboxSettings.SANDBOXES_INCLUDE));
+      assertTrue(!settings.labelKeys().keep("secret") && settings.labelKeys().keep("tenant"));
+    }
   }
 }

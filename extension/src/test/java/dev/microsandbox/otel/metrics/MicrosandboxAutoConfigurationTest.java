@@ -77,7 +77,7 @@ class MicrosandboxAutoConfigurationTest {
     try (var c = dev.microsandbox.otel.labels.CatalogWriter.create(catalog)) {
       c.put(8, "eight", dev.microsandbox.otel.labels.CatalogWriter.labels("tenant", "acme"), null);
     }
-    long threadsBefore = catalogThreads();
+    Set<Thread> threadsBefore = catalogThreads();
     InMemoryMetricReader reader = InMemoryMetricReader.create();
     // An autoconfigured push reader (console, exporting hourly): the SDK shuts it down on close.
     OpenTelemetrySdk sdk =
@@ -96,13 +96,13 @@ class MicrosandboxAutoConfigurationTest {
     // Either reader keeps the file open (FFM maps it too; positional reads map nothing).
     assertEquals(1, ProcessFiles.descriptors(registry), "the registry is open while collecting");
     assertTrue(ProcessFiles.readOnlyMappings("self", registry) <= 1);
-    assertEquals(threadsBefore + 1, catalogThreads());
+    assertEquals(1, catalogThreadsSince(threadsBefore).size());
     sdk.close();
     assertEquals(0, ProcessFiles.descriptors(registry), "closed at SDK shutdown");
     assertEquals(0, ProcessFiles.readOnlyMappings("self", registry), "unmapped at SDK shutdown");
     dev.microsandbox.otel.e2e.E2e.await(
         java.time.Duration.ofSeconds(5),
-        () -> catalogThreads() == threadsBefore,
+        () -> catalogThreadsSince(threadsBefore).isEmpty(),
         () -> "the catalog thread is still running");
   }
 
@@ -213,10 +213,20 @@ class MicrosandboxAutoConfigurationTest {
     }
   }
 
-  static long catalogThreads() {
+  /**
+   * The live catalog threads started since {@code before} was taken. Threads are compared by
+   * identity: a thread an earlier test left behind may end at any moment, so counts would race.
+   */
+  static Set<Thread> catalogThreadsSince(Set<Thread> before) {
+    Set<Thread> since = new java.util.HashSet<>(catalogThreads());
+    since.removeAll(before);
+    return since;
+  }
+
+  static Set<Thread> catalogThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().equals("microsandbox-catalog") && t.isAlive())
-        .count();
+        .collect(Collectors.toSet());
   }
 
   @Test
@@ -238,7 +248,7 @@ class MicrosandboxAutoConfigurationTest {
             "otel.microsandbox.labels.timeout",
             "5s"); // about which labels, not about timing
 
-    long threadsBefore = catalogThreads(); // earlier tests in this JVM may have left some
+    Set<Thread> threadsBefore = catalogThreads(); // earlier tests in this JVM may have left some
     InMemoryMetricReader off = InMemoryMetricReader.create();
     Map<String, String> offConfig = new HashMap<>(base);
     offConfig.put("otel.microsandbox.labels.enabled", "false");
@@ -247,14 +257,14 @@ class MicrosandboxAutoConfigurationTest {
         assertTrue(labelsOf(off, "nine").isEmpty());
       }
       assertTrue(java.nio.file.Files.notExists(shm), "the catalog was never opened");
-      assertEquals(threadsBefore, catalogThreads(), "no catalog thread");
+      assertEquals(Set.of(), catalogThreadsSince(threadsBefore), "no catalog thread");
     }
 
     InMemoryMetricReader on = InMemoryMetricReader.create();
     try (OpenTelemetrySdk sdk = sdk(base, on)) {
       assertEquals(Map.of("tenant", "acme"), labelsOf(on, "nine"));
       assertTrue(java.nio.file.Files.exists(shm), "control: reading the catalog leaves this trace");
-      assertEquals(threadsBefore + 1, catalogThreads());
+      assertEquals(1, catalogThreadsSince(threadsBefore).size());
     }
   }
 
