@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every deployment recipe of the README, and the shipped systemd unit, run with the environment as
@@ -170,13 +171,7 @@ class ReadmeRecipesIT {
           agent = jar(word.substring("-javaagent:".length()), recipe);
         } else if (word.startsWith(CONFIG_FILE)) {
           // The README's file as written, but for the receiver's address and the test's home.
-          Path yaml = Files.createDirectories(logs.resolve("file")).resolve("otel.yaml");
-          Files.writeString(
-              yaml,
-              readmeYaml()
-                  .replace(yamlEndpoint.group(1), receiver.endpoint())
-                  .replaceFirst("home: .*", "home: " + home));
-          app.add(CONFIG_FILE + yaml);
+          app.add(CONFIG_FILE + documentedFile(receiver, UPSTREAM_AGENT));
         } else if (word.equals("-jar")) {
           String jar = recipe.java().get(++i);
           if (jar.equals("app.jar")) {
@@ -210,10 +205,91 @@ class ReadmeRecipesIT {
               receiver.received().get(0).headers().get(kv[0]),
               recipe + ": headers as written");
         }
-        assertFalse(stderr(jvm).contains("probably wrong"), stderr(jvm));
-        assertFalse(stderr(jvm).contains("microsandbox metrics are off"), stderr(jvm));
+        assertCleanStart(jvm);
       }
     }
+  }
+
+  /**
+   * The documented file on the first agents that read one and on the newest, each with the {@code
+   * file_format} the file's own comment gives for it: the agent starts, takes the file without a
+   * word about its format or a setting's type, and exports the sandbox.
+   */
+  @ParameterizedTest(name = "agent {0}")
+  @ValueSource(strings = {"2.26.1", "newest"})
+  void theDocumentedFileStartsTheAgentsItNames(String agentName) throws Exception {
+    Path agent = AgentJvm.agent(agentName);
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(902, 9020, "recipe-sandbox");
+      Map<String, String> env =
+          Map.of(
+              "OTEL_JAVAAGENT_EXTENSIONS",
+              EXTENSION.toString(),
+              "OTEL_CONFIG_FILE",
+              documentedFile(receiver, agent).toString());
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, agent, env, logs.resolve(agentName))) {
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> !sandboxPoints(receiver).isEmpty(),
+            () ->
+                "agent "
+                    + agentName
+                    + " with the documented file exported nothing:\n"
+                    + stderr(jvm));
+        assertCleanStart(jvm);
+      }
+    }
+  }
+
+  /** Nothing in the log says the recipe is wrong, the extension is off or the file misread. */
+  static void assertCleanStart(AgentJvm jvm) {
+    String stderr = stderr(jvm);
+    for (String wrong :
+        List.of(
+            "probably wrong",
+            "microsandbox metrics are off",
+            "does not exactly match expected version",
+            "Ignoring value for key")) {
+      assertFalse(stderr.contains(wrong), stderr);
+    }
+  }
+
+  static final Pattern FILE_FORMAT_RANGE =
+      Pattern.compile("\"(\\d+\\.\\d+)\" for (?:agents )?(\\d+\\.\\d+)(?:–(\\d+\\.\\d+)|(\\+))");
+
+  /**
+   * The documented file as written, but for the receiver's address, the test's home and the {@code
+   * file_format} that the file's first-line comment gives for {@code agent}'s release.
+   */
+  Path documentedFile(OtlpReceiver receiver, Path agent) throws IOException {
+    String yaml = readmeYaml();
+    Matcher endpoint = YAML_ENDPOINT.matcher(yaml);
+    assertTrue(endpoint.find(), "the file's OTLP endpoint");
+    String version = AgentJvm.version(agent);
+    String comment = yaml.substring(0, yaml.indexOf('\n'));
+    String format = null;
+    for (Matcher range = FILE_FORMAT_RANGE.matcher(comment); range.find(); ) {
+      boolean upTo = range.group(4) != null || AgentJvm.older(version, nextMinor(range.group(3)));
+      if (!AgentJvm.older(version, range.group(2)) && upTo) {
+        format = range.group(1);
+      }
+    }
+    assertTrue(
+        format != null,
+        "the file's comment gives no file_format for agent " + version + ": " + comment);
+    Path file = Files.createDirectories(logs.resolve("file-" + version)).resolve("otel.yaml");
+    return Files.writeString(
+        file,
+        yaml.replace(endpoint.group(1), receiver.endpoint())
+            .replaceFirst("home: .*", "home: " + home)
+            .replaceFirst("file_format: \"[^\"]*\"", "file_format: \"" + format + "\""));
+  }
+
+  /** The release after {@code version}'s minor: 2.28 → 2.29. */
+  static String nextMinor(String version) {
+    String[] v = version.split("\\.");
+    return v[0] + "." + (Integer.parseInt(v[1]) + 1);
   }
 
   static List<Otlp.Point> sandboxPoints(OtlpReceiver receiver) {

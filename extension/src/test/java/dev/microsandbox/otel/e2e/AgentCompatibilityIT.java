@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,8 +33,6 @@ class AgentCompatibilityIT {
   static final List<String> FETCHED =
       List.of("1.33.6", "2.0.0", "2.5.0", "2.10.0", "2.15.0", "2.20.1", "2.25.0", "newest");
 
-  private static final Path AGENTS =
-      Path.of(System.getProperty("msb.agents.dir", "target/agent/compatibility"));
   private static final String[] SANDBOXES = {"alpha", "bravo", "charlie"};
 
   @TempDir Path home;
@@ -49,17 +45,17 @@ class AgentCompatibilityIT {
   @Test
   void theBuildFetchedEveryAgentOfTheMatrix() {
     for (String agent : FETCHED) {
-      assertTrue(Files.isRegularFile(jar(agent)), jar(agent) + " missing");
+      assertTrue(Files.isRegularFile(AgentJvm.agent(agent)), AgentJvm.agent(agent) + " missing");
     }
   }
 
   @ParameterizedTest(name = "agent {0}")
   @MethodSource("agents")
   void fullestModeInEveryAgent(String agent) throws Exception {
-    Path jar = jar(agent);
-    String version = version(jar);
+    Path jar = AgentJvm.agent(agent);
+    String version = AgentJvm.version(jar);
     assumeFalse(
-        E2e.feature(E2e.JAVA_HOME) >= 25 && older(version, "2.10"),
+        E2e.feature(E2e.JAVA_HOME) >= 25 && AgentJvm.older(version, "2.10"),
         "agent "
             + version
             + " itself does not start on Java "
@@ -148,28 +144,6 @@ class AgentCompatibilityIT {
     }
   }
 
-  /** The jar of {@code agent}: a fetched version, "newest", or "pinned". */
-  static Path jar(String agent) {
-    return agent.equals("pinned")
-        ? AgentJvm.agentJar()
-        : AGENTS.resolve("opentelemetry-javaagent-" + agent + ".jar");
-  }
-
-  /** The agent's release, from its manifest. */
-  static String version(Path jar) throws IOException {
-    try (JarFile file = new JarFile(jar.toFile())) {
-      return file.getManifest().getMainAttributes().getValue("Implementation-Version");
-    }
-  }
-
-  /** Whether {@code version} (major.minor.patch) is older than {@code than} (major.minor). */
-  static boolean older(String version, String than) {
-    String[] v = version.split("\\.");
-    String[] t = than.split("\\.");
-    int major = Integer.parseInt(v[0]) - Integer.parseInt(t[0]);
-    return major != 0 ? major < 0 : Integer.parseInt(v[1]) < Integer.parseInt(t[1]);
-  }
-
   /** Exports so far that carry sandbox points. */
   private static long withSandboxes(OtlpReceiver receiver) {
     return receiver.received().stream()
@@ -202,9 +176,9 @@ class AgentCompatibilityIT {
 
   @Test
   void versionsCompareByMajorThenMinor() {
-    assertTrue(older("2.5.0", "2.10"));
-    assertTrue(older("1.33.6", "2.0"));
-    assertFalse(older("2.10.0", "2.10"));
-    assertFalse(older("3.0.0", "2.10"));
+    assertTrue(AgentJvm.older("2.5.0", "2.10"));
+    assertTrue(AgentJvm.older("1.33.6", "2.0"));
+    assertFalse(AgentJvm.older("2.10.0", "2.10"));
+    assertFalse(AgentJvm.older("3.0.0", "2.10"));
   }
 }

@@ -67,8 +67,7 @@ class AgentDeclarativeIT {
               "OTEL_MICROSANDBOX_EMIT_RUN_ID",
               "true");
       try (AgentJvm jvm =
-          AgentJvm.start(
-              E2e.JAVA_HOME, AgentCompatibilityIT.jar(agent), env, logs.resolve(agent))) {
+          AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agent(agent), env, logs.resolve(agent))) {
         E2e.await(
             Duration.ofSeconds(60),
             () -> AgentFaultsIT.latest(receiver, "microsandbox.collector.exports.success") >= 2,

@@ -30,6 +30,32 @@ public final class AgentJvm implements AutoCloseable {
     return Path.of(System.getProperty("msb.agent.jar", "target/agent/opentelemetry-javaagent.jar"));
   }
 
+  /** Where the build saves the other agents it fetches (AgentCompatibilityIT's matrix). */
+  private static final Path AGENTS =
+      Path.of(System.getProperty("msb.agents.dir", "target/agent/compatibility"));
+
+  /** The jar of {@code agent}: a fetched version ({@code 2.0.0}), "newest", or "pinned". */
+  public static Path agent(String agent) {
+    return agent.equals("pinned")
+        ? agentJar()
+        : AGENTS.resolve("opentelemetry-javaagent-" + agent + ".jar");
+  }
+
+  /** An agent's release, from its jar's manifest. */
+  public static String version(Path jar) throws IOException {
+    try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+      return file.getManifest().getMainAttributes().getValue("Implementation-Version");
+    }
+  }
+
+  /** Whether {@code version} (major.minor.patch) is older than {@code than} (major.minor). */
+  public static boolean older(String version, String than) {
+    String[] v = version.split("\\.");
+    String[] t = than.split("\\.");
+    int major = Integer.parseInt(v[0]) - Integer.parseInt(t[0]);
+    return major != 0 ? major < 0 : Integer.parseInt(v[1]) < Integer.parseInt(t[1]);
+  }
+
   /** The extension jar the build just packaged. */
   public static Path extensionJar() {
     return Path.of(System.getProperty("msb.extension.jar"));
