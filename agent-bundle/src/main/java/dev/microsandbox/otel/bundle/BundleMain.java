@@ -48,6 +48,9 @@ public final class BundleMain {
   /** How long the sidecar waits for the agent to report the extension's state. */
   static final long STATE_WAIT_MS = 10_000;
 
+  /** How often the running sidecar looks whether the extension has turned itself off. */
+  static final long STATE_POLL_MS = 500;
+
   private BundleMain() {}
 
   /** Entry point. */
@@ -98,8 +101,16 @@ public final class BundleMain {
             + " says; stop with SIGTERM or Ctrl+C");
     System.out.flush();
     // The agent's threads do the work; on SIGTERM/SIGINT the JVM runs its shutdown hook, which
-    // collects and exports one last time before the process ends.
-    Thread.currentThread().join();
+    // collects and exports one last time before the process ends. The extension turns itself off
+    // when the registry refuses this process (permission, owner): then the sidecar ends, non-zero.
+    while (true) {
+      Thread.sleep(STATE_POLL_MS);
+      String now = System.getProperty(STATE_PROPERTY);
+      if (now != null && now.startsWith(ExtensionState.OFF_PREFIX)) {
+        System.err.println("msb-otel sidecar: nothing can be exported any more, exiting: " + now);
+        System.exit(1);
+      }
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import dev.microsandbox.otel.e2e.LiveRegistry;
 import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
 import dev.microsandbox.otel.labels.CatalogWriter;
+import dev.microsandbox.otel.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -426,17 +427,56 @@ class BundleIT {
             AgentJvm.start(E2e.JAVA_HOME, form.agent(), c.getValue(), logs, SIDECAR)) {
           int status = jvm.awaitExit(Duration.ofSeconds(45));
           assertEquals(1, status, c.getKey() + ": " + stderr(jvm));
-          String last =
-              stderr(jvm)
-                  .lines()
-                  .filter(l -> l.startsWith("msb-otel sidecar:"))
-                  .reduce((a, b) -> b)
-                  .orElse("");
-          assertTrue(last.contains(c.getKey()), c.getKey() + " named in: " + stderr(jvm));
+          assertTrue(
+              lastSidecarLine(jvm).contains(c.getKey()), c.getKey() + " named in: " + stderr(jvm));
           assertFalse(stdout(jvm).contains("sidecar running"), stdout(jvm));
         }
       }
     }
+  }
+
+  /**
+   * A registry that refuses the sidecar (here owned by another user than msb's, as a squatted file
+   * is; EACCES takes the same path) ends it with status 1 and the reason within seconds, whether
+   * the file is there at start or appears while it runs, so that systemd restarts it and its status
+   * shows why. An application only logs it (MicrosandboxAutoConfigurationTest).
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void aSidecarTheRegistryRefusesExitsWithTheReason(Form form) throws Exception {
+    Map<String, String> env = E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:9");
+    String refusal = "refusing microsandbox registry ";
+    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+      Files.setOwner(registry.file(), Fixtures.nobody());
+      try (AgentJvm jvm =
+          AgentJvm.start(
+              E2e.JAVA_HOME, form.agent(), env, logs.resolve(form + "-at-start"), SIDECAR)) {
+        assertEquals(1, jvm.awaitExit(Duration.ofSeconds(45)), stderr(jvm));
+        assertTrue(lastSidecarLine(jvm).contains(refusal + registry.file()), stderr(jvm));
+        assertFalse(stdout(jvm).contains("sidecar running"), stdout(jvm));
+      }
+    }
+    try (AgentJvm jvm =
+        AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form + "-later"), SIDECAR)) {
+      E2e.await(
+          Duration.ofSeconds(60),
+          () -> stdout(jvm).contains("msb-otel sidecar running"),
+          () -> stdout(jvm) + stderr(jvm));
+      try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+        Files.setOwner(registry.file(), Fixtures.nobody());
+        assertEquals(1, jvm.awaitExit(Duration.ofSeconds(30)), stderr(jvm));
+        assertTrue(lastSidecarLine(jvm).contains(refusal + registry.file()), stderr(jvm));
+      }
+    }
+  }
+
+  /** The sidecar's own last line on stderr ("msb-otel sidecar: …"), or "". */
+  static String lastSidecarLine(AgentJvm jvm) {
+    return stderr(jvm)
+        .lines()
+        .filter(l -> l.startsWith("msb-otel sidecar:"))
+        .reduce((a, b) -> b)
+        .orElse("");
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.TimeSource;
@@ -315,11 +316,31 @@ final class MicrosandboxAutoConfiguration {
     Duration interval = samplingPeriod;
     SandboxSampler sampler =
         new SandboxSampler(reader, labels, SandboxAttributes.from(settings), buffer);
+    // Said now, not at the first collection (60 s away in an application by default).
+    RegistryProblem problem = sampler.check();
+    if (MODE == RunMode.SIDECAR && problem != null && problem.kind().refusesThisProcess()) {
+      sampler.close();
+      refused(problem);
+      return null;
+    }
     SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
     if (interval != null) {
-      sampler.start(interval);
+      sampler.start(
+          interval, MODE == RunMode.SIDECAR ? MicrosandboxAutoConfiguration::refused : null);
     }
     return created;
+  }
+
+  /**
+   * The sidecar meets a registry that refuses it (permission, owner): it would export nothing of it
+   * until someone acts, so it says so once and is off, and the bundle's main exits non-zero with
+   * the reason, for systemd's restart and status. An application only logs it (the reader does).
+   */
+  private static void refused(RegistryProblem problem) {
+    String reason = "the sidecar cannot read its registry: " + problem.message();
+    if (!(ExtensionState.OFF_PREFIX + reason).equals(System.getProperty(ExtensionState.PROPERTY))) {
+      off(Level.SEVERE, "microsandbox metrics are off: " + reason);
+    }
   }
 
   /** Start-up lines an operator can check a wrong home or a self-defeating setting against. */

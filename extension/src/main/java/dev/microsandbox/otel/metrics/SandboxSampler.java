@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -41,6 +42,7 @@ final class SandboxSampler implements AutoCloseable {
   private final long[] registryErrors = new long[RegistryProblem.Kind.values().length];
 
   private ScheduledExecutorService schedule;
+  private Consumer<RegistryProblem> onRefusal; // null: none
   private final FailureLog failures =
       new FailureLog(
           LOGGER,
@@ -65,8 +67,14 @@ final class SandboxSampler implements AutoCloseable {
     return attributes.selection();
   }
 
-  /** Samples every {@code period} on a daemon thread from now on, instead of on collections. */
-  synchronized void start(Duration period) {
+  /**
+   * Samples every {@code period} on a daemon thread from now on, instead of on collections.
+   *
+   * @param onRefusal told of each pass that finds the registry refusing this process ({@link
+   *     RegistryProblem.Kind#refusesThisProcess()}); null: the log says it, as for any problem
+   */
+  synchronized void start(Duration period, Consumer<RegistryProblem> onRefusal) {
+    this.onRefusal = onRefusal;
     schedule =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -75,6 +83,14 @@ final class SandboxSampler implements AutoCloseable {
               return thread;
             });
     schedule.scheduleAtFixedRate(this::pass, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Attaches the registry without a pass: the problem found, or null ({@link
+   * RegistryReader#check}).
+   */
+  synchronized RegistryProblem check() {
+    return reader.check();
   }
 
   /** Whether passes run on their own period (else each collection runs one). */
@@ -92,6 +108,9 @@ final class SandboxSampler implements AutoCloseable {
       RegistryProblem problem = snapshot.problem();
       if (problem != null) {
         registryErrors[problem.kind().ordinal()]++;
+        if (onRefusal != null && problem.kind().refusesThisProcess()) {
+          onRefusal.accept(problem);
+        }
       }
       latest = snapshot;
       labels.refresh(snapshot);

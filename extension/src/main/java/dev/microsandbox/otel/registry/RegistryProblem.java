@@ -60,7 +60,16 @@ public final class RegistryProblem {
     /** The header claims more slots than this reader accepts. */
     CAPACITY_TOO_LARGE,
     /** The file shrank under the mapping or another I/O failure. */
-    IO_ERROR
+    IO_ERROR;
+
+    /**
+     * Whether the registry is there but this process may not, or must not, read it: that lasts
+     * until someone changes the file or this process's user, unlike a registry not created yet or
+     * caught mid-write. A sidecar that meets one stops rather than idles.
+     */
+    public boolean refusesThisProcess() {
+      return this == ACCESS_DENIED || this == WRONG_OWNER || this == INSECURE_PERMISSIONS;
+    }
   }
 
   /** Convenience factory. */

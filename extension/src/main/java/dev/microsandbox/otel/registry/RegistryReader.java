@@ -266,6 +266,20 @@ public final class RegistryReader implements AutoCloseable {
   }
 
   /**
+   * Attaches the registry as a pass would, reading no slot: the problem found (logged as a pass
+   * logs it), or null when it is readable or not created yet. Lets a start-up say at once what the
+   * first pass would otherwise say only at the first collection.
+   */
+  public RegistryProblem check() {
+    try {
+      mapping.attach(clock.monotonicMillis());
+    } catch (IOException | RuntimeException | Error e) {
+      mapping.failed(e);
+    }
+    return mapping.problem();
+  }
+
+  /**
    * The reader for one home: {@code registry} (its ABI from its name) and, where given, the same
    * home's older-ABI {@code legacy} registry merged into every pass.
    *

@@ -107,6 +107,38 @@ class MicrosandboxAutoConfigurationTest {
   }
 
   /**
+   * A registry that refuses this process is said at start-up, not at the first collection (a minute
+   * away by default); the application's SDK starts all the same and nothing is exported of the
+   * refused file.
+   */
+  @Test
+  void aRefusedRegistryIsSaidAtStartUpAndTheApplicationRunsOn() throws Exception {
+    Path registry = registryWithOneSandbox(6, "six");
+    java.nio.file.Files.setOwner(registry, dev.microsandbox.otel.testing.Fixtures.nobody());
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (dev.microsandbox.otel.testing.LoggerCapture log =
+            dev.microsandbox.otel.testing.LoggerCapture.of(
+                dev.microsandbox.otel.registry.RegistryReader.class);
+        OpenTelemetrySdk sdk =
+            sdk(
+                Map.of(
+                    "otel.microsandbox.registry",
+                    registry.toString(),
+                    "otel.microsandbox.home",
+                    dir.toString()),
+                reader)) {
+      assertTrue(
+          log.text().contains("refusing microsandbox registry " + registry + ": it is owned by"),
+          "before any collection: " + log.text());
+      assertTrue(labelsOf(reader, "six").isEmpty());
+      assertTrue(
+          reader.collectAllMetrics().stream()
+              .noneMatch(m -> m.getName().equals("microsandbox.memory.usage")),
+          "nothing of the refused file");
+    }
+  }
+
+  /**
    * A home spelt with a trailing slash is another registry for msb (it hashes the text as given):
    * where none exists yet, the start-up line says so, as the snapshot command does.
    */

@@ -275,7 +275,7 @@ class SampleBufferTest {
     SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
     SandboxSampler sampler = new SandboxSampler(reader, LabelSource.NONE, attributes, buffer);
     try {
-      sampler.start(Duration.ofMillis(20));
+      sampler.start(Duration.ofMillis(20), null);
       for (int i = 1; i <= 5; i++) {
         publishAll(T0 + i * 100);
         long head = buffer.head();

@@ -58,7 +58,7 @@ class SandboxSamplerTest {
     try (LoggerCapture log = LoggerCapture.of(SandboxSampler.class);
         SandboxSampler sampler =
             new SandboxSampler(reader, labels, new SandboxAttributes(false, false), null)) {
-      sampler.start(Duration.ofMillis(10));
+      sampler.start(Duration.ofMillis(10), null);
       E2e.await(
           Duration.ofSeconds(30),
           () -> labels.refreshes.get() >= 20,
