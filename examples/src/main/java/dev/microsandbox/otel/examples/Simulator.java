@@ -214,7 +214,7 @@ public final class Simulator implements AutoCloseable {
       int remainder = id % 3;
       this.flags =
           remainder == 0
-              ? 0x7f // every optional field
+              ? 0xff // every optional field, and a live memory limit that is resized now and then
               : remainder == 1
                   ? RegistryLayout.FLAG_CPU
                       | RegistryLayout.FLAG_MEMORY
@@ -314,18 +314,35 @@ public final class Simulator implements AutoCloseable {
     double t = ticks * seconds / 20.0 + s.phase;
     double cpu = Math.max(0, s.cpuBase + 40 * Math.sin(t) + random.nextGaussian() * 5);
     SandboxSample x = s.sample;
-    long memory = (long) (s.memoryLimit * (0.80 + 0.12 * Math.sin(t / 3)));
+    long limit = limitAt(s);
+    long memory = (long) (limit * (0.80 + 0.12 * Math.sin(t / 3)));
     long upperTotal = 4L << 30;
     long upperUsed =
         Math.min(upperTotal, x.upperUsedBytes() + (long) (random.nextInt(64 << 10) * seconds));
     x.times(x.startedAtMs(), now)
         .flags(s.flags)
         .cpu((float) cpu, x.vcpuTimeNs() + (long) (cpu / 100 * seconds * 1e9))
-        .memory(s.memoryLimit, memory, s.memoryLimit - memory, memory + (memory >> 4))
+        .memory(limit, memory, limit - memory, memory + (memory >> 4))
         .io(
             x.diskReadBytes() + grow(2 << 20, seconds), x.diskWriteBytes() + grow(1 << 20, seconds),
             x.netRxBytes() + grow(512 << 10, seconds), x.netTxBytes() + grow(128 << 10, seconds))
         .upper(upperUsed, upperTotal - upperUsed, upperUsed + (upperUsed >> 3));
+  }
+
+  /** Ticks between two resizes of a sandbox whose limit is live (flag 0x80). */
+  static final int RESIZE_TICKS = 30;
+
+  /**
+   * The sandbox's memory limit now: its boot allocation, or, where the runtime reports the live VM
+   * size (0.7.x), that size, which grows by half and shrinks back every {@link #RESIZE_TICKS}.
+   */
+  private long limitAt(FakeSandbox s) {
+    boolean live =
+        (s.flags & RegistryLayout.FLAG_MEMORY_LIMIT_LIVE) != 0
+            && options.abi() == RegistryAbi.V3; // an older runtime reports its boot allocation
+    return live && (ticks / RESIZE_TICKS) % 2 == 1
+        ? s.memoryLimit + s.memoryLimit / 2
+        : s.memoryLimit;
   }
 
   private long grow(int perSecond, double seconds) {

@@ -179,11 +179,13 @@ class SimulatorTest {
         RegistryReader reader =
             new RegistryReader(
                 RegistryLocation.registryFile(home.toString()),
-                RegistryReader.Options.DEFAULTS,
+                // the simulated minute runs ahead of the real clock: no age guard
+                new RegistryReader.Options(Duration.ZERO, true, RegistryAccess.AUTO),
                 TimeSource.SYSTEM)) {
       Map<Integer, Long> diskRead = new HashMap<>();
       Set<Integer> flags = new HashSet<>();
-      for (int tick = 0; tick < 20; tick++) {
+      Map<Integer, Set<Long>> limits = new HashMap<>();
+      for (int tick = 0; tick < 2 * Simulator.RESIZE_TICKS + 5; tick++) {
         now.addAndGet(1000);
         simulator.tick();
         RegistrySnapshot snapshot = read(reader);
@@ -199,9 +201,25 @@ class SimulatorTest {
           assertEquals(now.get(), s.sampledAtMs());
           diskRead.put(s.sandboxId(), s.diskReadBytes());
           flags.add(s.flags());
+          limits.computeIfAbsent(s.sandboxId(), id -> new HashSet<>()).add(s.memoryLimitBytes());
+          if (s.has(RegistryLayout.FLAG_MEMORY_AVAILABLE)) {
+            assertEquals(
+                s.memoryLimitBytes(),
+                s.memoryBytes() + s.memoryAvailableBytes(),
+                "used = limit - available, as the 0.7 runtime derives it");
+          }
         }
       }
-      assertEquals(Set.of(0x7f, 0x07, 0x03), flags, "some sandboxes carry the optional fields");
+      assertEquals(Set.of(0xff, 0x07, 0x03), flags, "some sandboxes carry the optional fields");
+      for (int i = 0; i < 6; i++) {
+        int id = 1001 + i;
+        Set<Long> seen = limits.get(id);
+        long boot = seen.stream().min(Long::compare).orElseThrow();
+        assertEquals(
+            id % 3 == 0 ? Set.of(boot, boot + boot / 2) : Set.of(boot),
+            seen,
+            "a live limit (flag 0x80) follows a resize; a boot limit stays");
+      }
       assertTrue(diskRead.values().stream().allMatch(v -> v > 0), "disk counters grew");
     }
   }

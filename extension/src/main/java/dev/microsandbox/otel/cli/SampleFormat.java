@@ -22,8 +22,8 @@ public final class SampleFormat {
   private SampleFormat() {}
 
   /**
-   * One human-readable line: name, id, cpu, memory used / limit, disk r/w, net rx/tx, uptime, and
-   * labels when there are any.
+   * One human-readable line: name, id, cpu, memory used / limit ("(live)" after a limit the runtime
+   * refreshed from the live VM size), disk r/w, net rx/tx, uptime, and labels when there are any.
    */
   public static String line(SandboxSample s, Map<String, String> labels) {
     StringBuilder b = new StringBuilder(160);
@@ -35,6 +35,7 @@ public final class SampleFormat {
         .append(bytes(s.memoryBytes()))
         .append(" / ")
         .append(bytes(s.memoryLimitBytes()))
+        .append(s.memoryLimitLive() ? " (live)" : "")
         .append("  disk r=")
         .append(bytes(s.diskReadBytes()))
         .append(" w=")
@@ -135,6 +136,7 @@ public final class SampleFormat {
           FLAG_MEMORY_HOST_RESIDENT,
           s.memoryHostResidentBytes());
       g.writeNumberField("memory_limit_bytes", s.memoryLimitBytes());
+      g.writeBooleanField("memory_limit_live", s.memoryLimitLive()); // upstream 0.7.x's field
       g.writeNumberField("disk_read_bytes", s.diskReadBytes());
       g.writeNumberField("disk_write_bytes", s.diskWriteBytes());
       g.writeNumberField("net_rx_bytes", s.netRxBytes());

@@ -38,7 +38,7 @@ enum SandboxSeries {
       true,
       RegistryLayout.FLAG_CPU),
   MEMORY_USAGE(Family.MSB, "microsandbox.memory.usage", "Guest memory in use", 0),
-  MEMORY_LIMIT(Family.EVERY_SET, "microsandbox.memory.limit", "Configured guest memory limit", 0),
+  MEMORY_LIMIT(Family.EVERY_SET, "microsandbox.memory.limit", "Guest memory limit", 0),
   MEMORY_AVAILABLE(
       Family.MSB,
       "microsandbox.memory.available",

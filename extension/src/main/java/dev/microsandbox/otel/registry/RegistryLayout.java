@@ -30,7 +30,7 @@ package dev.microsandbox.otel.registry;
  *   0x18 | sandbox_id i32 | run_id i32 | pid i32 | pad                    |
  *   0x28 | started_at_ms i64 | sampled_at_ms i64 (0 = never sampled)      |
  *   0x38 | sample_flags u32 | pad                                         |
- *   0x40 | memory_limit_bytes u64 | vcpu_time_ns u64                      |
+ *   0x40 | memory_limit_bytes u64 (live with 0x80) | vcpu_time_ns u64     |
  *   0x50 | cpu_percent f32 bits | pad | memory_bytes u64                  |
  *   0x60 | memory_available u64 (0x04) | memory_host_resident u64 (0x08)  |
  *   0x70 | disk_read u64 | disk_write u64 | net_rx u64 | net_tx u64       |
@@ -140,6 +140,13 @@ public final class RegistryLayout {
   public static final int FLAG_UPPER_USED = 0x10;
   public static final int FLAG_UPPER_FREE = 0x20;
   public static final int FLAG_UPPER_HOST_ALLOCATED = 0x40;
+
+  /**
+   * memory_limit_bytes was refreshed from the live VM memory size (runtime 0.7.x), not the boot
+   * allocation: a resized sandbox's limit follows it, and the runtime then derives memory_bytes as
+   * limit − available where both exist. Not a validity bit: the limit is always there.
+   */
+  public static final int FLAG_MEMORY_LIMIT_LIVE = 0x80;
 
   /**
    * Tries at one slot in one pass before it is skipped (and counted) until the next pass: a write

@@ -96,9 +96,17 @@ public final class SandboxSample {
     return Math.max(0, sampledAtMs - startedAtMs);
   }
 
-  /** Configured guest memory limit. */
+  /**
+   * Guest memory limit: the boot allocation, or the live VM memory size when {@link
+   * #memoryLimitLive()}.
+   */
   public long memoryLimitBytes() {
     return memoryLimitBytes;
+  }
+
+  /** Whether the runtime refreshed the limit from the live VM size (flag {@code 0x80}, 0.7.x). */
+  public boolean memoryLimitLive() {
+    return has(RegistryLayout.FLAG_MEMORY_LIMIT_LIVE);
   }
 
   /** Cumulative guest vCPU time over all vCPUs (0 when unsourced). */

@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +44,10 @@ class CliTest {
   }
 
   void writeOneSandbox(String name) throws Exception {
+    writeOneSandbox(name, 0x7f);
+  }
+
+  void writeOneSandbox(String name, int flags) throws Exception {
     try (RegistryWriter writer =
         RegistryWriter.openOrCreate(RegistryLocation.registryFile(home.toString()), 8)) {
       long now = System.currentTimeMillis();
@@ -50,7 +55,7 @@ class CliTest {
           new SandboxSample()
               .identity(101, 1010, (int) ProcessHandle.current().pid(), name)
               .times(now - 90_000, now)
-              .flags(0x7f)
+              .flags(flags)
               .cpu(150.25f, 13_000)
               .memory(512L << 20, 2000, 17_000, 19_000)
               .io(3000, 5000, 7000, 11_000)
@@ -70,6 +75,20 @@ class CliTest {
             "alpha  id=101  cpu=150.25%  mem=1.95 KiB / 512.00 MiB  disk r=2.93 KiB"
                 + " w=4.88 KiB  net rx=6.84 KiB tx=10.74 KiB  up=1m30s"),
         text);
+  }
+
+  /** Upstream 0.7's flag 0x80: the limit is the live VM size; the table marks it, JSON says it. */
+  @Test
+  void aLiveMemoryLimitIsMarkedInTheTableAndTrueInJson() throws Exception {
+    writeOneSandbox("alpha", 0xff);
+    assertEquals(0, run(1, "snapshot"), err::toString);
+    assertTrue(
+        out.toString(StandardCharsets.UTF_8).contains("mem=1.95 KiB / 512.00 MiB (live)  disk"),
+        out::toString);
+    out.reset();
+    assertEquals(0, run(1, "snapshot", "--msb-home", home.toString(), "--format", "json"));
+    JsonNode node = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim());
+    assertTrue(node.get("memory_limit_live").asBoolean(false), node::toString);
   }
 
   @Test
@@ -94,6 +113,7 @@ class CliTest {
     assertEquals(150.25, node.get("cpu_percent").asDouble());
     assertEquals(3, node.get("upper_host_allocated_bytes").asInt());
     assertTrue(node.get("memory_available_bytes").isNumber());
+    assertFalse(node.get("memory_limit_live").asBoolean(true), "the boot allocation");
     assertEquals("Active", node.get("state").asText());
   }
 

@@ -118,11 +118,21 @@ class SandboxMetricsTest {
         : ((io.opentelemetry.sdk.metrics.data.LongPointData) p).getValue();
   }
 
+  /**
+   * msb-metrics 0.7.x's descriptions of the gauges whose wording it changed after 0.6.14 (from its
+   * exporter, as read for issue 33); ours follow them.
+   */
+  static final Map<String, String> UPSTREAM_07_DESCRIPTIONS =
+      Map.of(
+          "microsandbox.memory.usage", "Guest memory in use",
+          "microsandbox.memory.limit", "Guest memory limit");
+
   @Test
   void namesUnitsTypesDescriptionsScopeAndValues() throws IOException {
     Path file = dir.resolve("reg");
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8)) {
-      start(writer, sample(101, 1010, "alpha", 0x7f));
+      // A 0.7.x sample: every optional field, and a limit the runtime refreshed (flag 0x80)
+      start(writer, sample(101, 1010, "alpha", 0xff));
     }
     metrics(file, false, false, LabelSource.NONE);
     Map<String, MetricData> all = collect();
@@ -140,6 +150,8 @@ class SandboxMetricsTest {
           name.endsWith("cpu.utilization") ? "1" : seconds ? "s" : "By", m.getUnit(), name);
       assertEquals(1, points(m).size(), name);
     }
+    UPSTREAM_07_DESCRIPTIONS.forEach(
+        (name, description) -> assertEquals(description, all.get(name).getDescription(), name));
     assertEquals(1.5025, value(all.get("microsandbox.cpu.utilization"), "alpha"));
     assertEquals(2000, value(all.get("microsandbox.memory.usage"), "alpha"));
     assertEquals(536_870_912, value(all.get("microsandbox.memory.limit"), "alpha"));

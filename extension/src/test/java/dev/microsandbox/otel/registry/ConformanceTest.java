@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.microsandbox.otel.cli.SampleFormat;
 import dev.microsandbox.otel.support.TimeSource;
 import dev.microsandbox.otel.testing.Fixtures;
@@ -86,7 +87,10 @@ class ConformanceTest {
     assertEquals(expected.size(), actual.size(), () -> "sandboxes in " + field + ": " + actual);
     for (int i = 0; i < expected.size(); i++) {
       JsonNode want = expected.get(i);
-      JsonNode got = actual.get(i);
+      JsonNode got = actual.get(i).deepCopy();
+      // The one field upstream's reader added after the fixture's 0.6.14: the fixture's writer
+      // knew no flag 0x80, so no limit in it is live.
+      assertEquals(false, ((ObjectNode) got).remove("memory_limit_live").asBoolean(true));
       assertEquals(want.size(), got.size(), "field count of " + want.get("sandbox_id"));
       want.fieldNames()
           .forEachRemaining(
