@@ -12,12 +12,13 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -32,7 +33,8 @@ class ConcurrentReadTest {
   @Parameter RegistryAccess access;
 
   static final long TARGET_ACCEPTED = 1_000_000;
-  static final int SLOTS = 4;
+
+  /** Writes between two reuses of slot 0 (at least one round over every slot). */
   static final int REUSE_EVERY = 2_000;
 
   @TempDir Path dir;
@@ -79,38 +81,49 @@ class ConcurrentReadTest {
         : "torn: id=" + id + " k=" + k + " name=" + s.name() + " disk=" + s.diskReadBytes();
   }
 
-  @ParameterizedTest(name = "registry ABI {0}")
-  @EnumSource(RegistryAbi.class)
+  /**
+   * Four hot slots of either ABI, and a registry of 4,096 sandboxes (upstream's runtime sizes it).
+   */
+  static Stream<Arguments> registries() {
+    return Stream.of(
+        Arguments.of(RegistryAbi.V3, 4),
+        Arguments.of(RegistryAbi.V2, 4),
+        Arguments.of(RegistryAbi.V3, 4096));
+  }
+
+  @ParameterizedTest(name = "registry ABI {0}, {1} sandboxes")
+  @MethodSource("registries")
   @Timeout(120)
-  void readersNeverSeeATornSampleOrAMixedIdentity(RegistryAbi abi) throws Exception {
+  void readersNeverSeeATornSampleOrAMixedIdentity(RegistryAbi abi, int slots) throws Exception {
     Path file = dir.resolve("msb-met-race-v" + abi.version());
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong accepted = new AtomicLong();
     AtomicLong reuses = new AtomicLong();
     ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
-    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, SLOTS, abi)) {
+    long reuseEvery = Math.max(REUSE_EVERY, slots) / slots * slots; // a whole number of rounds
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, slots, abi)) {
       Thread writerThread =
           new Thread(
               () -> {
                 SandboxSample s = new SandboxSample();
-                int[] slots = new int[SLOTS];
-                int[] ids = new int[SLOTS];
-                for (int i = 0; i < SLOTS; i++) {
+                int[] slot = new int[slots];
+                int[] ids = new int[slots];
+                for (int i = 0; i < slots; i++) {
                   ids[i] = i + 1;
-                  slots[i] = writer.claim(encode(s, ids[i], 1));
-                  writer.activate(slots[i], ids[i] * 10, (int) ProcessHandle.current().pid());
+                  slot[i] = writer.claim(encode(s, ids[i], 1));
+                  writer.activate(slot[i], ids[i] * 10, (int) ProcessHandle.current().pid());
                 }
-                int nextId = SLOTS + 1;
+                int nextId = slots + 1;
                 for (long k = 1; !stop.get(); k++) {
-                  int i = (int) (k % SLOTS);
-                  if (i == 0 && k % REUSE_EVERY == 0) {
-                    writer.release(slots[0], false); // slot 0 goes to a brand-new sandbox
+                  int i = (int) (k % slots);
+                  if (k % reuseEvery == 0) { // i == 0: slot 0 goes to a brand-new sandbox
+                    writer.release(slot[0], false);
                     ids[0] = nextId++;
-                    slots[0] = writer.claim(encode(s, ids[0], k));
-                    writer.activate(slots[0], ids[0] * 10, (int) ProcessHandle.current().pid());
+                    slot[0] = writer.claim(encode(s, ids[0], k));
+                    writer.activate(slot[0], ids[0] * 10, (int) ProcessHandle.current().pid());
                     reuses.incrementAndGet();
                   }
-                  writer.publish(slots[i], encode(s, ids[i], k));
+                  writer.publish(slot[i], encode(s, ids[i], k));
                 }
               },
               "registry-writer");
@@ -155,8 +168,8 @@ class ConcurrentReadTest {
     assertTrue(accepted.get() >= TARGET_ACCEPTED, "accepted " + accepted.get());
     assertTrue(reuses.get() > 10, "the slot was reused while being read: " + reuses.get());
     System.out.printf(
-        "concurrent reads (v%d): %d accepted, %d slot reuses, 0 torn%n",
-        abi.version(), accepted.get(), reuses.get());
+        "concurrent reads (v%d, %d sandboxes): %d accepted, %d slot reuses, 0 torn%n",
+        abi.version(), slots, accepted.get(), reuses.get());
     assertEquals(0, torn.size());
   }
 }
