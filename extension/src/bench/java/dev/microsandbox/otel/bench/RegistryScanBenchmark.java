@@ -22,9 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One full registry pass: 1024 slots, 1000 active sandboxes decoded with the default guards (owner
- * probe, 30 s maximum sample age), through each reader: {@code ffm} (a mapping, Java 22+) and
- * {@code buffer} (the positional reads Java 11–21 use, which map nothing). Target: 0 bytes
- * allocated per scan; the time is compared between the readers in one window (docs/performance).
+ * probe, 30 s maximum sample age), through each reader: {@code ffm} (a mapping, Java 22+), {@code
+ * native} (libc's mmap, the macOS reader, Java 22+) and {@code buffer} (the positional reads Java
+ * 11–21 use, which map nothing). Target: 0 bytes allocated per scan; the time is compared between
+ * the readers in one window (docs/performance).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,8 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class RegistryScanBenchmark {
 
-  /** Which reader; {@code ffm} needs the 22+ JDK the benchmarks run on. */
-  @Param({"ffm", "buffer"})
+  /** Which reader; {@code ffm} and {@code native} need the 22+ JDK the benchmarks run on. */
+  @Param({"ffm", "native", "buffer"})
   public String access;
 
   private BenchRegistry registry;

@@ -11,7 +11,6 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
-import dev.microsandbox.otel.support.JavaRuntime;
 import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.support.TimeSource;
 import java.io.PrintStream;
@@ -42,7 +41,8 @@ public final class Cli {
           "  --max-sample-age DUR    leave out samples older than this (default 30s; 0 disables)",
           "  --no-owner-check        do not skip slots whose owner pid is gone (other PID"
               + " namespace)",
-          "  --reader auto|ffm|buffer  how the registry is mapped (default auto: FFM on Java 22+)",
+          "  --reader auto|ffm|buffer|native  how the registry is read (default auto: FFM on"
+              + " Java 22+, libc's shm_open on macOS)",
           "  --watch DUR             repeat every DUR until interrupted",
           "  --catalog FILE          labels from this catalog (default: <home>/db/msb.db)",
           "  --no-labels             do not read the catalog",
@@ -166,6 +166,10 @@ public final class Cli {
           + options.home
           + " does not exist; check "
           + options.homeSource;
+    }
+    String unreachable = options.access.sharedMemoryUnreachable();
+    if (unreachable != null) {
+      return why + ": " + unreachable;
     }
     String hint = RegistryLocation.trailingSlashHint(options.home);
     if (hint != null) {
@@ -357,14 +361,11 @@ public final class Cli {
       RegistryAccess access = RegistryAccess.parse(text);
       if (access == null) {
         throw new IllegalArgumentException(
-            "--reader takes auto, ffm or buffer, not '" + text + "'");
+            "--reader takes " + RegistryAccess.CHOICES + ", not '" + text + "'");
       }
-      if (!access.availableOnThisJvm()) {
-        throw new IllegalArgumentException(
-            "--reader ffm needs Java "
-                + JavaRuntime.FFM_FEATURE
-                + " or newer; this JVM is Java "
-                + JavaRuntime.feature());
+      String unavailable = access.unavailableReason();
+      if (unavailable != null) {
+        throw new IllegalArgumentException("--reader " + text + ": " + unavailable);
       }
       return access;
     }

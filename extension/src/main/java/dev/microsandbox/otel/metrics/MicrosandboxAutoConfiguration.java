@@ -446,6 +446,15 @@ final class MicrosandboxAutoConfiguration {
                 + source.describe(MicrosandboxSettings.ENABLED)
                 + " = false)");
       }
+      String unreachable =
+          parsed.registryDerived() ? parsed.registryAccess().sharedMemoryUnreachable() : null;
+      if (unreachable != null) {
+        return off(
+            Level.WARNING,
+            "microsandbox metrics are off: "
+                + unreachable
+                + ". The application itself is unaffected.");
+      }
       if (MODE == RunMode.SIDECAR && exportsNothing) {
         return off(
             Level.SEVERE,

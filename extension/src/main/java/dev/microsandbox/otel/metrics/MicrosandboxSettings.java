@@ -7,7 +7,6 @@ import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.Durations;
 import dev.microsandbox.otel.support.Globs;
-import dev.microsandbox.otel.support.JavaRuntime;
 import dev.microsandbox.otel.support.WholeNumbers;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.nio.file.Path;
@@ -434,18 +433,11 @@ final class MicrosandboxSettings {
     }
     RegistryAccess access = RegistryAccess.parse(value);
     if (access == null) {
-      throw new Invalid(config, READER, value, "expected auto, ffm or buffer");
+      throw new Invalid(config, READER, value, "expected " + RegistryAccess.CHOICES);
     }
-    if (!access.availableOnThisJvm()) {
-      throw new Invalid(
-          config,
-          READER,
-          value,
-          "the FFM reader needs Java "
-              + JavaRuntime.FFM_FEATURE
-              + " or newer and this JVM is Java "
-              + JavaRuntime.feature()
-              + "; use auto or buffer");
+    String unavailable = access.unavailableReason();
+    if (unavailable != null) {
+      throw new Invalid(config, READER, value, unavailable + "; use auto or buffer");
     }
     return access;
   }

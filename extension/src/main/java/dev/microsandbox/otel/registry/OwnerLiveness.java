@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.registry;
 
+import dev.microsandbox.otel.support.PosixPlatform;
 import java.io.File;
 import java.util.Arrays;
 import java.util.function.IntPredicate;
@@ -34,11 +35,21 @@ final class OwnerLiveness {
   }
 
   /**
-   * The procfs probe, or {@code null} when procfs is not mounted (then only the sample-age guard
-   * can tell a dead owner, and the caller says so).
+   * The procfs probe; on a system without procfs by design (macOS), the JDK's process table ({@code
+   * ProcessHandle}, which asks the kernel there); {@code null} on Linux with procfs unmounted,
+   * where the JDK would find no process at all (then only the sample-age guard can tell a dead
+   * owner, and the caller says so).
    */
-  static OwnerLiveness procfs() {
-    return PROC_SELF.exists() ? new OwnerLiveness(null) : null;
+  static OwnerLiveness ofThisHost() {
+    if (PROC_SELF.exists()) {
+      return new OwnerLiveness(null);
+    }
+    return PosixPlatform.isMacOs() ? processTable() : null;
+  }
+
+  /** A probe asking the JDK's {@code ProcessHandle} whether the pid exists (zombies included). */
+  static OwnerLiveness processTable() {
+    return new OwnerLiveness(pid -> ProcessHandle.of(pid).isPresent());
   }
 
   /** A probe answered by {@code isAlive} (tests). */

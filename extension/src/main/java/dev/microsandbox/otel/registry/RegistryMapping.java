@@ -6,13 +6,11 @@ import dev.microsandbox.otel.registry.RegistryProblem.Kind;
 import dev.microsandbox.otel.support.DistinctProblemLog;
 import dev.microsandbox.otel.support.LogSink;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,7 +42,7 @@ final class RegistryMapping implements AutoCloseable {
   private RegistryMemory released; // the last memory let go: lends its buffer to the next
 
   /** Kept open while mapped: one fstat per pass notices a file cut short before it is read. */
-  private FileChannel channel;
+  private RegistryHandle channel;
 
   private Object fileKey;
   private long fileSizeAtMap;
@@ -116,10 +114,18 @@ final class RegistryMapping implements AutoCloseable {
     lastCheckMonotonicMs = monotonicNow;
     PosixFileAttributes attrs;
     try {
-      attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      attrs = access.stat(file);
     } catch (NoSuchFileException e) {
       absent();
       return false;
+    } catch (AccessDeniedException e) {
+      // libc's backend learns a file's attributes by opening it (shared memory has no path on
+      // macOS), so a registry this process may not read is refused before its mode is known
+      return fail(
+          Kind.ACCESS_DENIED,
+          "cannot open microsandbox registry %s: permission denied (EACCES); run this process"
+              + " as the user that runs msb (its registry is readable by its owner alone)",
+          file);
     } catch (IOException | UnsupportedOperationException e) {
       return fail(Kind.IO_ERROR, "cannot stat microsandbox registry %s: %s", file, e);
     }
@@ -226,11 +232,11 @@ final class RegistryMapping implements AutoCloseable {
           HEADER_LEN);
     }
     RegistryMemory whole = null;
-    FileChannel opened = null;
+    RegistryHandle opened = null;
     RegistryProblem invalid;
     try {
-      opened = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-      whole = access.map(opened, Math.min(size, fileSize(MAX_CAPACITY)), released);
+      opened = access.open(file);
+      whole = opened.map(Math.min(size, fileSize(MAX_CAPACITY)), released);
       whole.refresh(0, HEADER_LEN);
       invalid = validateHeader(whole, size);
     } catch (AccessDeniedException e) {
@@ -408,13 +414,9 @@ final class RegistryMapping implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(FileChannel open) {
-    try {
-      if (open != null) {
-        open.close();
-      }
-    } catch (IOException e) {
-      // nothing was written; nothing to lose
+  private static void closeQuietly(RegistryHandle open) {
+    if (open != null) {
+      open.close();
     }
   }
 }

@@ -5,10 +5,10 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The one seam between the registry protocol and the JVM's way of reaching the shared bytes: a
- * {@code MemorySegment} mapped through the Foreign Function &amp; Memory API on Java 22+ ({@code
- * SegmentRegistryMemory}), positional reads into a private buffer on Java 11+ ({@link
- * PreadRegistryMemory}). Everything above it (the seqlock protocol, guards, caches, the snapshot)
- * is written once, in {@link RegistryReader}.
+ * {@code MemorySegment} on Java 22+ ({@code SegmentRegistryMemory}: mapped through the Foreign
+ * Function &amp; Memory API, or by libc's {@code mmap}), positional reads into a private buffer on
+ * Java 11+ ({@link PreadRegistryMemory}). Everything above it (the seqlock protocol, guards,
+ * caches, the snapshot) is written once, in {@link RegistryReader}.
  *
  * <p>The protocol reads in phases, and before each phase it calls {@link #refresh} for the bytes
  * that phase loads: a mapping reads live memory, so refreshing is nothing; a positional reader

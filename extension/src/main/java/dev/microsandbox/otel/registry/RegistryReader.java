@@ -205,7 +205,7 @@ public final class RegistryReader implements AutoCloseable {
     } else if (ownerProbe != null) {
       this.liveness = OwnerLiveness.using(ownerProbe);
     } else {
-      this.liveness = OwnerLiveness.procfs();
+      this.liveness = OwnerLiveness.ofThisHost();
       if (liveness == null) {
         log.log(
             Level.WARNING,

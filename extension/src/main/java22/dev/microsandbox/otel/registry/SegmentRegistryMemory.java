@@ -9,13 +9,14 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 /**
- * {@link RegistryMemory} for Java 22 and newer: a read-only {@link MemorySegment} mapped through
- * the Foreign Function &amp; Memory API ({@code FileChannel.map(READ_ONLY, …, Arena)}, no
- * restricted method). A shared arena unmaps it deterministically on {@link #close()}. Its loads
- * read live memory, so {@link #refresh} has nothing to do.
+ * {@link RegistryMemory} for Java 22 and newer: a read-only {@link MemorySegment}, mapped either
+ * through the Foreign Function &amp; Memory API ({@code FileChannel.map(READ_ONLY, …, Arena)}, no
+ * restricted method: {@link RegistryAccess#FFM}) or by libc's {@code mmap} ({@link
+ * NativeRegistryFile}). Its arena unmaps it deterministically on {@link #close()}. Its loads read
+ * live memory, so {@link #refresh} has nothing to do.
  *
- * <p>The only class compiled for Java 22; {@link RegistryAccess} loads it by name, so it is never
- * touched on an older JVM.
+ * <p>Compiled for Java 22 with the other FFM classes; {@link RegistryAccess} loads them by name, so
+ * none is touched on an older JVM.
  */
 final class SegmentRegistryMemory implements RegistryMemory {
 
@@ -29,7 +30,8 @@ final class SegmentRegistryMemory implements RegistryMemory {
   private final Arena arena;
   private final MemorySegment segment;
 
-  private SegmentRegistryMemory(Arena arena, MemorySegment segment) {
+  /** Reads {@code segment}, unmapped when {@code arena} closes ({@link NativeRegistryFile}). */
+  SegmentRegistryMemory(Arena arena, MemorySegment segment) {
     this.arena = arena;
     this.segment = segment;
   }

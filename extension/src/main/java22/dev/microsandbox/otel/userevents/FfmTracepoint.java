@@ -1,11 +1,11 @@
 package dev.microsandbox.otel.userevents;
 
+import dev.microsandbox.otel.support.Libc;
+import dev.microsandbox.otel.support.PosixPlatform;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -43,20 +43,15 @@ final class FfmTracepoint implements Tracepoint {
   static final long DIAG_IOCSUNREG = 0x40082A02L;
 
   private static final int O_WRONLY = 1;
-  private static final int O_CLOEXEC = 0x80000;
   private static final int HEADER_BYTES = 20;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout ERRNO = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO_VALUE =
-      ERRNO.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final MethodHandle OPEN =
-      libc(
+      Libc.function(
           "open",
           FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-          Linker.Option.captureCallState("errno"));
+          Libc.CAPTURE_ERRNO);
   private static final MethodHandle IOCTL =
-      libc(
+      Libc.function(
           "ioctl",
           FunctionDescriptor.of(
               ValueLayout.JAVA_INT,
@@ -64,18 +59,18 @@ final class FfmTracepoint implements Tracepoint {
               ValueLayout.JAVA_LONG,
               ValueLayout.ADDRESS),
           Linker.Option.firstVariadicArg(2),
-          Linker.Option.captureCallState("errno"));
+          Libc.CAPTURE_ERRNO);
   private static final MethodHandle WRITEV =
-      libc(
+      Libc.function(
           "writev",
           FunctionDescriptor.of(
               ValueLayout.JAVA_LONG,
               ValueLayout.JAVA_INT,
               ValueLayout.ADDRESS,
               ValueLayout.JAVA_INT),
-          Linker.Option.captureCallState("errno"));
+          Libc.CAPTURE_ERRNO);
   private static final MethodHandle CLOSE =
-      libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      Libc.function("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
   private static final VarHandle ENABLE_WORD = ValueLayout.JAVA_INT.varHandle();
   private static final Logger LOGGER = Logger.getLogger(FfmTracepoint.class.getName());
 
@@ -95,7 +90,7 @@ final class FfmTracepoint implements Tracepoint {
     this.arena = arena;
     this.fd = fd;
     this.enable = enable;
-    this.errno = arena.allocate(ERRNO);
+    this.errno = Libc.errnoHolder(arena);
     header = arena.allocate(HEADER_BYTES, 8);
     header.set(ValueLayout.JAVA_INT_UNALIGNED, 0, writeIndex);
     header.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0);
@@ -118,10 +113,16 @@ final class FfmTracepoint implements Tracepoint {
   static Tracepoint register(String dataFile, String command) throws UserEventsUnavailable {
     Arena arena = Arena.ofShared();
     try {
-      MemorySegment errno = arena.allocate(ERRNO);
-      int fd = (int) OPEN.invokeExact(errno, arena.allocateFrom(dataFile), O_WRONLY | O_CLOEXEC);
+      MemorySegment errno = Libc.errnoHolder(arena);
+      // user_events is Linux's: its O_CLOEXEC is the same on every Linux architecture
+      int fd =
+          (int)
+              OPEN.invokeExact(
+                  errno,
+                  arena.allocateFrom(dataFile),
+                  O_WRONLY | PosixPlatform.LINUX_X86_64.oCloexec);
       if (fd < 0) {
-        throw new UserEventsUnavailable("open " + dataFile, errnoOf(errno));
+        throw new UserEventsUnavailable("open " + dataFile, Libc.errno(errno));
       }
       MemorySegment enable = arena.allocate(ValueLayout.JAVA_INT);
       MemorySegment reg = arena.allocate(28, 8);
@@ -133,7 +134,7 @@ final class FfmTracepoint implements Tracepoint {
       reg.set(ValueLayout.JAVA_LONG_UNALIGNED, 16, arena.allocateFrom(command).address());
       int result = (int) IOCTL.invokeExact(errno, fd, DIAG_IOCSREG, reg);
       if (result < 0) {
-        int error = errnoOf(errno);
+        int error = Libc.errno(errno);
         int ignored = (int) CLOSE.invokeExact(fd);
         throw new UserEventsUnavailable("ioctl(DIAG_IOCSREG) on " + dataFile, error);
       }
@@ -168,7 +169,7 @@ final class FfmTracepoint implements Tracepoint {
       unreg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 16);
       unreg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, enable.address());
       unregistered = (int) IOCTL.invokeExact(errno, fd, DIAG_IOCSUNREG, unreg);
-      error = unregistered < 0 ? errnoOf(errno) : 0;
+      error = unregistered < 0 ? Libc.errno(errno) : 0;
       int ignored = (int) CLOSE.invokeExact(fd);
     } catch (Throwable e) {
       LOGGER.log(Level.FINE, "user_events: unregistering failed", e);
@@ -202,7 +203,7 @@ final class FfmTracepoint implements Tracepoint {
       MemorySegment.copy(data, 0, payload, ValueLayout.JAVA_BYTE, 0, length);
       iov.set(ValueLayout.JAVA_LONG, 24, length);
       long written = (long) WRITEV.invokeExact(errno, fd, iov, 2);
-      return written < 0 ? UserEventsUnavailable.describe(errnoOf(errno)) : null;
+      return written < 0 ? UserEventsUnavailable.describe(Libc.errno(errno)) : null;
     } catch (Throwable e) {
       return e.toString();
     }
@@ -215,15 +216,5 @@ final class FfmTracepoint implements Tracepoint {
     }
     closed = true;
     release(arena, fd, enable, errno);
-  }
-
-  private static int errnoOf(MemorySegment state) {
-    return (int) ERRNO_VALUE.get(state, 0L);
-  }
-
-  private static MethodHandle libc(
-      String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    return LINKER.downcallHandle(
-        LINKER.defaultLookup().find(name).orElseThrow(), descriptor, options);
   }
 }

@@ -168,7 +168,7 @@ class MicrosandboxSettingsTest {
           ffm.getMessage()
               .startsWith(
                   "OTEL_MICROSANDBOX_READER (otel.microsandbox.reader)"
-                      + " = 'ffm': the FFM reader needs Java 22 or newer"),
+                      + " = 'ffm': the ffm reader needs Java 22 or newer"),
           ffm.getMessage());
     }
   }

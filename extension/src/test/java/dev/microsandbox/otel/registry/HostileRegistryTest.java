@@ -96,7 +96,7 @@ class HostileRegistryTest {
           Duration.ofSeconds(10),
           () -> reader.read(false).size() == 50,
           () -> reader.read(false).size() + " sandboxes; " + log.all());
-      long expected = access == RegistryAccess.FFM ? 1 : 0;
+      long expected = dev.microsandbox.otel.testing.Readers.mappingsWhileAttached(access);
       assertTrue(
           ProcessFiles.readOnlyMappings("self", file) <= expected,
           ProcessFiles.readOnlyMappings("self", file) + " mappings after the storm");
