@@ -135,7 +135,7 @@ public enum RegistryAccess {
   /** The attributes of {@code file} (not following a link); NoSuchFileException when absent. */
   PosixFileAttributes stat(Path file) throws IOException {
     if (resolved() == NATIVE) {
-      return (PosixFileAttributes) invokeNative(Native.STAT, file);
+      return (PosixFileAttributes) call(Native.STAT, file);
     }
     return Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
   }
@@ -143,15 +143,16 @@ public enum RegistryAccess {
   /** {@code file} opened read-only, refusing a link: AccessDeniedException, NoSuchFileException. */
   RegistryHandle open(Path file) throws IOException {
     if (resolved() == NATIVE) {
-      return (RegistryHandle) invokeNative(Native.OPEN, file);
+      return (RegistryHandle) call(Native.OPEN, file);
     }
     return new ChannelHandle(
         FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), resolved());
   }
 
-  private static Object invokeNative(MethodHandle call, Path file) throws IOException {
+  /** Calls a Java 22 class's entry point, rethrowing what it throws as it threw it. */
+  private static Object call(MethodHandle entry, Object... arguments) throws IOException {
     try {
-      return call.invoke(file);
+      return entry.invokeWithArguments(arguments);
     } catch (IOException | RuntimeException | Error e) {
       throw e;
     } catch (Throwable e) {
@@ -176,16 +177,9 @@ public enum RegistryAccess {
 
     @Override
     public RegistryMemory map(long size, RegistryMemory previous) throws IOException {
-      if (access == BUFFER) {
-        return PreadRegistryMemory.map(channel, previous);
-      }
-      try {
-        return (RegistryMemory) SegmentMapper.MAP.invokeExact(channel, size);
-      } catch (IOException | RuntimeException | Error e) {
-        throw e;
-      } catch (Throwable e) {
-        throw new IllegalStateException(e);
-      }
+      return access == BUFFER
+          ? PreadRegistryMemory.map(channel, previous)
+          : (RegistryMemory) call(SegmentMapper.MAP, channel, size);
     }
 
     @Override

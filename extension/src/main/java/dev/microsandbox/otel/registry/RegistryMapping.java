@@ -42,7 +42,7 @@ final class RegistryMapping implements AutoCloseable {
   private RegistryMemory released; // the last memory let go: lends its buffer to the next
 
   /** Kept open while mapped: one fstat per pass notices a file cut short before it is read. */
-  private RegistryHandle channel;
+  private RegistryHandle handle;
 
   private Object fileKey;
   private long fileSizeAtMap;
@@ -257,7 +257,7 @@ final class RegistryMapping implements AutoCloseable {
       closeQuietly(opened);
       return fail(invalid);
     }
-    channel = opened;
+    handle = opened;
     capacity = whole.getInt(H_CAPACITY);
     map = whole; // validated: every slot offset below fileSize(capacity) lies inside the mapping
     fileKey = attrs.fileKey();
@@ -392,7 +392,7 @@ final class RegistryMapping implements AutoCloseable {
    * come back short for positional reads.
    */
   private void ensureNotCutShort() throws IOException {
-    long size = channel.size();
+    long size = handle.size();
     if (size < fileSize(capacity)) {
       throw new IOException("the file shrank to " + size + " bytes under the mapping");
     }
@@ -401,8 +401,8 @@ final class RegistryMapping implements AutoCloseable {
   private void detach() {
     release(map);
     map = null;
-    closeQuietly(channel);
-    channel = null;
+    closeQuietly(handle);
+    handle = null;
     fileKey = null;
     capacity = 0;
   }
