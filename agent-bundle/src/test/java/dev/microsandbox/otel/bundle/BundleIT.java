@@ -229,6 +229,27 @@ class BundleIT {
     }
   }
 
+  /**
+   * 3,000 sandboxes in a 4,096-slot registry, sampled every second as the unit does: every sandbox
+   * in every series, in both forms, with no overflow point and no cardinality line.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void theSidecarExportsEverySandboxOfALargeRegistry(Form form) throws Exception {
+    try (LiveRegistry registry = dev.microsandbox.otel.e2e.AgentScaleIT.fullRegistry(home);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      Map<String, String> env =
+          E2e.with(
+              E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+              "OTEL_METRIC_EXPORT_INTERVAL",
+              "3000");
+      try (AgentJvm jvm =
+          AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), SIDECAR)) {
+        dev.microsandbox.otel.e2e.AgentScaleIT.assertEverySandboxExported(receiver, jvm, false);
+      }
+    }
+  }
+
   /** The sandbox names of the receiver's requests from request {@code from} on. */
   static Set<String> sandboxNames(OtlpReceiver receiver, int from) {
     List<OtlpReceiver.Received> all = receiver.received();

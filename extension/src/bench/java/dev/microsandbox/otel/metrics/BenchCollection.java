@@ -10,6 +10,7 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -34,8 +35,12 @@ public final class BenchCollection {
                         + "microsandbox.memory.host_resident")),
             Map.of());
     InMemoryMetricReader reader = InMemoryMetricReader.create();
+    AtomicReference<SandboxMetrics> produced = new AtomicReference<>();
     try (SdkMeterProvider provider =
-            SdkMeterProvider.builder().registerMetricReader(reader).build();
+            SdkMeterProvider.builder()
+                .registerMetricReader(reader)
+                .registerMetricProducer(new SandboxSeriesProducer(produced::get))
+                .build();
         SandboxMetrics sandboxMetrics =
             new SandboxMetrics(
                 provider,
@@ -43,7 +48,9 @@ public final class BenchCollection {
                     registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
                 LabelSource.NONE,
                 SandboxAttributes.from(settings),
-                new ExportStats())) {
+                new ExportStats(),
+                true)) {
+      produced.set(sandboxMetrics);
       return reader.collectAllMetrics().stream()
           .filter(m -> m.getData().getPoints().size() == sandboxes)
           .collect(Collectors.toList());

@@ -62,7 +62,7 @@ public class CollectionBenchmark {
     provider =
         SdkMeterProvider.builder()
             .registerMetricReader(new ReleasingMetricReader(metricReader, () -> {}))
-            .registerMetricProducer(new SandboxSumProducer(() -> metrics))
+            .registerMetricProducer(new SandboxSeriesProducer(() -> metrics))
             .build();
     metrics =
         new SandboxMetrics(
@@ -70,7 +70,8 @@ public class CollectionBenchmark {
             new RegistryReader(registry.file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM),
             labels(),
             SandboxAttributes.from(settings),
-            new ExportStats());
+            new ExportStats(),
+            true);
   }
 
   /** The label source under test; {@link LabeledCollectionBenchmark} swaps in the catalog. */

@@ -27,6 +27,8 @@ enum InstrumentSet {
         return this != SEMCONV;
       case SEMCONV:
         return this != MSB;
+      case INFO:
+        return false; // by the label placement, not the set (SeriesSelection)
       default:
         return true;
     }

@@ -57,8 +57,8 @@ final class MicrosandboxAutoConfiguration {
       Logger.getLogger(MicrosandboxAutoConfiguration.class.getName());
   private static final ExportStats STATS = new ExportStats();
   private static final RunMode MODE = RunMode.detect();
-  private static final SandboxSumProducer PRODUCER =
-      new SandboxSumProducer(() -> MicrosandboxAutoConfiguration.metrics);
+  private static final SandboxSeriesProducer PRODUCER =
+      new SandboxSeriesProducer(() -> MicrosandboxAutoConfiguration.metrics);
 
   /** The exporters wrapped for the SDK being built, for the outage buffer once it exists. */
   private static final List<SandboxPushExporter> WRAPPED = new CopyOnWriteArrayList<>();
@@ -72,7 +72,17 @@ final class MicrosandboxAutoConfiguration {
   /** Whether the declarative customizer wrapped the exporters of a file (agent 2.28+). */
   private static volatile boolean declaredExportersWrapped;
 
+  /** Whether the file has a pull reader, or an exporter left unwrapped: gauges as instruments. */
+  private static volatile boolean declaredNeedsInstruments;
+
   private static volatile boolean exporterWrapped;
+
+  /**
+   * Whether every sandbox series is produced from the registry pass, not observed by instruments:
+   * when the SDK took the producer, or every reader of a file is a wrapped push exporter.
+   */
+  private static volatile boolean seriesProduced;
+
   private static volatile SandboxMetrics metrics;
 
   /** The registry file read: the derived one, or the one the runtime's name file records. */
@@ -98,6 +108,7 @@ final class MicrosandboxAutoConfiguration {
     customizer.addPropertiesCustomizer(
         config -> {
           configuredByProperties = true;
+          seriesProduced = false;
           WRAPPED.clear();
           Duration configured = config.getDuration(EXPORT_INTERVAL);
           exportIntervalMs =
@@ -135,7 +146,13 @@ final class MicrosandboxAutoConfiguration {
     customizer.addMetricExporterCustomizer(
         (exporter, config) -> settings == null ? exporter : wrap(exporter, false));
     customizer.addMeterProviderCustomizer(
-        (builder, config) -> settings == null ? builder : builder.registerMetricProducer(PRODUCER));
+        (builder, config) -> {
+          if (settings == null) {
+            return builder;
+          }
+          seriesProduced = true;
+          return builder.registerMetricProducer(PRODUCER);
+        });
     if (SdkFeatures.hasReaderCustomizer()) {
       customizer.addMetricReaderCustomizer(
           (reader, config) -> {
@@ -165,6 +182,7 @@ final class MicrosandboxAutoConfiguration {
                 + " is not a kind the extension can wrap"
                 + " under a declarative configuration; its exports carry the sandbox gauges without"
                 + " export health, the outage buffer or the semantic-convention counters");
+        declaredNeedsInstruments = true;
         return exporter;
       }
       return wrap(copy, true);
@@ -176,6 +194,7 @@ final class MicrosandboxAutoConfiguration {
               + " failed; its"
               + " exports go out without export health and the outage buffer",
           e);
+      declaredNeedsInstruments = true;
       return exporter;
     }
   }
@@ -183,15 +202,25 @@ final class MicrosandboxAutoConfiguration {
   /** The declarative customizer ran: a file is being read, and its exporters will be wrapped. */
   static void declaredExportersWrapped() {
     declaredExportersWrapped = true;
+    declaredNeedsInstruments = true; // until the model is seen
     configuredByProperties = false;
+    seriesProduced = false;
     WRAPPED.clear();
+  }
+
+  /**
+   * The file's configuration model, before the SDK is built from it: without a pull reader, the
+   * wrapped push exporters carry every sandbox series, and no instrument observes them.
+   */
+  static void declaredReaders(Object model) {
+    declaredNeedsInstruments = DeclaredExporters.hasPullReader(model);
   }
 
   private static MetricExporter wrap(MetricExporter exporter, boolean addSums) {
     exporterWrapped = true;
     SandboxPushExporter counting =
         new SandboxPushExporter(
-            exporter, STATS, TimeSource.SYSTEM, addSums ? PRODUCER::latestSums : null);
+            exporter, STATS, TimeSource.SYSTEM, addSums ? PRODUCER::latestSeries : null);
     SampleBuffer active = buffer;
     if (active != null) {
       counting.attach(active);
@@ -229,6 +258,7 @@ final class MicrosandboxAutoConfiguration {
   static SandboxMetrics start(OpenTelemetrySdk sdk) {
     if (!configuredByProperties) {
       configuredByProperties = true; // once per SDK
+      seriesProduced = declaredExportersWrapped && !declaredNeedsInstruments;
       adopt(guarded("reading the declarative configuration", () -> fromFile(sdk), null));
     }
     return start(sdk.getMeterProvider());
@@ -252,11 +282,15 @@ final class MicrosandboxAutoConfiguration {
               + " (before 2.28) lets no extension wrap the file's exporters: sandbox gauges are"
               + " exported, but export health (microsandbox.collector.exports.*), the outage buffer"
               + " and the semantic-convention counters are off. Agent 2.28 or newer has them all");
-    } else if (parsed != null && parsed.series().sums().length > 0) {
+    } else if (parsed != null && declaredNeedsInstruments) {
       LOGGER.info(
-          "microsandbox metrics: with a declarative configuration file the SDK takes no"
-              + " metric producer, so the sandbox counters go to the file's push exporters only; a"
-              + " pull reader (Prometheus) gets the gauges");
+          "microsandbox metrics: this declarative configuration file has a pull reader"
+              + " (Prometheus) or an exporter the extension cannot wrap, and the SDK takes no"
+              + " metric producer from a file: the sandbox gauges are SDK instruments, which fold"
+              + " the sandboxes beyond the reader's cardinality limit (2000 unless the reader sets"
+              + " cardinality_limits) into one overflow point, and the semantic-convention"
+              + " counters go to the push exporters only. Configured by OTEL_* variables, every"
+              + " reader gets every sandbox");
     }
     return parsed;
   }
@@ -323,7 +357,7 @@ final class MicrosandboxAutoConfiguration {
       refused(problem);
       return null;
     }
-    SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats);
+    SandboxMetrics created = new SandboxMetrics(meterProvider, sampler, stats, seriesProduced);
     if (interval != null) {
       sampler.start(
           interval, MODE == RunMode.SIDECAR ? MicrosandboxAutoConfiguration::refused : null);

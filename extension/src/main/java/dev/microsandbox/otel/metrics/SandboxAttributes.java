@@ -92,9 +92,13 @@ final class SandboxAttributes {
     for (SandboxSeries series : SandboxSeries.all()) {
       SandboxSeries.Direction direction = series.direction;
       setOfSeries[series.ordinal()] =
-          direction != SandboxSeries.Direction.NONE
-              ? SeriesAttributes.FIRST_DIRECTION + direction.ordinal() - 1
-              : selection.semconvIdentity(series) ? SeriesAttributes.SEMCONV : SeriesAttributes.MSB;
+          series == SandboxSeries.SANDBOX_INFO
+              ? SeriesAttributes.INFO
+              : direction != SandboxSeries.Direction.NONE
+                  ? SeriesAttributes.FIRST_DIRECTION + direction.ordinal() - 1
+                  : selection.semconvIdentity(series)
+                      ? SeriesAttributes.SEMCONV
+                      : SeriesAttributes.MSB;
     }
     for (SandboxSeries series : selection.enabled()) {
       directionUsed[series.direction.ordinal()] = true;

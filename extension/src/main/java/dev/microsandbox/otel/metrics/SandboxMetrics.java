@@ -26,14 +26,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The sandbox series ({@link SandboxSeries}) and the collector's own health. Gauges are observable
- * instruments on the agent's meter provider: one batch callback reports the latest pass of the
- * {@link SandboxSampler} for every instrument. The pass runs once per collection when sampling
- * follows the collections (in the {@link SandboxSumProducer}, which the SDK asks first, or else in
- * the callback), and the callback reads the sampler's latest copy when the sampler runs on its own
- * period (then push exporters get every buffered sample instead, see {@link SandboxPushExporter}).
- * Counters and up-down counters, whose points must start with their sandbox's run, come from the
- * same pass through the producer. Nothing it does can throw into the SDK.
+ * The sandbox series ({@link SandboxSeries}) and the collector's own health. Where the SDK takes
+ * the {@link SandboxSeriesProducer} (configured by properties), every sandbox series is metric data
+ * built from the registry pass ({@link #produce}): one point per sandbox and series, however many
+ * sandboxes, since metric data is not subject to the SDK's cardinality limit of 2,000 series per
+ * instrument, which would fold the rest into one overflow point. Where it cannot (a declarative
+ * file), the gauges are observable instruments and the counters go through the wrapped push
+ * exporters. The collector's own health series are observable instruments either way: one batch
+ * callback reports the latest pass of the {@link SandboxSampler}. The pass runs once per collection
+ * when sampling follows the collections (in the producer, which the SDK asks first, or else in the
+ * callback), and nowhere when the sampler runs on its own period (then push exporters get every
+ * buffered sample, see {@link SandboxPushExporter}). Nothing it does can throw into the SDK.
  */
 final class SandboxMetrics implements AutoCloseable {
 
@@ -53,20 +56,16 @@ final class SandboxMetrics implements AutoCloseable {
   private static final Attributes SUPERSEDED = Attributes.of(REASON, "superseded");
   private static final Logger LOGGER = Logger.getLogger(SandboxMetrics.class.getName());
 
-  /** What the info gauge says. */
-  static final String INFO_DESCRIPTION =
-      "1 for every reported sandbox, with its identity and its"
-          + " labels: join the other series on the identity to get the labels";
-
   private final SandboxSampler sampler;
   private final SeriesSelection selection;
+  private final SandboxSeries[] produced; // by produce() and latestProduced(); the rest: gauges
+  private final SandboxSeries[] observedGauges; // as observable instruments
   private final List<AutoCloseable> registrations = new ArrayList<>();
   private final Attributes[] errorAttributes = new Attributes[RegistryProblem.Kind.values().length];
   private final ObservableDoubleMeasurement[] doubleGauges =
       new ObservableDoubleMeasurement[SandboxSeries.all().length];
   private final ObservableLongMeasurement[] longGauges =
       new ObservableLongMeasurement[SandboxSeries.all().length];
-  private final ObservableLongMeasurement info; // null: labels are on every point
   private final ObservableLongMeasurement sandboxes;
   private final ObservableLongMeasurement skipped;
   private final ObservableLongMeasurement errors;
@@ -78,34 +77,42 @@ final class SandboxMetrics implements AutoCloseable {
           "microsandbox metrics collection failed; sandbox series are missing from this"
               + " collection");
 
-  /** Set once a {@link SandboxSumProducer} runs the passes: then the callback only reports. */
+  /** Set once a {@link SandboxSeriesProducer} runs the passes: then the callback only reports. */
   private volatile boolean producerRunsPasses;
 
   /**
-   * Instruments that read the registry at each collection of the meter provider's readers.
+   * Series that read the registry at each collection of the meter provider's readers.
    *
    * @param reader the registry reader, owned (and closed) by this object from now on
    * @param labels the label source, owned (and closed) by this object from now on
    * @param stats export outcomes to publish, or null when no exporter is wrapped (pull exporters)
+   * @param produced whether a {@link SandboxSeriesProducer} is registered with the meter provider,
+   *     so every sandbox series is produced rather than observed
    */
   public SandboxMetrics(
       MeterProvider meterProvider,
       RegistryReader reader,
       LabelSource labels,
       SandboxAttributes attributes,
-      ExportStats stats) {
-    this(meterProvider, new SandboxSampler(reader, labels, attributes, null), stats);
+      ExportStats stats,
+      boolean produced) {
+    this(meterProvider, new SandboxSampler(reader, labels, attributes, null), stats, produced);
   }
 
   /**
-   * Registers every instrument on {@code meterProvider}.
+   * Registers the instruments on {@code meterProvider}.
    *
    * @param sampler the registry passes, owned (and closed) by this object from now on
    * @param stats export outcomes to publish, or null when no exporter is wrapped (pull exporters)
+   * @param produced whether a {@link SandboxSeriesProducer} is registered with the meter provider,
+   *     so every sandbox series is produced rather than observed
    */
-  SandboxMetrics(MeterProvider meterProvider, SandboxSampler sampler, ExportStats stats) {
+  SandboxMetrics(
+      MeterProvider meterProvider, SandboxSampler sampler, ExportStats stats, boolean produced) {
     this.sampler = sampler;
     this.selection = sampler.selection();
+    this.produced = produced ? selection.enabled() : selection.sums();
+    this.observedGauges = produced ? new SandboxSeries[0] : selection.gauges();
     for (RegistryProblem.Kind kind : RegistryProblem.Kind.values()) {
       errorAttributes[kind.ordinal()] =
           Attributes.of(ERROR_TYPE, kind.name().toLowerCase(Locale.ROOT));
@@ -115,8 +122,8 @@ final class SandboxMetrics implements AutoCloseable {
             .meterBuilder(SCOPE)
             .setInstrumentationVersion(ExtensionVersion.VERSION)
             .build();
-    List<ObservableMeasurement> observed = new ArrayList<>();
-    for (SandboxSeries gauge : selection.gauges()) {
+    List<ObservableMeasurement> inCallback = new ArrayList<>();
+    for (SandboxSeries gauge : observedGauges) {
       if (gauge.isDouble) {
         doubleGauges[gauge.ordinal()] =
             meter
@@ -124,7 +131,7 @@ final class SandboxMetrics implements AutoCloseable {
                 .setUnit(gauge.unit)
                 .setDescription(gauge.description)
                 .buildObserver();
-        observed.add(doubleGauges[gauge.ordinal()]);
+        inCallback.add(doubleGauges[gauge.ordinal()]);
       } else {
         longGauges[gauge.ordinal()] =
             meter
@@ -133,20 +140,8 @@ final class SandboxMetrics implements AutoCloseable {
                 .setUnit(gauge.unit)
                 .setDescription(gauge.description)
                 .buildObserver();
-        observed.add(longGauges[gauge.ordinal()]);
+        inCallback.add(longGauges[gauge.ordinal()]);
       }
-    }
-    info =
-        selection.reportsInfo()
-            ? meter
-                .gaugeBuilder(SeriesSelection.INFO_METRIC)
-                .ofLongs()
-                .setUnit("{sandbox}")
-                .setDescription(INFO_DESCRIPTION)
-                .buildObserver()
-            : null;
-    if (info != null) {
-      observed.add(info);
     }
     sandboxes =
         meter
@@ -168,14 +163,14 @@ final class SandboxMetrics implements AutoCloseable {
             .setUnit("{collection}")
             .setDescription("Collections that found the registry unreadable, by error type")
             .buildObserver();
-    observed.add(sandboxes);
-    observed.add(skipped);
-    observed.add(errors);
+    inCallback.add(sandboxes);
+    inCallback.add(skipped);
+    inCallback.add(errors);
     registrations.add(
         meter.batchCallback(
             this::collect,
-            observed.get(0),
-            observed.subList(1, observed.size()).toArray(new ObservableMeasurement[0])));
+            inCallback.get(0),
+            inCallback.subList(1, inCallback.size()).toArray(new ObservableMeasurement[0])));
     if (stats != null) {
       registrations.add(
           meter
@@ -239,7 +234,9 @@ final class SandboxMetrics implements AutoCloseable {
       if (!sampler.scheduled() && !producerRunsPasses) {
         sampler.pass();
       }
-      sampler.forEachLatest(this::record);
+      if (observedGauges.length > 0) {
+        sampler.forEachLatest(this::record);
+      }
       sandboxes.record(sampler.latestCount());
       skipped.record(sampler.skippedDeadOwner(), OWNER_DEAD);
       skipped.record(sampler.skippedTooOld(), SAMPLE_TOO_OLD);
@@ -257,7 +254,7 @@ final class SandboxMetrics implements AutoCloseable {
   }
 
   private void record(SandboxSample s, SeriesAttributes a) {
-    for (SandboxSeries gauge : selection.gauges()) {
+    for (SandboxSeries gauge : observedGauges) {
       if (!gauge.presentIn(s)) {
         continue;
       }
@@ -267,26 +264,18 @@ final class SandboxMetrics implements AutoCloseable {
         longGauges[gauge.ordinal()].record(gauge.longValue(s), a.of(gauge));
       }
     }
-    if (info != null) {
-      info.record(1, a.info());
-    }
   }
 
-  /** Whether this configuration reports counters or up-down counters ({@link #addSums}). */
-  boolean reportsSums() {
-    return selection.sums().length > 0;
-  }
-
-  /** Points for {@link #addSums}, to be reused by one reader in the reusable-data memory mode. */
-  MetricDataBuilder newSumPoints() {
-    return new MetricDataBuilder(selection.sums());
+  /** Points for {@link #produce}, to be reused by one reader in the reusable-data memory mode. */
+  MetricDataBuilder newPoints() {
+    return new MetricDataBuilder(produced);
   }
 
   /**
-   * What a {@link SandboxSumProducer} adds to a collection, before the SDK's callbacks run: the
-   * collection's registry pass (unless the sampler runs on its own period), then the counters and
-   * up-down counters of the latest pass, one point per reported sandbox and series, starting at the
-   * sandbox's start, at its sample's time.
+   * What a {@link SandboxSeriesProducer} adds to a collection, before the SDK's callbacks run: the
+   * collection's registry pass (unless the sampler runs on its own period), then every produced
+   * series of the latest pass, one point per reported sandbox and series, at its sample's time;
+   * counters and up-down counters start at the sandbox's start.
    *
    * @param reused points to clear and refill (a reader's own), or null for new ones
    */
@@ -295,20 +284,21 @@ final class SandboxMetrics implements AutoCloseable {
     if (!sampler.scheduled()) {
       sampler.pass();
     }
-    return latestSums(resource, reused);
+    return latestProduced(resource, reused);
   }
 
   /**
-   * The counters and up-down counters of the latest pass, without running one: what an exporter
-   * adds to a collection whose pass the gauge callback ran, where no producer could be registered.
+   * The produced series of the latest pass, without running one: what an exporter adds to a
+   * collection whose pass the gauge callback ran, where no producer could be registered (the
+   * counters and up-down counters only, since the gauges are instruments there).
    *
    * @param reused points to clear and refill (a reader's own), or null for new ones
    */
-  Collection<MetricData> latestSums(Resource resource, MetricDataBuilder reused) {
-    if (!reportsSums()) {
+  Collection<MetricData> latestProduced(Resource resource, MetricDataBuilder reused) {
+    if (produced.length == 0) {
       return List.of();
     }
-    MetricDataBuilder points = reused != null ? reused : newSumPoints();
+    MetricDataBuilder points = reused != null ? reused : newPoints();
     points.clear();
     sampler.forEachLatest(points::add);
     List<MetricData> produced = new ArrayList<>();

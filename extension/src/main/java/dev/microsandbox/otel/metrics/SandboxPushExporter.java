@@ -31,9 +31,9 @@ import java.util.logging.Logger;
  * go out with the next export; what the buffer evicted before this exporter sent it is counted as
  * dropped collections.
  *
- * <p>Where no {@link SandboxSumProducer} could be registered (a declarative configuration file), it
- * adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a delegate
- * that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
+ * <p>Where no {@link SandboxSeriesProducer} could be registered (a declarative configuration file),
+ * it adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a
+ * delegate that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
  */
 final class SandboxPushExporter implements MetricExporter {
 
@@ -41,7 +41,7 @@ final class SandboxPushExporter implements MetricExporter {
 
   private final MetricExporter delegate;
   private final TimeSource clock;
-  private final Function<Resource, Collection<MetricData>> sums; // null: a producer adds them
+  private final Function<Resource, Collection<MetricData>> series; // null: a producer adds them
   private final String name;
   private final ExportStats.Exporter outcomes;
   private final DeltaSums deltas; // null: the delegate takes the counters cumulative
@@ -67,17 +67,17 @@ final class SandboxPushExporter implements MetricExporter {
   }
 
   /**
-   * @param sums the counters of the latest registry pass for a resource, when no producer adds them
-   *     to the collection; null otherwise
+   * @param series the sandbox series of the latest registry pass for a resource, when no producer
+   *     adds them to the collection; null otherwise
    */
   SandboxPushExporter(
       MetricExporter delegate,
       ExportStats stats,
       TimeSource clock,
-      Function<Resource, Collection<MetricData>> sums) {
+      Function<Resource, Collection<MetricData>> series) {
     this.delegate = delegate;
     this.clock = clock;
-    this.sums = sums;
+    this.series = series;
     this.name = delegate.getClass().getSimpleName();
     this.outcomes = stats.of(name);
     this.deltas = DeltaSums.wanted(delegate) ? new DeltaSums() : null;
@@ -103,7 +103,7 @@ final class SandboxPushExporter implements MetricExporter {
         attached = buffer;
       }
       if (attached == null) {
-        Collection<MetricData> batch = sums != null ? withSums(metrics) : metrics;
+        Collection<MetricData> batch = series != null ? withSeries(metrics) : metrics;
         result = delegate.export(deltas == null ? batch : asDeltas(batch, false));
       } else {
         result = new BufferedExport(attached, metrics).start();
@@ -287,9 +287,9 @@ final class SandboxPushExporter implements MetricExporter {
     }
   }
 
-  /** The collection and the counters of its registry pass. */
-  private Collection<MetricData> withSums(Collection<MetricData> metrics) {
-    Collection<MetricData> added = sums.apply(resourceOf(metrics));
+  /** The collection and the sandbox series of its registry pass. */
+  private Collection<MetricData> withSeries(Collection<MetricData> metrics) {
+    Collection<MetricData> added = series.apply(resourceOf(metrics));
     if (added.isEmpty()) {
       return metrics;
     }

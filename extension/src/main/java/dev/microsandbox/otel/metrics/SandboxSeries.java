@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * <p>Three families: {@code msb-metrics}' eleven gauges plus the three registry figures it leaves
  * out (the {@code msb} set); OpenTelemetry's container semantic conventions, whose names, units and
  * descriptions come from the semconv artifact (the {@code semconv} set); and the figures no
- * convention covers, kept under their {@code microsandbox.*} names in every set. Constants of one
- * metric (the two directions of {@code container.network.io}) are adjacent.
+ * convention covers, kept under their {@code microsandbox.*} names in every set; and the info
+ * gauge, which carries the labels when they go on no other point. Constants of one metric (the two
+ * directions of {@code container.network.io}) are adjacent.
  */
 enum SandboxSeries {
   CPU_UTILIZATION(
@@ -180,7 +181,18 @@ enum SandboxSeries {
       CONTAINER_UPTIME_DESCRIPTION,
       true,
       0,
-      Direction.NONE);
+      Direction.NONE),
+
+  /** 1 per reported sandbox, with its identity and labels, when labels go on no other point. */
+  SANDBOX_INFO(
+      Family.INFO,
+      Kind.GAUGE,
+      "microsandbox.sandbox.info",
+      "{sandbox}",
+      "1 for every reported sandbox, with its identity and its labels: join the other series on"
+          + " the identity to get the labels",
+      false,
+      0);
 
   /** Which instrument sets report a series. */
   enum Family {
@@ -189,7 +201,9 @@ enum SandboxSeries {
     /** The container semantic conventions: the {@code semconv} and {@code both} sets. */
     SEMCONV,
     /** A figure no convention covers: every set. */
-    EVERY_SET
+    EVERY_SET,
+    /** The info gauge: any set, when the labels go on it alone. */
+    INFO
   }
 
   /** The instrument kind, as OpenTelemetry names them. */
@@ -351,6 +365,8 @@ enum SandboxSeries {
         return s.upperFreeBytes();
       case UPPER_HOST_ALLOCATED:
         return s.upperHostAllocatedBytes();
+      case SANDBOX_INFO:
+        return 1;
       default:
         throw new UnsupportedOperationException(metricName + " has double values");
     }

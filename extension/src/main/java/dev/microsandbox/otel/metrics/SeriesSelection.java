@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 final class SeriesSelection {
 
   /** The gauge that carries the labels when they are not on every point. */
-  static final String INFO_METRIC = "microsandbox.sandbox.info";
+  static final String INFO_METRIC = SandboxSeries.SANDBOX_INFO.metricName;
 
   /** {@code msb-metrics}' gauges with labels on every point: today's default. */
   static final SeriesSelection DEFAULT = new SeriesSelection(InstrumentSet.MSB, false, List.of());
@@ -27,7 +27,6 @@ final class SeriesSelection {
   private final SandboxSeries[] enabled;
   private final SandboxSeries[] gauges;
   private final SandboxSeries[] sums;
-  private final boolean infoExcluded;
 
   /**
    * @param excluded patterns on metric names (the settings check that each matches a name of {@link
@@ -38,14 +37,15 @@ final class SeriesSelection {
     this.labelsOnInfo = labelsOnInfo;
     List<SandboxSeries> kept = new ArrayList<>();
     for (SandboxSeries series : SandboxSeries.all()) {
-      if (set.includes(series.family) && !matchesAny(excluded, series.metricName)) {
+      boolean inSet =
+          series.family == SandboxSeries.Family.INFO ? labelsOnInfo : set.includes(series.family);
+      if (inSet && !matchesAny(excluded, series.metricName)) {
         kept.add(series);
       }
     }
     enabled = kept.toArray(new SandboxSeries[0]);
     gauges = kept.stream().filter(s -> !s.isSum()).toArray(SandboxSeries[]::new);
     sums = kept.stream().filter(SandboxSeries::isSum).toArray(SandboxSeries[]::new);
-    infoExcluded = matchesAny(excluded, INFO_METRIC);
   }
 
   /** Every metric name {@code set} can report, in series order, the info gauge last. */
@@ -64,12 +64,15 @@ final class SeriesSelection {
     return patterns.stream().anyMatch(p -> p.matcher(name).matches());
   }
 
-  /** The reported series, in {@link SandboxSeries} order (shared; do not modify). */
+  /**
+   * The reported series, in {@link SandboxSeries} order, the info gauge included when reported
+   * (shared; do not modify).
+   */
   SandboxSeries[] enabled() {
     return enabled;
   }
 
-  /** The reported gauges: observable instruments. */
+  /** The reported gauges (the info gauge included): what has no start of its own. */
   SandboxSeries[] gauges() {
     return gauges;
   }
@@ -86,7 +89,7 @@ final class SeriesSelection {
 
   /** Whether the info gauge is reported. */
   boolean reportsInfo() {
-    return labelsOnInfo && !infoExcluded;
+    return Arrays.asList(enabled).contains(SandboxSeries.SANDBOX_INFO);
   }
 
   /** Whether points of {@code series} carry the {@code container.*} identity. */
@@ -97,13 +100,18 @@ final class SeriesSelection {
 
   /** Whether any reported series carries the {@code sandbox.*} identity. */
   boolean usesMsbIdentity() {
-    return Arrays.stream(enabled).anyMatch(s -> !semconvIdentity(s))
+    return Arrays.stream(enabled).anyMatch(s -> !isInfo(s) && !semconvIdentity(s))
         || (reportsInfo() && set != InstrumentSet.SEMCONV);
   }
 
   /** Whether any reported series carries the {@code container.*} identity. */
   boolean usesSemconvIdentity() {
-    return Arrays.stream(enabled).anyMatch(this::semconvIdentity)
+    return Arrays.stream(enabled).anyMatch(s -> !isInfo(s) && semconvIdentity(s))
         || (reportsInfo() && set != InstrumentSet.MSB);
+  }
+
+  /** The info gauge carries whichever identities the other series use (and the labels). */
+  private static boolean isInfo(SandboxSeries series) {
+    return series.family == SandboxSeries.Family.INFO;
   }
 }

@@ -19,9 +19,9 @@
  *       with {@code SandboxFilter}, whether it is reported at all.
  *   <li>Sampling: {@code SandboxSampler} runs registry passes, on each collection or on its own
  *       period into the outage buffer {@code SampleBuffer}.
- *   <li>Towards the SDK: {@code SandboxMetrics} registers the instruments; {@code
- *       SandboxSumProducer} adds the counters; {@code MetricDataBuilder} turns samples into points,
- *       grouped into {@code SandboxMetricData} (the SDK's {@code MetricData}); {@code
+ *   <li>Towards the SDK: {@code SandboxMetrics} registers the health instruments; {@code
+ *       SandboxSeriesProducer} adds the sandbox series; {@code MetricDataBuilder} turns samples
+ *       into points, grouped into {@code SandboxMetricData} (the SDK's {@code MetricData}); {@code
  *       SandboxPushExporter} wraps each push exporter (export health, the outage buffer in bounded
  *       requests, counters and their deltas via {@code DeltaSums}); {@code ReleasingMetricReader}
  *       wraps each reader and releases the registry after the last one shuts down.

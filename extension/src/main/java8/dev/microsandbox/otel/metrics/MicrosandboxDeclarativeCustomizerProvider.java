@@ -5,13 +5,14 @@ import dev.microsandbox.otel.support.JavaRuntime;
 import io.opentelemetry.sdk.autoconfigure.declarativeconfig.DeclarativeConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.declarativeconfig.DeclarativeConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The extension's hook into an SDK built from a declarative configuration file (agent 2.28+, where
  * the SDK's customizer has this package): every push exporter the file declares is wrapped for
- * export health, the outage buffer and the semantic-convention counters, as {@link
+ * export health, the outage buffer and the sandbox series, as {@link
  * MicrosandboxCustomizerProvider} does for an SDK configured by properties. The settings themselves
  * are read once the SDK is built ({@link MicrosandboxAgentListener}). Compiled for Java 8 like the
  * other entry points.
@@ -29,6 +30,7 @@ public final class MicrosandboxDeclarativeCustomizerProvider
       return; // the listener says why, once
     }
     try {
+      customizer.addModelCustomizer(readersNoted());
       customizer.addMetricExporterCustomizer(
           MetricExporter.class,
           (exporter, config) -> MicrosandboxAutoConfiguration.wrapDeclared(exporter));
@@ -41,5 +43,20 @@ public final class MicrosandboxDeclarativeCustomizerProvider
               + " semantic-convention counters",
           e);
     }
+  }
+
+  /**
+   * A model customizer that only looks: whether the file has a pull reader decides whether the
+   * sandbox gauges must be instruments. The model is handled as an Object, since its class's
+   * package differs between agent versions (the method's erased signature does not).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Function readersNoted() {
+    Function<Object, Object> noting =
+        model -> {
+          MicrosandboxAutoConfiguration.declaredReaders(model);
+          return model;
+        };
+    return noting;
   }
 }

@@ -49,10 +49,11 @@ class AgentCompatibilityIT {
     }
   }
 
-  @ParameterizedTest(name = "agent {0}")
-  @MethodSource("agents")
-  void fullestModeInEveryAgent(String agent) throws Exception {
-    Path jar = AgentJvm.agent(agent);
+  /**
+   * Skips (with the reason) an agent that cannot start on the JDK under test; its version
+   * otherwise.
+   */
+  static String assumeStartsOnTheJdkUnderTest(Path jar) throws java.io.IOException {
     String version = AgentJvm.version(jar);
     assumeFalse(
         E2e.feature(E2e.JAVA_HOME) >= 25 && AgentJvm.older(version, "2.10"),
@@ -62,6 +63,14 @@ class AgentCompatibilityIT {
             + E2e.feature(E2e.JAVA_HOME)
             + " (its class injection is refused: InaccessibleObjectException), with or without the"
             + " extension; it is tested on the pre-22 JDK run");
+    return version;
+  }
+
+  @ParameterizedTest(name = "agent {0}")
+  @MethodSource("agents")
+  void fullestModeInEveryAgent(String agent) throws Exception {
+    Path jar = AgentJvm.agent(agent);
+    String version = assumeStartsOnTheJdkUnderTest(jar);
     try (LiveRegistry registry = new LiveRegistry(home, 8);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       for (int i = 0; i < SANDBOXES.length; i++) {

@@ -58,7 +58,10 @@ class SandboxMetricsTest {
   final MutableClock clock = new MutableClock(NOW);
   final InMemoryMetricReader metricReader = InMemoryMetricReader.create();
   final SdkMeterProvider provider =
-      SdkMeterProvider.builder().registerMetricReader(metricReader).build();
+      SdkMeterProvider.builder()
+          .registerMetricReader(metricReader)
+          .registerMetricProducer(new SandboxSeriesProducer(() -> this.metrics))
+          .build();
   SandboxMetrics metrics;
 
   @AfterEach
@@ -75,7 +78,7 @@ class SandboxMetricsTest {
             registry, RegistryReader.Options.DEFAULTS, clock, null, new RecordingLog());
     metrics =
         new SandboxMetrics(
-            provider, reader, labels, new SandboxAttributes(runId, pid), new ExportStats());
+            provider, reader, labels, new SandboxAttributes(runId, pid), new ExportStats(), true);
     return metrics;
   }
 

@@ -22,6 +22,11 @@ public final class LoggerCapture extends Handler implements AutoCloseable {
     return new LoggerCapture(Logger.getLogger(type.getName()));
   }
 
+  /** Starts capturing what the logger {@code name} and those below it log. */
+  public static LoggerCapture of(String name) {
+    return new LoggerCapture(Logger.getLogger(name));
+  }
+
   @Override
   public void publish(LogRecord record) {
     lines.add(record.getLevel() + " " + record.getMessage());

@@ -12,19 +12,20 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The sandbox counters and up-down counters, as the SDK's {@link MetricProducer}: their points must
- * start when their sandbox's run started, which the SDK's asynchronous instruments cannot express.
- * The SDK asks registered producers before its own instruments, so the producer runs the
- * collection's registry pass ({@link SandboxMetrics#produce}) and the gauge callback that follows
- * reports the same pass.
+ * The sandbox series as the SDK's {@link MetricProducer}: metric data built from the registry pass,
+ * one point per sandbox and series at any number of sandboxes (the SDK's instruments fold what is
+ * beyond their cardinality limit into one overflow point), with sums that start when their
+ * sandbox's run started (which asynchronous instruments cannot express). The SDK asks registered
+ * producers before its own instruments, so the producer runs the collection's registry pass ({@link
+ * SandboxMetrics#produce}) and the health callback that follows reports the same pass.
  *
  * <p>Every reader gets new points, except a reader wrapped by {@link ReleasingMetricReader} in the
  * reusable-data memory mode: it exports one collection before it collects the next, so its points
  * are set again in place, as the SDK reuses its own ({@link #reusingPointsOf}).
  */
-final class SandboxSumProducer implements MetricProducer {
+final class SandboxSeriesProducer implements MetricProducer {
 
-  private static final Logger LOGGER = Logger.getLogger(SandboxSumProducer.class.getName());
+  private static final Logger LOGGER = Logger.getLogger(SandboxSeriesProducer.class.getName());
 
   /** The points of the reader collecting on this thread, while a wrapped reader collects. */
   private static final ThreadLocal<ReaderPoints> COLLECTING = new ThreadLocal<>();
@@ -33,7 +34,7 @@ final class SandboxSumProducer implements MetricProducer {
   private final FailureLog failures =
       new FailureLog(
           LOGGER,
-          "microsandbox metrics: producing the sandbox counters failed; they are missing from"
+          "microsandbox metrics: producing the sandbox series failed; they are missing from"
               + " this collection");
 
   /**
@@ -41,7 +42,7 @@ final class SandboxSumProducer implements MetricProducer {
    *
    * @param metrics the instruments once registered (null before, and after shutdown)
    */
-  SandboxSumProducer(Supplier<SandboxMetrics> metrics) {
+  SandboxSeriesProducer(Supplier<SandboxMetrics> metrics) {
     this.metrics = metrics;
   }
 
@@ -51,11 +52,11 @@ final class SandboxSumProducer implements MetricProducer {
   }
 
   /**
-   * The counters of the latest registry pass, without running one: for an exporter to add to a
-   * collection where this producer could not be registered with the SDK (a declarative
-   * configuration file), so the gauge callback ran the pass.
+   * The produced series of the latest registry pass, without running one: for an exporter to add to
+   * a collection where this producer could not be registered with the SDK (a declarative
+   * configuration file), so the health callback ran the pass.
    */
-  Collection<MetricData> latestSums(Resource resource) {
+  Collection<MetricData> latestSeries(Resource resource) {
     return produce(resource, false);
   }
 
@@ -67,7 +68,7 @@ final class SandboxSumProducer implements MetricProducer {
     try {
       ReaderPoints reader = COLLECTING.get();
       MetricDataBuilder reused = reader == null ? null : reader.pointsFor(current);
-      return runPass ? current.produce(resource, reused) : current.latestSums(resource, reused);
+      return runPass ? current.produce(resource, reused) : current.latestProduced(resource, reused);
     } catch (Throwable e) { // nothing of ours reaches the SDK's collecting thread
       failures.failed(e);
       return List.of();
@@ -105,7 +106,7 @@ final class SandboxSumProducer implements MetricProducer {
     MetricDataBuilder pointsFor(SandboxMetrics metrics) {
       if (owner != metrics) {
         owner = metrics;
-        points = metrics.newSumPoints();
+        points = metrics.newPoints();
       }
       return points;
     }
