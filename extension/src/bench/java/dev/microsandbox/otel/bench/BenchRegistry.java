@@ -26,7 +26,10 @@ public final class BenchRegistry implements AutoCloseable {
   public BenchRegistry(int active) throws IOException {
     file = Files.createTempFile(Path.of("/dev/shm"), "msb-met-bench-", "-v3");
     Files.delete(file);
-    writer = RegistryWriter.openOrCreate(file, CAPACITY);
+    // The runtime's capacity, or the next power of two that holds them all.
+    writer =
+        RegistryWriter.openOrCreate(
+            file, Math.max(CAPACITY, Integer.highestOneBit(Math.max(1, active - 1)) << 1));
     slots = new int[active];
     int pid = (int) ProcessHandle.current().pid();
     for (int i = 0; i < active; i++) {

@@ -13,9 +13,8 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * {@link CollectionBenchmark} with labels on: a real SQLite catalog (WAL) holding the 1000
- * sandboxes with three labels each. In steady state a collection asks SQLite only whether anything
- * changed.
+ * {@link CollectionBenchmark} with labels on: a real SQLite catalog (WAL) holding the sandboxes
+ * with three labels each. In steady state a collection asks SQLite only whether anything changed.
  */
 public class LabeledCollectionBenchmark extends CollectionBenchmark {
 
@@ -26,7 +25,7 @@ public class LabeledCollectionBenchmark extends CollectionBenchmark {
     home = Files.createTempDirectory("msb-bench-catalog");
     Path file = home.resolve("db/msb.db");
     try (CatalogWriter catalog = CatalogWriter.create(file)) {
-      for (int i = 0; i < 1000; i++) {
+      for (int i = 0; i < sandboxes; i++) {
         catalog.put(
             10_000 + i,
             "bench-sandbox-" + i,

@@ -121,8 +121,11 @@ final class SandboxSampler implements AutoCloseable {
       int reported = 0;
       for (int i = 0; i < size; i++) {
         SandboxSample s = snapshot.get(i);
-        latestAttributes[i] = attributes.ifReported(s, labels.labelsOf(s.sandboxId()));
-        reported += latestAttributes[i] == null ? 0 : 1;
+        SeriesAttributes reportedAs = attributes.ifReported(s, labels.labelsOf(s.sandboxId()));
+        if (latestAttributes[i] != reportedAs) { // see SandboxMetricData.Point: no card to refine
+          latestAttributes[i] = reportedAs;
+        }
+        reported += reportedAs == null ? 0 : 1;
       }
       latestReported = reported;
       explainIfEveryOwnerLooksDead(snapshot);

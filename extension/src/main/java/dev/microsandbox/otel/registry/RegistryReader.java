@@ -467,7 +467,10 @@ public final class RegistryReader implements AutoCloseable {
     s.upperUsedBytes = upper ? unsigned(i64(f, at, S_UPPER_USED)) : 0;
     s.upperFreeBytes = upper ? unsigned(i64(f, at, S_UPPER_FREE)) : 0;
     s.upperHostAllocatedBytes = upper ? unsigned(i64(f, at, S_UPPER_HOST_ALLOCATED)) : 0;
-    s.name = name(slot, at + nameAt, nameLength(at));
+    String name = name(slot, at + nameAt, nameLength(at));
+    if (s.name != name) { // an unchanged reference is not stored again: see SandboxMetricData.Point
+      s.name = name;
+    }
     return s;
   }
 
