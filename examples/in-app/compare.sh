@@ -36,50 +36,15 @@ while [ $# -gt 0 ]; do
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
-simulator="$root/examples/target/msb-otel-simulator.jar"
 agent="$root/agent-bundle/target/agent/opentelemetry-javaagent.jar"
-for jar in "$simulator" "$agent" "$extension"; do
+for jar in "$agent" "$extension"; do
   [ -f "$jar" ] || { echo "compare: $jar is missing; build first (mvn -B -DskipTests package)" >&2; exit 2; }
 done
 [ -n "$java_home" ] || java_home=$("$root/examples/bin/find-jdk" 11) || { echo "compare: needs Java 11+" >&2; exit 2; }
 java="$java_home/bin/java"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/msb-compare.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  registry=$(grep -o '/dev/shm/msb-met-[0-9a-f]*-v3' "$work/simulator.log" 2>/dev/null | head -n 1)
-  [ -z "$registry" ] || rm -f "$registry"
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-"$java" -jar "$simulator" --msb-home "$work/home" --sandboxes "$sandboxes" \
-  --capacity $((sandboxes + 24)) --no-catalog >"$work/simulator.log" 2>&1 &
-pids+=($!)
-
-# A receiver that answers every OTLP/HTTP export with 200.
-python3 - "$work" >"$work/receiver.log" 2>&1 <<'PY' &
-import http.server, sys, os
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-with open(os.path.join(sys.argv[1], "port"), "w") as f:
-    f.write(str(server.server_port))
-server.serve_forever()
-PY
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
-for _ in $(seq 100); do grep -q "sandboxes, period" "$work/simulator.log" 2>/dev/null && break; sleep 0.1; done
+. "$root/examples/bin/simulated-host.sh"
+simulated_host compare "$java" "$sandboxes"
 
 # The application: a main thread that sleeps, as an idle service does between requests.
 mkdir -p "$work/app"
@@ -96,7 +61,7 @@ start_app() { # name, extra flags...
   local name=$1; shift
   MSB_HOME="$work/home" OTEL_SERVICE_NAME="$name" OTEL_METRICS_EXPORTER=otlp \
     OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
-    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$(cat "$work/port")" \
+    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" \
     OTEL_METRIC_EXPORT_INTERVAL="${OTEL_METRIC_EXPORT_INTERVAL:-10000}" \
     "$java" "-Xms$heap" "-Xmx$heap" -XX:NativeMemoryTracking=summary "-javaagent:$agent" "$@" \
     -cp "$work/app" Idle >"$work/$name.log" 2>&1 &

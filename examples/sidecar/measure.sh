@@ -24,51 +24,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -gt 0 ] || { echo "usage: $0 [--sandboxes N] [--seconds S] [--warmup S] -- COMMAND..." >&2; exit 2; }
-simulator="$root/examples/target/msb-otel-simulator.jar"
-[ -f "$simulator" ] || { echo "measure: build first (mvn -B -DskipTests package)" >&2; exit 2; }
 java_home=$("$root/examples/bin/find-jdk" 11) || { echo "measure: needs Java 11+" >&2; exit 2; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/msb-measure.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  registry=$(grep -o '/dev/shm/msb-met-[0-9a-f]*-v3' "$work/simulator.log" 2>/dev/null | head -n 1)
-  [ -z "$registry" ] || rm -f "$registry"
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-"$java_home/bin/java" -jar "$simulator" --msb-home "$work/home" --sandboxes "$sandboxes" \
-  --capacity $((sandboxes + 24)) --no-catalog >"$work/simulator.log" 2>&1 &
-pids+=($!)
-
-# A receiver that answers every OTLP/HTTP export with 200 and notes when the first one came.
-python3 - "$work" >"$work/receiver.log" 2>&1 <<'PY' &
-import http.server, sys, time, os
-work = sys.argv[1]
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        first = os.path.join(work, "first-export")
-        if not os.path.exists(first):
-            with open(first, "w") as f:
-                f.write("%.3f" % time.time())
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-with open(os.path.join(work, "port"), "w") as f:
-    f.write(str(server.server_port))
-server.serve_forever()
-PY
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
-port=$(cat "$work/port")
-for _ in $(seq 100); do grep -q "sandboxes, period" "$work/simulator.log" 2>/dev/null && break; sleep 0.1; done
+. "$root/examples/bin/simulated-host.sh"
+simulated_host measure "$java_home/bin/java" "$sandboxes"
 
 interval=${OTEL_METRIC_EXPORT_INTERVAL:-10000}
 start=$(date +%s.%N)

@@ -11,7 +11,7 @@ import io.opentelemetry.sdk.metrics.export.MetricReader;
 /**
  * Wraps each metric reader the agent autoconfigured (periodic push, Prometheus pull) for two things
  * the SDK cannot do for us. In the reusable-data memory mode its collections reuse their sandbox
- * counter points ({@link SandboxSeriesProducer#reusingPointsOf}). And once its shutdown (for a push
+ * series points ({@link SandboxSeriesProducer#reusingPointsOf}). And once its shutdown (for a push
  * reader, the final collection and export) has completed, {@code onShutdown} runs, which releases
  * the registry mapping, the catalog thread and its connection after the last reader is done.
  * Everything else is the delegate's.

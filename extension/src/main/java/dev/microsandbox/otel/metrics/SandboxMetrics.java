@@ -27,16 +27,18 @@ import java.util.logging.Logger;
 
 /**
  * The sandbox series ({@link SandboxSeries}) and the collector's own health. Where the SDK takes
- * the {@link SandboxSeriesProducer} (configured by properties), every sandbox series is metric data
- * built from the registry pass ({@link #produce}): one point per sandbox and series, however many
- * sandboxes, since metric data is not subject to the SDK's cardinality limit of 2,000 series per
- * instrument, which would fold the rest into one overflow point. Where it cannot (a declarative
- * file), the gauges are observable instruments and the counters go through the wrapped push
- * exporters. The collector's own health series are observable instruments either way: one batch
- * callback reports the latest pass of the {@link SandboxSampler}. The pass runs once per collection
- * when sampling follows the collections (in the producer, which the SDK asks first, or else in the
- * callback), and nowhere when the sampler runs on its own period (then push exporters get every
- * buffered sample, see {@link SandboxPushExporter}). Nothing it does can throw into the SDK.
+ * the {@link SandboxSeriesProducer} (configured by properties), or every reader of a declarative
+ * file is a push exporter the extension wraps, every sandbox series is metric data built from the
+ * registry pass ({@link #produce}, {@link #latestProduced}): one point per sandbox and series,
+ * however many sandboxes, since metric data is not subject to the SDK's cardinality limit of 2,000
+ * series per instrument, which would fold the rest into one overflow point. Otherwise (a file with
+ * a pull reader, or an exporter that cannot be wrapped) the gauges are observable instruments and
+ * the counters go through the wrapped push exporters. The collector's own health series are
+ * observable instruments either way: one batch callback reports the latest pass of the {@link
+ * SandboxSampler}. The pass runs once per collection when sampling follows the collections (in the
+ * producer, which the SDK asks first, or else in the callback), and nowhere when the sampler runs
+ * on its own period (then push exporters get every buffered sample, see {@link
+ * SandboxPushExporter}). Nothing it does can throw into the SDK.
  */
 final class SandboxMetrics implements AutoCloseable {
 
@@ -86,8 +88,8 @@ final class SandboxMetrics implements AutoCloseable {
    * @param reader the registry reader, owned (and closed) by this object from now on
    * @param labels the label source, owned (and closed) by this object from now on
    * @param stats export outcomes to publish, or null when no exporter is wrapped (pull exporters)
-   * @param produced whether a {@link SandboxSeriesProducer} is registered with the meter provider,
-   *     so every sandbox series is produced rather than observed
+   * @param produced whether every sandbox series is metric data (from a registered {@link
+   *     SandboxSeriesProducer}, or added by the wrapped push exporters) rather than observed
    */
   public SandboxMetrics(
       MeterProvider meterProvider,
@@ -104,8 +106,8 @@ final class SandboxMetrics implements AutoCloseable {
    *
    * @param sampler the registry passes, owned (and closed) by this object from now on
    * @param stats export outcomes to publish, or null when no exporter is wrapped (pull exporters)
-   * @param produced whether a {@link SandboxSeriesProducer} is registered with the meter provider,
-   *     so every sandbox series is produced rather than observed
+   * @param produced whether every sandbox series is metric data (from a registered {@link
+   *     SandboxSeriesProducer}, or added by the wrapped push exporters) rather than observed
    */
   SandboxMetrics(
       MeterProvider meterProvider, SandboxSampler sampler, ExportStats stats, boolean produced) {

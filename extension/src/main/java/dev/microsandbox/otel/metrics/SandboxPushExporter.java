@@ -32,8 +32,9 @@ import java.util.logging.Logger;
  * dropped collections.
  *
  * <p>Where no {@link SandboxSeriesProducer} could be registered (a declarative configuration file),
- * it adds the sandbox counters of the collection's registry pass itself ({@code sums}). For a
- * delegate that prefers delta temporality it turns them into deltas ({@link DeltaSums}).
+ * it adds the sandbox series of the collection's registry pass itself ({@code series}): all of them
+ * where no instrument observes the gauges, else the counters. For a delegate that prefers delta
+ * temporality it turns the counters into deltas ({@link DeltaSums}).
  */
 final class SandboxPushExporter implements MetricExporter {
 

@@ -68,9 +68,4 @@ final class SeriesAttributes {
   Attributes of(SandboxSeries series) {
     return sets[setOfSeries[series.ordinal()]];
   }
-
-  /** The attributes of this sandbox's info gauge point. */
-  Attributes info() {
-    return sets[INFO];
-  }
 }
