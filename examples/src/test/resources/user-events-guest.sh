@@ -50,9 +50,14 @@ chmod "$dir_mode" "$T"; chmod "$file_mode" "$T/user_events_data"
 sim=$!
 
 # 1. The application: user_events (and console, which shows the exporter's own counters).
-sleep 900 | env MSB_HOME="$WORK/home" OTEL_METRICS_EXPORTER=user_events,console \
+# Its stdin is a FIFO a sleeping writer holds open: a line 'gc' makes it collect; the writer's
+# end ends it. The FIFO is in the guest's own /run: over 9p ($WORK) a FIFO reads as an empty file.
+mkfifo /run/app.in
+sleep 900 > /run/app.in &
+stdin_holder=$!
+env MSB_HOME="$WORK/home" OTEL_METRICS_EXPORTER=user_events,console \
   OTEL_METRIC_EXPORT_INTERVAL=3000 OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none \
-  "$JAVA" $JOPTS -javaagent:"$BUNDLE" -cp "$APP_CP" "$APP_MAIN" > app.log 2>&1 &
+  "$JAVA" $JOPTS -javaagent:"$BUNDLE" -cp "$APP_CP" "$APP_MAIN" < /run/app.in > app.log 2>&1 &
 await app.log 'opentelemetry-javaagent - version' 1 || exit 3
 app=$(pgrep -f -- "$APP_MAIN" | head -1)                 # the JVM itself, not the pipeline
 await simulator.log 'simulator: 50 sandboxes' 1 || exit 3
@@ -70,13 +75,18 @@ grep -q otlp_metrics "$T/user_events_status" || { note "otlp_metrics is not regi
 cp app.log app-before.log
 record app.data 14 &
 rec=$!
-sleep 7
-jcmd "$app" GC.run > /dev/null 2>&1 || true   # a GC: the JVM's duration histogram gets a point
+# GCs while perf listens: the exporter prefers delta temporality, so the JVM's duration histogram
+# has a point only in an export after a GC. The app collects when asked on its stdin (jcmd cannot
+# attach over the guest's 9p /tmp), here every 2 s for as long as perf records.
+while kill -0 "$rec" 2>/dev/null; do
+  echo gc > /run/app.in
+  sleep 2
+done
 wait "$rec"
 cp app.log app-during.log
 during=$(grep -c -- "$EXPORTED" app-during.log)
 await app.log "$EXPORTED" $((during + 3)) # exports after perf detached
-pkill -f 'sleep 900'                      # closes the app's stdin: it exits, flushing
+kill "$stdin_holder"                      # closes the app's stdin: it exits, flushing
 while kill -0 "$app" 2>/dev/null; do sleep 1; done
 echo "$app" > app.pid
 perf script -i app.data -s "$OTLP_EVENTS" > app-events.txt 2> app-script.log

@@ -11,6 +11,7 @@ import dev.microsandbox.otel.e2e.E2e;
 import dev.microsandbox.otel.e2e.LiveRegistry;
 import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
+import dev.microsandbox.otel.e2e.RunScenario;
 import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.testing.Fixtures;
 import java.io.IOException;
@@ -246,6 +247,35 @@ class BundleIT {
       try (AgentJvm jvm =
           AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), SIDECAR)) {
         dev.microsandbox.otel.e2e.AgentScaleIT.assertEverySandboxExported(receiver, jvm, false);
+      }
+    }
+  }
+
+  /**
+   * With events on and no logs exporter set, each run's start and stop go where the metrics go, in
+   * both forms: from three runtimes in processes of their own, one killed.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void theSidecarSendsRunEventsWhereTheMetricsGo(Form form) throws Exception {
+    try (RunScenario runs = new RunScenario(home, logs);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      Map<String, String> env =
+          new java.util.HashMap<>(
+              E2e.with(
+                  E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+                  "OTEL_MICROSANDBOX_EVENTS",
+                  "true",
+                  "OTEL_METRIC_EXPORT_INTERVAL",
+                  "1000",
+                  "OTEL_BLRP_SCHEDULE_DELAY",
+                  "200"));
+      env.remove("OTEL_LOGS_EXPORTER");
+      try (AgentJvm jvm =
+          AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), SIDECAR)) {
+        runs.play(receiver);
+        runs.assertEvents(receiver, true, "microsandbox");
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
       }
     }
   }

@@ -4,6 +4,7 @@ import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelKeys;
 import dev.microsandbox.otel.labels.LabelLimits;
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.lifecycle.RunTracker;
 import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
@@ -43,7 +44,8 @@ public final class Cli {
               + " namespace)",
           "  --reader auto|ffm|buffer|native  how the registry is read (default auto: FFM on"
               + " Java 22+, libc's shm_open on macOS)",
-          "  --watch DUR             repeat every DUR until interrupted",
+          "  --watch DUR             repeat every DUR until interrupted, with a line for each"
+              + " run that starts or stops",
           "  --catalog FILE          labels from this catalog (default: <home>/db/msb.db)",
           "  --no-labels             do not read the catalog",
           "");
@@ -110,7 +112,15 @@ public final class Cli {
                     CATALOG_WAIT,
                     LogSink.QUIET)) {
       String lastError = null;
+      // A watch follows runs as an exporter does: on its pass, which leaves stale slots out.
+      RunTracker runs =
+          options.watch == null ? null : new RunTracker(new RunLines(out, options.json));
       for (long pass = 0; pass < passes; pass++) {
+        if (runs != null && options.includeStale) {
+          RegistrySnapshot exporters = reader.read(false);
+          labels.refresh(exporters);
+          runs.observe(exporters, i -> true, labels);
+        }
         RegistrySnapshot snapshot = reader.read(options.includeStale);
         String error = error(snapshot, options);
         if (error != null) {
@@ -123,6 +133,9 @@ public final class Cli {
           }
         } else {
           labels.refresh(snapshot);
+          if (runs != null && !options.includeStale) {
+            runs.observe(snapshot, i -> true, labels);
+          }
           print(snapshot, options, labels, out);
         }
         lastError = error;

@@ -64,7 +64,8 @@ final class DeclarativeSettings implements MicrosandboxSettings.Source {
           MicrosandboxSettings.EMIT_RUN_ID,
           MicrosandboxSettings.EMIT_PID,
           MicrosandboxSettings.OWNER_CHECK,
-          MicrosandboxSettings.LABELS_ENABLED);
+          MicrosandboxSettings.LABELS_ENABLED,
+          MicrosandboxSettings.EVENTS);
 
   private static final List<String> NUMBERS = List.of(MicrosandboxSettings.MAX_BUFFERED);
 

@@ -2,12 +2,15 @@ package dev.microsandbox.otel.metrics;
 
 import dev.microsandbox.otel.labels.CatalogLabels;
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.lifecycle.RunEvents;
+import dev.microsandbox.otel.lifecycle.RunListener;
 import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.TimeSource;
+import io.opentelemetry.api.logs.LoggerProvider;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
@@ -17,8 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -44,6 +49,24 @@ final class MicrosandboxAutoConfiguration {
 
   static final String SIDECAR_EXPORT_INTERVAL_MS = "10000";
   static final String EXPORT_INTERVAL = "otel.metric.export.interval";
+
+  static final String LOGS_EXPORTER = "otel.logs.exporter";
+  static final String METRICS_EXPORTER = "otel.metrics.exporter";
+  private static final String OTLP = "otel.exporter.otlp.";
+  private static final String METRICS_PATH = "/v1/metrics";
+  private static final String LOGS_PATH = "/v1/logs";
+
+  /** The OTLP exporter settings that exist per signal ({@code otel.exporter.otlp.<signal>.*}). */
+  private static final List<String> OTLP_SETTINGS =
+      List.of(
+          "endpoint",
+          "protocol",
+          "headers",
+          "compression",
+          "timeout",
+          "certificate",
+          "client.key",
+          "client.certificate");
 
   /** The SDK's export interval when none is set (a declarative file's periodic reader too). */
   static final long SDK_EXPORT_INTERVAL_MS = 60_000;
@@ -127,13 +150,16 @@ final class MicrosandboxAutoConfiguration {
                           List.of()),
                   null);
           adopt(active);
-          // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise; an
-          // application's export interval is the application's.
-          return active != null
-                  && MODE == RunMode.SIDECAR
-                  && config.getString(EXPORT_INTERVAL) == null
-              ? Collections.singletonMap(EXPORT_INTERVAL, SIDECAR_EXPORT_INTERVAL_MS)
-              : Collections.emptyMap();
+          // An application's export interval and logs are the application's.
+          if (active == null || MODE != RunMode.SIDECAR) {
+            return Collections.emptyMap();
+          }
+          // The sidecar exports every 10 s, as msb-metrics does, unless told otherwise.
+          Map<String, String> defaults = sidecarLogs(config, active.events());
+          if (config.getString(EXPORT_INTERVAL) == null) {
+            defaults.put(EXPORT_INTERVAL, SIDECAR_EXPORT_INTERVAL_MS);
+          }
+          return defaults;
         });
     customizer.addResourceCustomizer(
         (resource, config) ->
@@ -165,6 +191,37 @@ final class MicrosandboxAutoConfiguration {
     }
     // Before agent 2.2 (SDK 1.36) readers cannot be wrapped: the registry mapping and the catalog
     // thread (a daemon) are then released when the JVM exits, and every collection gets new points.
+  }
+
+  /**
+   * The sidecar's logs, where {@code otel.logs.exporter} is unset: none, since it has no logs of
+   * its own, unless the run events are on and the metrics go over OTLP: then the events go where
+   * the metrics go (each metrics-only OTLP setting the logs lack is copied, the endpoint's {@code
+   * /v1/metrics} path becoming {@code /v1/logs}).
+   */
+  static Map<String, String> sidecarLogs(ConfigProperties config, boolean events) {
+    Map<String, String> logs = new HashMap<>();
+    if (config.getString(LOGS_EXPORTER) != null) {
+      return logs;
+    }
+    boolean otlp = config.getList(METRICS_EXPORTER, List.of("otlp")).contains("otlp");
+    logs.put(LOGS_EXPORTER, events && otlp ? "otlp" : "none");
+    if (!events || !otlp) {
+      return logs;
+    }
+    for (String setting : OTLP_SETTINGS) {
+      String metrics = config.getString(OTLP + "metrics." + setting);
+      if (metrics != null
+          && config.getString(OTLP + setting) == null
+          && config.getString(OTLP + "logs." + setting) == null) {
+        logs.put(
+            OTLP + "logs." + setting,
+            setting.equals("endpoint") && metrics.endsWith(METRICS_PATH)
+                ? metrics.substring(0, metrics.length() - METRICS_PATH.length()) + LOGS_PATH
+                : metrics);
+      }
+    }
+    return logs;
   }
 
   /**
@@ -261,7 +318,7 @@ final class MicrosandboxAutoConfiguration {
       seriesProduced = declaredExportersWrapped && !declaredNeedsInstruments;
       adopt(guarded("reading the declarative configuration", () -> fromFile(sdk), null));
     }
-    return start(sdk.getMeterProvider());
+    return start(sdk.getMeterProvider(), sdk.getLogsBridge());
   }
 
   /** The settings of the file the SDK was built from, or null (off, with one line saying why). */
@@ -299,7 +356,7 @@ final class MicrosandboxAutoConfiguration {
    * Registers the instruments on the built SDK's meter provider; returns them, or null when the
    * extension is off. The SDK's callbacks keep them alive; the last reader's shutdown closes them.
    */
-  static SandboxMetrics start(MeterProvider meterProvider) {
+  static SandboxMetrics start(MeterProvider meterProvider, LoggerProvider loggerProvider) {
     MicrosandboxSettings active = settings;
     if (active == null) {
       return null;
@@ -307,7 +364,7 @@ final class MicrosandboxAutoConfiguration {
     SandboxMetrics started =
         guarded(
             "registering the sandbox instruments",
-            () -> create(meterProvider, active, exporterWrapped ? STATS : null),
+            () -> create(meterProvider, loggerProvider, active, exporterWrapped ? STATS : null),
             null);
     if (started != null) {
       metrics = started;
@@ -319,7 +376,10 @@ final class MicrosandboxAutoConfiguration {
 
   /** The metrics for {@code settings} on {@code meterProvider}; sampling started where set. */
   private static SandboxMetrics create(
-      MeterProvider meterProvider, MicrosandboxSettings settings, ExportStats stats) {
+      MeterProvider meterProvider,
+      LoggerProvider loggerProvider,
+      MicrosandboxSettings settings,
+      ExportStats stats) {
     Path registry = settings.registry();
     Path legacy = null;
     if (settings.registryDerived()) { // the runtime's name files may correct the derived names
@@ -348,8 +408,17 @@ final class MicrosandboxAutoConfiguration {
                 settings.labelsTimeout())
             : LabelSource.NONE;
     Duration interval = samplingPeriod;
-    SandboxSampler sampler =
-        new SandboxSampler(reader, labels, SandboxAttributes.from(settings), buffer);
+    SandboxAttributes attributes = SandboxAttributes.from(settings);
+    RunListener events =
+        settings.events()
+            ? new RunEvents(
+                loggerProvider,
+                SandboxMetrics.SCOPE,
+                ExtensionVersion.VERSION,
+                attributes::putRunIdentity,
+                TimeSource.SYSTEM)
+            : RunListener.NONE;
+    SandboxSampler sampler = new SandboxSampler(reader, labels, attributes, buffer, events);
     // Said now, not at the first collection (60 s away in an application by default).
     RegistryProblem problem = sampler.check();
     if (MODE == RunMode.SIDECAR && problem != null && problem.kind().refusesThisProcess()) {

@@ -53,6 +53,7 @@ final class MicrosandboxSettings {
   public static final String SANDBOXES_EXCLUDE = "otel.microsandbox.sandboxes.exclude";
   public static final String LABELS_INCLUDE = "otel.microsandbox.labels.include";
   public static final String LABELS_ON = "otel.microsandbox.labels.on";
+  public static final String EVENTS = "otel.microsandbox.events";
 
   /** Every setting, in the order the README lists them. */
   public static final List<String> ALL =
@@ -76,7 +77,8 @@ final class MicrosandboxSettings {
           SANDBOXES_INCLUDE,
           SANDBOXES_EXCLUDE,
           LABELS_INCLUDE,
-          LABELS_ON);
+          LABELS_ON,
+          EVENTS);
 
   /** What every property name starts with. */
   public static final String PREFIX = "otel.microsandbox.";
@@ -110,6 +112,7 @@ final class MicrosandboxSettings {
   private final int maxBuffered;
   private final SeriesSelection series;
   private final SandboxFilter sandboxFilter;
+  private final boolean events;
 
   /** Where the values come from. */
   public interface Source {
@@ -178,6 +181,7 @@ final class MicrosandboxSettings {
     sandboxFilter =
         SandboxFilter.parse(
             config.getString(SANDBOXES_INCLUDE), config.getString(SANDBOXES_EXCLUDE));
+    events = bool(config, EVENTS, false);
   }
 
   /** A setting that cannot be used. */
@@ -244,6 +248,11 @@ final class MicrosandboxSettings {
   /** Whether active slots whose owner pid is gone are left out. */
   public boolean ownerCheck() {
     return ownerCheck;
+  }
+
+  /** Whether each run's start and stop go out as log records. */
+  public boolean events() {
+    return events;
   }
 
   /** Whether catalog labels are attached. */

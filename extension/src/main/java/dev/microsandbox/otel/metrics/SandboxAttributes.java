@@ -4,6 +4,7 @@ import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
 import dev.microsandbox.otel.labels.LabelKeys;
+import dev.microsandbox.otel.lifecycle.SandboxRun;
 import dev.microsandbox.otel.registry.SandboxSample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -176,6 +177,22 @@ final class SandboxAttributes {
     return new SeriesAttributes(sets, setOfSeries);
   }
 
+  /**
+   * Puts a run's identity on the attributes of its start or stop event: {@code sandbox.name},
+   * {@code sandbox.id} and {@code sandbox.run_id} always (an event is one run, so cardinality does
+   * not apply), the {@code container.*} identity where the series carry it, and the labels.
+   */
+  void putRunIdentity(SandboxRun run, AttributesBuilder builder) {
+    builder
+        .put(SANDBOX_NAME, run.name())
+        .put(SANDBOX_ID, run.sandboxId())
+        .put(SANDBOX_RUN_ID, run.runId());
+    if (selection.usesSemconvIdentity()) {
+      builder.put(CONTAINER_NAME, run.name()).put(CONTAINER_ID, Integer.toString(run.sandboxId()));
+    }
+    putLabels(builder, run.labels());
+  }
+
   private AttributesBuilder msbIdentity(SandboxSample sample, AttributesBuilder builder) {
     return optIns(
         sample, builder.put(SANDBOX_NAME, sample.name()).put(SANDBOX_ID, sample.sandboxId()));
@@ -200,13 +217,18 @@ final class SandboxAttributes {
   }
 
   private static Attributes withLabels(AttributesBuilder builder, Map<String, String> labels) {
+    return putLabels(builder, labels).build();
+  }
+
+  private static AttributesBuilder putLabels(
+      AttributesBuilder builder, Map<String, String> labels) {
     labels.forEach(
         (key, value) -> {
           if (RESERVED.reservedAs(key) == null) {
             builder.put(key, value);
           }
         });
-    return builder.build();
+    return builder;
   }
 
   private static Attributes withDirection(

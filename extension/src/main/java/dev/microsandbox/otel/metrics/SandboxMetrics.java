@@ -3,6 +3,8 @@ package dev.microsandbox.otel.metrics;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.lifecycle.RunEvents;
+import dev.microsandbox.otel.lifecycle.StopReason;
 import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.SandboxSample;
@@ -71,6 +73,8 @@ final class SandboxMetrics implements AutoCloseable {
   private final ObservableLongMeasurement sandboxes;
   private final ObservableLongMeasurement skipped;
   private final ObservableLongMeasurement errors;
+  private final ObservableLongMeasurement stops; // null: excluded
+  private final Attributes[] stopAttributes = new Attributes[StopReason.values().length];
   private final java.util.Map<String, Attributes> exporterAttributes =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final FailureLog callbackFailures =
@@ -168,6 +172,22 @@ final class SandboxMetrics implements AutoCloseable {
     inCallback.add(sandboxes);
     inCallback.add(skipped);
     inCallback.add(errors);
+    if (selection.reportsStops()) {
+      for (StopReason reason : StopReason.values()) {
+        stopAttributes[reason.ordinal()] = Attributes.of(RunEvents.STOP_REASON, reason.value());
+      }
+      stops =
+          meter
+              .counterBuilder(SeriesSelection.STOPS_METRIC)
+              .setUnit("{run}")
+              .setDescription(
+                  "Sandbox runs seen to stop, by reason: exited, owner_dead (crashed or killed),"
+                      + " stalled (no fresh sample), replaced (a newer run took over)")
+              .buildObserver();
+      inCallback.add(stops);
+    } else {
+      stops = null;
+    }
     registrations.add(
         meter.batchCallback(
             this::collect,
@@ -244,6 +264,11 @@ final class SandboxMetrics implements AutoCloseable {
       skipped.record(sampler.skippedTooOld(), SAMPLE_TOO_OLD);
       skipped.record(sampler.skippedInconsistent(), INCONSISTENT);
       skipped.record(sampler.skippedSuperseded(), SUPERSEDED);
+      if (stops != null) { // every reason from the start: an alert's increase() sees the first
+        for (StopReason reason : StopReason.values()) {
+          stops.record(sampler.stops(reason), stopAttributes[reason.ordinal()]);
+        }
+      }
       for (int k = 0; k < errorAttributes.length; k++) {
         long count = sampler.registryErrors(k);
         if (count > 0) {

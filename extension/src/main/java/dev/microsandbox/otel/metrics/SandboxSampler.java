@@ -1,6 +1,9 @@
 package dev.microsandbox.otel.metrics;
 
 import dev.microsandbox.otel.labels.LabelSource;
+import dev.microsandbox.otel.lifecycle.RunListener;
+import dev.microsandbox.otel.lifecycle.RunTracker;
+import dev.microsandbox.otel.lifecycle.StopReason;
 import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
@@ -11,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.logging.Logger;
 
 /**
@@ -34,6 +38,8 @@ final class SandboxSampler implements AutoCloseable {
   private final LabelSource labels;
   private final SandboxAttributes attributes;
   private final SampleBuffer buffer; // null: no outage buffer
+  private final RunTracker runs;
+  private final IntPredicate isReported; // of the latest pass's i-th sample
 
   // The latest pass: the reader's snapshot (refilled only by the next pass) and its attributes.
   private RegistrySnapshot latest;
@@ -56,10 +62,22 @@ final class SandboxSampler implements AutoCloseable {
       LabelSource labels,
       SandboxAttributes attributes,
       SampleBuffer buffer) {
+    this(reader, labels, attributes, buffer, RunListener.NONE);
+  }
+
+  /** As above, telling {@code runs} of every run of a reported sandbox that starts or stops. */
+  SandboxSampler(
+      RegistryReader reader,
+      LabelSource labels,
+      SandboxAttributes attributes,
+      SampleBuffer buffer,
+      RunListener runs) {
     this.reader = reader;
     this.labels = labels;
     this.attributes = attributes;
     this.buffer = buffer;
+    this.runs = new RunTracker(runs);
+    this.isReported = i -> latestAttributes[i] != null;
   }
 
   /** The series this sampler's attributes are built for. */
@@ -132,6 +150,7 @@ final class SandboxSampler implements AutoCloseable {
       if (buffer != null) {
         buffer.append(snapshot, latestAttributes);
       }
+      runs.observe(snapshot, isReported, labels);
     } catch (Throwable e) {
       // Whatever it is (an OutOfMemoryError included), a scheduled pass that threw would never
       // run again: the sampler logs it and lives on, on every thread it runs on.
@@ -170,6 +189,11 @@ final class SandboxSampler implements AutoCloseable {
 
   synchronized int skippedInconsistent() {
     return latest == null ? 0 : latest.skippedInconsistent();
+  }
+
+  /** Runs of reported sandboxes seen to stop for {@code reason} since start. */
+  synchronized long stops(StopReason reason) {
+    return runs.stops(reason);
   }
 
   /** Passes so far that found the registry unreadable, by {@link RegistryProblem.Kind} ordinal. */

@@ -19,6 +19,9 @@ final class SeriesSelection {
   /** The gauge that carries the labels when they are not on every point. */
   static final String INFO_METRIC = SandboxSeries.SANDBOX_INFO.metricName;
 
+  /** The counter of runs seen to stop, by reason: in every set, and excluded like a series. */
+  static final String STOPS_METRIC = "microsandbox.sandbox.stops";
+
   /** {@code msb-metrics}' gauges with labels on every point: today's default. */
   static final SeriesSelection DEFAULT = new SeriesSelection(InstrumentSet.MSB, false, List.of());
 
@@ -27,6 +30,7 @@ final class SeriesSelection {
   private final SandboxSeries[] enabled;
   private final SandboxSeries[] gauges;
   private final SandboxSeries[] sums;
+  private final boolean reportsStops;
 
   /**
    * @param excluded patterns on metric names (the settings check that each matches a name of {@link
@@ -46,9 +50,13 @@ final class SeriesSelection {
     enabled = kept.toArray(new SandboxSeries[0]);
     gauges = kept.stream().filter(s -> !s.isSum()).toArray(SandboxSeries[]::new);
     sums = kept.stream().filter(SandboxSeries::isSum).toArray(SandboxSeries[]::new);
+    reportsStops = !matchesAny(excluded, STOPS_METRIC);
   }
 
-  /** Every metric name {@code set} can report, in series order, the info gauge last. */
+  /**
+   * Every metric name {@code set} can report, in series order, then the info gauge and the stops
+   * counter.
+   */
   static Set<String> metricNames(InstrumentSet set, boolean labelsOnInfo) {
     Set<String> names = new LinkedHashSet<>();
     Arrays.stream(SandboxSeries.all())
@@ -57,6 +65,7 @@ final class SeriesSelection {
     if (labelsOnInfo) {
       names.add(INFO_METRIC);
     }
+    names.add(STOPS_METRIC);
     return names;
   }
 
@@ -80,6 +89,11 @@ final class SeriesSelection {
   /** The reported counters and up-down counters: points that start with the sandbox's run. */
   SandboxSeries[] sums() {
     return sums;
+  }
+
+  /** Whether the counter of stopped runs ({@value #STOPS_METRIC}) is reported. */
+  boolean reportsStops() {
+    return reportsStops;
   }
 
   /** Whether labels go on the info gauge only. */

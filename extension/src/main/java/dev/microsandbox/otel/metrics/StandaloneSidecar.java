@@ -39,11 +39,11 @@ public final class StandaloneSidecar {
     }
     try {
       // The agent's defaults where the SDK's differ (OTLP over http/protobuf, not gRPC), and no
-      // spans or logs, which a sidecar never has; the variables and properties still win.
+      // spans, which a sidecar never has; its logs are the run events' or none (set by the
+      // extension's properties customizer); the variables and properties still win.
       Map<String, String> defaults = new HashMap<>();
       defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
       defaults.put("otel.traces.exporter", "none");
-      defaults.put("otel.logs.exporter", "none");
       AutoConfiguredOpenTelemetrySdk sdk =
           AutoConfiguredOpenTelemetrySdk.builder()
               .setServiceClassLoader(StandaloneSidecar.class.getClassLoader())

@@ -18,7 +18,8 @@
  *       builds one sandbox's {@code SeriesAttributes} (its attributes for each series) and decides,
  *       with {@code SandboxFilter}, whether it is reported at all.
  *   <li>Sampling: {@code SandboxSampler} runs registry passes, on each collection or on its own
- *       period into the outage buffer {@code SampleBuffer}.
+ *       period into the outage buffer {@code SampleBuffer}, and hands each to the {@code lifecycle}
+ *       run tracker (the start and stop events, the stops counter).
  *   <li>Towards the SDK: {@code SandboxMetrics} registers the health instruments; {@code
  *       SandboxSeriesProducer} adds the sandbox series; {@code MetricDataBuilder} turns samples
  *       into points, grouped into {@code SandboxMetricData} (the SDK's {@code MetricData}); {@code

@@ -370,6 +370,7 @@ public final class RegistryReader implements AutoCloseable {
       }
     }
     snapshot.skippedInconsistent += failedCount;
+    snapshot.unread(failed, failedCount);
   }
 
   /**
@@ -500,6 +501,7 @@ public final class RegistryReader implements AutoCloseable {
   }
 
   private void accept(SandboxSample s, boolean includeStale, long now, long monotonicNow) {
+    s.leftOut = null;
     if (s.sampledAtMs <= 0) {
       return; // activated but never sampled
     }
@@ -517,9 +519,12 @@ public final class RegistryReader implements AutoCloseable {
         } else {
           snapshot.skippedTooOld++;
         }
+        LeftOut why = dead ? LeftOut.OWNER_DEAD : LeftOut.TOO_OLD;
         if (!includeStale) {
+          snapshot.leaveOut(snapshot.size, why);
           return;
         }
+        s.leftOut = why;
         s.state = SLOT_STALE;
       }
     }

@@ -18,6 +18,13 @@ public final class RegistrySnapshot {
   int skippedInconsistent;
   int skippedSuperseded;
 
+  // Coherent runs left out (their holders, with the reason set), and the slots read incoherently:
+  // what the lifecycle tracker needs to tell a stopped run from one merely not reported.
+  private SandboxSample[] leftOut = new SandboxSample[0];
+  private int leftOutSize;
+  private int[] unread = new int[0];
+  private int unreadSize;
+
   /** Open-addressing table of sandbox id to accepted index + 1, reused between passes. */
   private int[] byId = new int[0];
 
@@ -34,6 +41,8 @@ public final class RegistrySnapshot {
     skippedTooOld = 0;
     skippedInconsistent = 0;
     skippedSuperseded = 0;
+    leftOutSize = 0;
+    unreadSize = 0;
   }
 
   /**
@@ -48,6 +57,41 @@ public final class RegistrySnapshot {
       }
     }
     return samples[size];
+  }
+
+  /**
+   * Moves the sample at {@code index} (accepted or not yet counted) to the left-out runs, marked
+   * {@code why}; a spare holder takes its place.
+   */
+  void leaveOut(int index, LeftOut why) {
+    SandboxSample run = samples[index];
+    run.leftOut = why;
+    samples[index] = swapIntoLeftOut(run);
+  }
+
+  /** Appends {@code run} to the left-out runs; returns the spare holder it displaces. */
+  private SandboxSample swapIntoLeftOut(SandboxSample run) {
+    if (leftOutSize == leftOut.length) {
+      leftOut = Arrays.copyOf(leftOut, Math.max(8, leftOutSize * 2));
+      for (int j = leftOutSize; j < leftOut.length; j++) {
+        leftOut[j] = new SandboxSample();
+      }
+    }
+    SandboxSample spare = leftOut[leftOutSize];
+    leftOut[leftOutSize++] = run;
+    return spare;
+  }
+
+  /** Records the first {@code count} of {@code slots} as read incoherently this pass. */
+  void unread(int[] slots, int count) {
+    if (count == 0) {
+      return;
+    }
+    if (unreadSize + count > unread.length) {
+      unread = Arrays.copyOf(unread, Math.max(unreadSize + count, unread.length * 2));
+    }
+    System.arraycopy(slots, 0, unread, unreadSize, count);
+    unreadSize += count;
   }
 
   /**
@@ -103,6 +147,15 @@ public final class RegistrySnapshot {
     skippedDeadOwner += legacy.skippedDeadOwner;
     skippedTooOld += legacy.skippedTooOld;
     skippedInconsistent += legacy.skippedInconsistent;
+    for (int i = 0; i < legacy.leftOutSize; i++) {
+      SandboxSample run = legacy.leftOut[i];
+      run.slot += slotBase;
+      legacy.leftOut[i] = swapIntoLeftOut(run);
+    }
+    for (int i = 0; i < legacy.unreadSize; i++) {
+      legacy.unread[i] += slotBase;
+    }
+    unread(legacy.unread, legacy.unreadSize);
     int mask = indexRuns(size);
     for (int i = 0; i < legacy.size; i++) {
       SandboxSample run = legacy.samples[i];
@@ -171,6 +224,7 @@ public final class RegistrySnapshot {
     for (int i = 0; i < size; i++) {
       if (superseded[i]) {
         skippedSuperseded++;
+        leaveOut(i, LeftOut.SUPERSEDED);
       } else {
         SandboxSample holder = samples[kept];
         samples[kept] = samples[i];
@@ -232,5 +286,34 @@ public final class RegistrySnapshot {
   /** Slots left out because no coherent read succeeded within the retry bound. */
   public int skippedInconsistent() {
     return skippedInconsistent;
+  }
+
+  /**
+   * Number of active slots whose coherent copy this pass left out (an exporter's pass only; an
+   * inspection pass reports them as stale instead).
+   */
+  public int leftOutCount() {
+    return leftOutSize;
+  }
+
+  /** The {@code i}-th left-out run, its {@link SandboxSample#leftOut()} saying why. */
+  public SandboxSample leftOut(int i) {
+    if (i < 0 || i >= leftOutSize) {
+      throw new IndexOutOfBoundsException(i);
+    }
+    return leftOut[i];
+  }
+
+  /** Number of visible slots with no coherent copy this pass: their runs are unknown, not gone. */
+  public int unreadCount() {
+    return unreadSize;
+  }
+
+  /** The slot index of the {@code i}-th slot read incoherently. */
+  public int unreadSlot(int i) {
+    if (i < 0 || i >= unreadSize) {
+      throw new IndexOutOfBoundsException(i);
+    }
+    return unread[i];
   }
 }

@@ -32,6 +32,14 @@ public final class SandboxSample {
   long upperHostAllocatedBytes;
   String name = "";
   RegistryAbi abi = RegistryAbi.V3;
+  LeftOut leftOut; // null: reported
+
+  /**
+   * Why the pass left this run out ({@link RegistrySnapshot#leftOut}), or null for a reported one.
+   */
+  public LeftOut leftOut() {
+    return leftOut;
+  }
 
   /** The ABI of the registry the sample was read from. */
   public RegistryAbi abi() {

@@ -14,10 +14,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CliTest {
 
@@ -123,6 +127,81 @@ class CliTest {
     assertEquals(0, run(3, "snapshot", "--watch", "10ms"));
     assertEquals(
         3, out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("alpha")).count());
+  }
+
+  /**
+   * A watch prints a line for each run that starts or stops, as an exporter's events tell them:
+   * none for a run there at its first pass, names escaped as in the table, JSON objects with an
+   * {@code event} field in the JSON format.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"table", "json"})
+  void aWatchPrintsEachRunThatStartsOrStops(String format) throws Exception {
+    int pid = (int) ProcessHandle.current().pid();
+    long now = System.currentTimeMillis();
+    try (RegistryWriter writer =
+        RegistryWriter.openOrCreate(RegistryLocation.registryFile(home.toString()), 8)) {
+      writer.start(new SandboxSample().identity(1, 10, pid, "there").times(now, now), 10, pid);
+      Thread watch =
+          new Thread(() -> run(Long.MAX_VALUE, "snapshot", "--watch", "20ms", "--format", format));
+      watch.start();
+      try {
+        awaitOutput(text -> text.contains("there"));
+        SandboxSample brief =
+            new SandboxSample()
+                .identity(2, 20, pid, "bri\nef")
+                .times(now, now + 1_500)
+                .cpu(10f, 2_500_000_000L)
+                .memory(1L << 30, 4096, 0, 0)
+                .io(1, 2, 3, 4);
+        int slot = writer.start(brief, 20, pid);
+        awaitOutput(text -> text.contains("started") || text.contains("sandbox.start"));
+        writer.release(slot, false);
+        awaitOutput(text -> text.contains("stopped") || text.contains("sandbox.stop"));
+      } finally {
+        watch.interrupt();
+        watch.join();
+      }
+    }
+    List<String> runLines =
+        out.toString(StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> l.startsWith("# 20") || l.startsWith("{\"event\""))
+            .collect(Collectors.toList());
+    assertEquals(2, runLines.size(), runLines.toString());
+    if (format.equals("table")) {
+      assertTrue(
+          runLines.get(0).endsWith(" sandbox bri\\nef (id 2, run 20) started"), runLines.get(0));
+      assertTrue(
+          runLines
+              .get(1)
+              .endsWith(
+                  " sandbox bri\\nef (id 2, run 20) stopped: exited after 1.5 s; cpu 2.5 s, memory"
+                      + " peak 4.00 KiB, disk 1 B read, 2 B written, network 3 B in, 4 B out"),
+          runLines.get(1));
+    } else {
+      ObjectMapper json = new ObjectMapper();
+      JsonNode start = json.readTree(runLines.get(0));
+      JsonNode stop = json.readTree(runLines.get(1));
+      assertEquals("microsandbox.sandbox.start", start.get("event").asText());
+      assertEquals("bri\nef", start.get("name").asText());
+      assertEquals("microsandbox.sandbox.stop", stop.get("event").asText());
+      assertEquals("exited", stop.get("reason").asText());
+      assertEquals(1.5, stop.get("duration_s").asDouble());
+      assertEquals(4096, stop.get("memory_peak_bytes").asLong());
+      assertEquals(4, stop.get("net_tx_bytes").asLong());
+    }
+  }
+
+  /** Waits until what the command printed satisfies {@code condition}. */
+  void awaitOutput(java.util.function.Predicate<String> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!condition.test(out.toString(StandardCharsets.UTF_8))) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not printed: " + out.toString(StandardCharsets.UTF_8));
+      }
+      Thread.sleep(10);
+    }
   }
 
   @Test

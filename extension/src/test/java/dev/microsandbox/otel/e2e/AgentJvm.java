@@ -184,6 +184,11 @@ public final class AgentJvm implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Sends SIGKILL and waits until the process is gone (reaped: its pid no longer exists). */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
   @Override
   public void close() {
     process.destroyForcibly();

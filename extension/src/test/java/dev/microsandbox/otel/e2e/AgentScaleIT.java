@@ -198,8 +198,7 @@ public class AgentScaleIT {
   /** The points of {@code requests} under the extension's scope, its own health left out. */
   static List<Otlp.Point> sandboxPoints(List<ExportMetricsServiceRequest> requests) {
     return Otlp.points(requests).stream()
-        .filter(p -> p.scope().equals("microsandbox-metrics-collector"))
-        .filter(p -> !p.metric().getName().startsWith("microsandbox.collector."))
+        .filter(Otlp::isSandboxSeries)
         .collect(Collectors.toList());
   }
 }

@@ -211,8 +211,7 @@ class AgentSemconvIT {
                 .map(OtlpReceiver.Received::request)
                 .collect(Collectors.toList()))
         .stream()
-        .filter(p -> p.scope().equals("microsandbox-metrics-collector"))
-        .filter(p -> !p.metric().getName().startsWith("microsandbox.collector."))
+        .filter(Otlp::isSandboxSeries)
         .collect(Collectors.toList());
   }
 }

@@ -18,6 +18,7 @@ public final class DeclarativeYaml {
   public static final String FILE_FORMAT = "1.1";
 
   private final StringBuilder readers = new StringBuilder();
+  private final StringBuilder logs = new StringBuilder();
   private final Map<String, String> settings = new TreeMap<>();
   private final Map<String, String> raw = new TreeMap<>();
   private String serviceName = "declared-app";
@@ -41,6 +42,16 @@ public final class DeclarativeYaml {
         .append("\n        exporter:\n          user_events:\n            max_event_bytes: ")
         .append(maxEventBytes)
         .append('\n');
+    return this;
+  }
+
+  /** A logger provider exporting to {@code endpoint} (the receiver's base URL) in batches. */
+  public DeclarativeYaml otlpLogs(String endpoint, long delayMs) {
+    logs.append("logger_provider:\n  processors:\n    - batch:\n        schedule_delay: ")
+        .append(delayMs)
+        .append("\n        exporter:\n          otlp_http:\n            endpoint: ")
+        .append(endpoint)
+        .append("/v1/logs\n");
     return this;
   }
 
@@ -70,6 +81,7 @@ public final class DeclarativeYaml {
             .append(serviceName)
             .append("\nmeter_provider:\n  readers:\n")
             .append(readers)
+            .append(logs)
             .append("instrumentation/development:\n  java:\n    microsandbox:\n");
     settings.forEach(
         (k, v) -> yaml.append("      ").append(k).append(": \"").append(v).append("\"\n"));

@@ -1,8 +1,12 @@
 package dev.microsandbox.otel.e2e;
 
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -30,7 +34,51 @@ public final class Otlp {
     }
   }
 
+  /** One log record with its resource and scope; the event name from the field or attribute. */
+  public record LogEvent(
+      Map<String, String> resource,
+      String scope,
+      String eventName,
+      boolean nameInField,
+      Map<String, String> attributes,
+      LogRecord record) {}
+
   private Otlp() {}
+
+  /** Every log record of {@code requests}. */
+  public static List<LogEvent> logEvents(List<ExportLogsServiceRequest> requests) {
+    List<LogEvent> events = new ArrayList<>();
+    for (ExportLogsServiceRequest request : requests) {
+      for (ResourceLogs rl : request.getResourceLogsList()) {
+        Map<String, String> resource = attributes(rl.getResource().getAttributesList());
+        for (ScopeLogs sl : rl.getScopeLogsList()) {
+          for (LogRecord record : sl.getLogRecordsList()) {
+            Map<String, String> attributes = attributes(record.getAttributesList());
+            boolean inField = !record.getEventName().isEmpty();
+            events.add(
+                new LogEvent(
+                    resource,
+                    sl.getScope().getName(),
+                    inField ? record.getEventName() : attributes.get("event.name"),
+                    inField,
+                    attributes,
+                    record));
+          }
+        }
+      }
+    }
+    return events;
+  }
+
+  /**
+   * Whether {@code p} is a per-sandbox series of the extension: its scope, neither the collector's
+   * own health nor the stops counter.
+   */
+  public static boolean isSandboxSeries(Point p) {
+    return p.scope().equals("microsandbox-metrics-collector")
+        && !p.metric().getName().startsWith("microsandbox.collector.")
+        && !p.metric().getName().equals("microsandbox.sandbox.stops");
+  }
 
   /** Every gauge and sum point of {@code requests}. */
   public static List<Point> points(List<ExportMetricsServiceRequest> requests) {

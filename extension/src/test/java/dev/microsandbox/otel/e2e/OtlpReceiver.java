@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.e2e;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -9,6 +10,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
@@ -23,9 +26,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
 
 /**
- * A real OTLP metrics receiver for the end-to-end tests: http/protobuf on {@code /v1/metrics} or
- * gRPC {@code MetricsService/Export}, decoding requests with the official OTLP protobuf classes and
- * keeping them with their headers.
+ * A real OTLP receiver for the end-to-end tests: metrics over http/protobuf on {@code /v1/metrics}
+ * or gRPC {@code MetricsService/Export}, and logs over http/protobuf on {@code /v1/logs}, decoding
+ * requests with the official OTLP protobuf classes and keeping the metrics with their headers.
  */
 public final class OtlpReceiver implements AutoCloseable {
 
@@ -33,6 +36,7 @@ public final class OtlpReceiver implements AutoCloseable {
   public record Received(Map<String, String> headers, ExportMetricsServiceRequest request) {}
 
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<ExportLogsServiceRequest> logs = new CopyOnWriteArrayList<>();
   private final HttpServer http;
   private final Server grpc;
   private final int port;
@@ -63,26 +67,52 @@ public final class OtlpReceiver implements AutoCloseable {
       http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
       http.createContext(
           "/v1/metrics",
-          exchange -> {
-            Map<String, String> headers = new TreeMap<>();
-            exchange
-                .getRequestHeaders()
-                .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
-            try (InputStream raw = exchange.getRequestBody();
-                InputStream body =
-                    "gzip".equals(headers.get("content-encoding"))
-                        ? new GZIPInputStream(raw)
-                        : raw) {
-              received.add(new Received(headers, ExportMetricsServiceRequest.parseFrom(body)));
-            }
-            byte[] response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
-            exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
-            exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
-            exchange.close();
-          });
+          exchange ->
+              answer(
+                  exchange,
+                  body -> received.add(new Received(headers(exchange), parse(body))),
+                  ExportMetricsServiceResponse.getDefaultInstance().toByteArray()));
+      http.createContext(
+          "/v1/logs",
+          exchange ->
+              answer(
+                  exchange,
+                  body -> logs.add(ExportLogsServiceRequest.parseFrom(body)),
+                  ExportLogsServiceResponse.getDefaultInstance().toByteArray()));
       http.start();
       this.port = http.getAddress().getPort();
     }
+  }
+
+  /** What the receiver does with one request body, decoded from gzip where it says so. */
+  private interface BodyHandler {
+    void accept(InputStream body) throws IOException;
+  }
+
+  private static ExportMetricsServiceRequest parse(InputStream body) throws IOException {
+    return ExportMetricsServiceRequest.parseFrom(body);
+  }
+
+  private static Map<String, String> headers(HttpExchange exchange) {
+    Map<String, String> headers = new TreeMap<>();
+    exchange
+        .getRequestHeaders()
+        .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
+    return headers;
+  }
+
+  private static void answer(HttpExchange exchange, BodyHandler handler, byte[] response)
+      throws IOException {
+    try (InputStream raw = exchange.getRequestBody();
+        InputStream body =
+            "gzip".equals(headers(exchange).get("content-encoding"))
+                ? new GZIPInputStream(raw)
+                : raw) {
+      handler.accept(body);
+    }
+    exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+    exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
+    exchange.close();
   }
 
   /** An http/protobuf receiver on a free port. */
@@ -113,6 +143,11 @@ public final class OtlpReceiver implements AutoCloseable {
   /** Everything received so far. */
   public List<Received> received() {
     return List.copyOf(received);
+  }
+
+  /** Every logs request received so far (http/protobuf {@code /v1/logs}). */
+  public List<ExportLogsServiceRequest> receivedLogs() {
+    return List.copyOf(logs);
   }
 
   @Override

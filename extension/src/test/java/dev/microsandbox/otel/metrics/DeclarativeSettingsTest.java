@@ -120,6 +120,7 @@ class DeclarativeSettingsTest {
         "java:\n"
             + "  microsandbox:\n"
             + "    enabled: true\n"
+            + "    events: true\n"
             + "    max_buffered: 90\n"
             + "    labels_exclude: [user.id, secret]\n"
             + "    metrics_exclude: [microsandbox.uptime, microsandbox.upper.*]\n"
@@ -135,6 +136,7 @@ class DeclarativeSettingsTest {
       MicrosandboxSettings settings = MicrosandboxSettings.from(file, Map.of());
       assertEquals(List.of(), sdkLog.lines(), "the SDK's type warnings");
       assertEquals(90, settings.maxBuffered());
+      assertTrue(settings.events());
       assertEquals(Duration.ofSeconds(2), settings.collectInterval(null));
       assertEquals("user.id,secret", file.getString(MicrosandboxSettings.LABELS_EXCLUDE));
       assertEquals("web-*,api-*", file.getString(MicrosandboxSettings.SANDBOXES_INCLUDE));

@@ -8,6 +8,7 @@ import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.testing.ProcessFiles;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.nio.file.Path;
@@ -219,6 +220,50 @@ class MicrosandboxAutoConfigurationTest {
     } finally {
       logger.removeHandler(handler);
     }
+  }
+
+  static Map<String, String> sidecarLogs(boolean events, String... settings) {
+    Map<String, String> map = new HashMap<>();
+    for (int i = 0; i < settings.length; i += 2) {
+      map.put(settings[i], settings[i + 1]);
+    }
+    return MicrosandboxAutoConfiguration.sidecarLogs(
+        DefaultConfigProperties.createFromMap(map), events);
+  }
+
+  @Test
+  void theSidecarHasNoLogsUnlessItsEventsGoWhereItsMetricsGo() {
+    String logs = MicrosandboxAutoConfiguration.LOGS_EXPORTER;
+    assertEquals(Map.of(logs, "none"), sidecarLogs(false));
+    assertEquals(Map.of(logs, "otlp"), sidecarLogs(true));
+    assertEquals(Map.of(logs, "none"), sidecarLogs(true, "otel.metrics.exporter", "prometheus"));
+    assertEquals(Map.of(), sidecarLogs(true, logs, "console"), "a logs exporter set is kept");
+    assertEquals(
+        Map.of(
+            logs,
+            "otlp",
+            "otel.exporter.otlp.logs.endpoint",
+            "https://c:4318/v1/logs",
+            "otel.exporter.otlp.logs.headers",
+            "api-key=k"),
+        sidecarLogs(
+            true,
+            "otel.exporter.otlp.metrics.endpoint",
+            "https://c:4318/v1/metrics",
+            "otel.exporter.otlp.metrics.headers",
+            "api-key=k",
+            "otel.exporter.otlp.logs.compression",
+            "none"),
+        "metrics-only settings the logs lack follow the metrics");
+    assertEquals(
+        Map.of(logs, "otlp"),
+        sidecarLogs(
+            true,
+            "otel.exporter.otlp.endpoint",
+            "http://all:4318",
+            "otel.exporter.otlp.metrics.endpoint",
+            "https://c:4318/v1/metrics"),
+        "a general endpoint is the logs' already");
   }
 
   @Test

@@ -32,6 +32,7 @@ class MicrosandboxSettingsTest {
     assertTrue(s.labelKeys().keep("user.id") && s.labelKeys().keep("tenant"));
     assertEquals(Path.of("/home/msb/.microsandbox/db/msb.db"), s.catalog());
     assertEquals(Duration.ofMillis(50), s.labelsTimeout());
+    assertFalse(s.events(), "an application's logs are its own unless asked");
   }
 
   @Test
@@ -46,7 +47,8 @@ class MicrosandboxSettingsTest {
             "OTEL_MICROSANDBOX_OWNER_CHECK", "false",
             "OTEL_MICROSANDBOX_LABELS_ENABLED", "false",
             "OTEL_MICROSANDBOX_LABELS_EXCLUDE", " user.id, tenant ,,",
-            "OTEL_MICROSANDBOX_LABELS_TIMEOUT", "20ms");
+            "OTEL_MICROSANDBOX_LABELS_TIMEOUT", "20ms",
+            "OTEL_MICROSANDBOX_EVENTS", "true");
     MicrosandboxSettings s =
         MicrosandboxSettings.from(
             DefaultConfigProperties.createFromMap(normalize(env)), Map.of("MSB_HOME", "/ignored"));
@@ -58,6 +60,7 @@ class MicrosandboxSettingsTest {
     assertFalse(s.labelKeys().keep("user.id") || s.labelKeys().keep("tenant"));
     assertTrue(s.labelKeys().keep("team"));
     assertEquals(Duration.ofMillis(20), s.labelsTimeout());
+    assertTrue(s.events());
   }
 
   /** What the SDK does with environment variables: OTEL_A_B → otel.a.b. */
