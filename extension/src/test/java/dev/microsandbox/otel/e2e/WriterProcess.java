@@ -61,34 +61,11 @@ public final class WriterProcess {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(Path.of(args[0]), 64)) {
       for (int i = 0; i < count; i++) {
         ids[i] = Integer.parseInt(args[i + 2]);
-        slots[i] = writer.start(sample(ids[i], runId, pid, started, 0), runId, pid);
+        slots[i] = writer.start(printed(sample(ids[i], runId, pid, started, 0)), runId, pid);
       }
       for (int tick = 1; stdin.isAlive(); tick++) {
         for (int i = 0; i < count; i++) {
-          SandboxSample s = sample(ids[i], runId, pid, started, tick);
-          System.out.println(
-              "sample "
-                  + ids[i]
-                  + " "
-                  + runId
-                  + " "
-                  + started
-                  + " "
-                  + s.sampledAtMs()
-                  + " "
-                  + s.vcpuTimeNs()
-                  + " "
-                  + s.memoryBytes()
-                  + " "
-                  + s.diskReadBytes()
-                  + " "
-                  + s.diskWriteBytes()
-                  + " "
-                  + s.netRxBytes()
-                  + " "
-                  + s.netTxBytes());
-          System.out.flush();
-          writer.publish(slots[i], s);
+          writer.publish(slots[i], printed(sample(ids[i], runId, pid, started, tick)));
         }
         Thread.sleep(200);
       }
@@ -97,6 +74,33 @@ public final class WriterProcess {
       }
     }
     System.out.println("released");
+  }
+
+  /** Prints {@code s} before it is published: a reader may see the first sample and no other. */
+  private static SandboxSample printed(SandboxSample s) {
+    System.out.println(
+        "sample "
+            + s.sandboxId()
+            + " "
+            + s.runId()
+            + " "
+            + s.startedAtMs()
+            + " "
+            + s.sampledAtMs()
+            + " "
+            + s.vcpuTimeNs()
+            + " "
+            + s.memoryBytes()
+            + " "
+            + s.diskReadBytes()
+            + " "
+            + s.diskWriteBytes()
+            + " "
+            + s.netRxBytes()
+            + " "
+            + s.netTxBytes());
+    System.out.flush();
+    return s;
   }
 
   /** Figures that grow with each tick; memory goes up and down, so its peak is not its last. */
