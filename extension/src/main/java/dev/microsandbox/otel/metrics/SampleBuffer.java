@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,8 +23,13 @@ import java.util.List;
  * significant bytes only (a header of sixteen 4-bit lengths says how many; a figure whose flag is
  * unset takes none), times as deltas, the attributes as one reference to the instance the attribute
  * cache already holds. Fields are written and read as whole little-endian longs, with no per-byte
- * loop, so encoding a sample costs a few nanoseconds. Entries are allocated once and reused, so a
- * pass allocates nothing once the arrays have grown to the registry's population.
+ * loop, so encoding a sample costs a few nanoseconds.
+ *
+ * <p>Memory follows what is unsent, not the capacity: each exporter {@link #register registers} and
+ * says how far it has {@link #sent}; a pass every registered exporter has sent is released, its
+ * arrays kept as spares (at most {@link #SPARES}) for the next pass, so a steady sidecar holds the
+ * passes of one export interval plus a spare, and a pass allocates nothing once the arrays have
+ * grown to the registry's population. Only an outage fills the buffer to its capacity.
  *
  * <p>A sample is buffered once: a slot whose generation and sample time are unchanged since the
  * last pass is not new. Thread-safe: the sampler appends while exporters drain.
@@ -33,14 +39,20 @@ import java.util.List;
  */
 final class SampleBuffer {
 
-  /** One sampler pass. */
+  /** One sampler pass; a released one holds no arrays. */
   private static final class Entry {
-    byte[] bytes = new byte[256];
+    byte[] bytes = NO_BYTES;
     int length;
-    SeriesAttributes[] attributes = new SeriesAttributes[8];
+    SeriesAttributes[] attributes = NO_ATTRIBUTES;
     int count;
     long baseMs;
   }
+
+  private static final byte[] NO_BYTES = new byte[0];
+  private static final SeriesAttributes[] NO_ATTRIBUTES = new SeriesAttributes[0];
+
+  /** The most arrays of released passes kept for the passes to come. */
+  static final int SPARES = 2;
 
   /** What an exporter gets: the buffered sandbox series, and how far it got. */
   static final class Drained {
@@ -121,6 +133,10 @@ final class SampleBuffer {
   private final Entry[] entries;
   private final SandboxSeries[] series;
   private long head; // number of passes ever appended: the position of the next one
+  private long released; // every pass before this one is released (or was never appended)
+  private long[] readers = new long[0]; // each registered exporter's position; MAX_VALUE: gone
+  private final ArrayDeque<byte[]> spareBytes = new ArrayDeque<>();
+  private final ArrayDeque<SeriesAttributes[]> spareAttributes = new ArrayDeque<>();
   private long[] seenGeneration = new long[0];
   private long[] seenSampledAt = new long[0];
   private final SandboxSample decoded = new SandboxSample();
@@ -142,6 +158,52 @@ final class SampleBuffer {
   }
 
   /**
+   * Registers an exporter that starts at {@link #head} and reports its progress to {@link #sent}:
+   * from now on, passes are released only once it has sent them.
+   *
+   * @return its number, for {@link #sent} and {@link #unregister}
+   */
+  synchronized int register() {
+    readers = Arrays.copyOf(readers, readers.length + 1);
+    readers[readers.length - 1] = head * PASS_SPAN;
+    return readers.length - 1;
+  }
+
+  /** Exporter {@code reader} has sent everything before {@code position}. */
+  synchronized void sent(int reader, long position) {
+    readers[reader] = Math.max(readers[reader], position);
+    releaseSent();
+  }
+
+  /** Exporter {@code reader} sends no more (shut down): it holds nothing back. */
+  synchronized void unregister(int reader) {
+    readers[reader] = Long.MAX_VALUE;
+    releaseSent();
+  }
+
+  /** Releases the passes every registered exporter has sent in full. */
+  private void releaseSent() {
+    long lowest = Long.MAX_VALUE;
+    for (long position : readers) {
+      lowest = Math.min(lowest, position);
+    }
+    long sent = Math.min(lowest / PASS_SPAN, head); // a pass sent in part is kept
+    for (long pass = Math.max(released, head - entries.length); pass < sent; pass++) {
+      Entry entry = entries[(int) (pass % entries.length)];
+      if (entry.bytes != NO_BYTES && spareBytes.size() < SPARES) {
+        spareBytes.push(entry.bytes);
+        spareAttributes.push(entry.attributes);
+      }
+      Arrays.fill(entry.attributes, 0, entry.count, null);
+      entry.bytes = NO_BYTES;
+      entry.attributes = NO_ATTRIBUTES;
+      entry.length = 0;
+      entry.count = 0;
+    }
+    released = Math.max(released, sent);
+  }
+
+  /**
    * Appends one pass: the samples of {@code snapshot} not buffered before, with their attributes
    * ({@code attributes[i]} for {@code snapshot.get(i)}; null: filtered out, not buffered), evicting
    * the oldest pass when full.
@@ -152,6 +214,10 @@ final class SampleBuffer {
     Entry entry = entries[(int) (head % entries.length)];
     entry.length = 0;
     entry.count = 0;
+    if (entry.bytes == NO_BYTES && !spareBytes.isEmpty()) {
+      entry.bytes = spareBytes.pop();
+      entry.attributes = spareAttributes.pop();
+    }
     entry.baseMs = snapshot.size() > 0 ? snapshot.get(0).sampledAtMs() : 0;
     if (snapshot.capacity() != seenGeneration.length) {
       seenGeneration = new long[snapshot.capacity()];
@@ -229,15 +295,17 @@ final class SampleBuffer {
     return new MetricDataBuilder(series);
   }
 
-  private int countAt(long position) {
-    return entries[(int) (position % entries.length)].count;
-  }
-
-  /** Bytes held for buffered samples now (for the memory figure: bytes per buffered sample). */
+  /** Bytes held for buffered samples now, spares included (compressed references). */
   synchronized long retainedBytes() {
     long bytes = 0;
     for (Entry entry : entries) {
-      bytes += entry.bytes.length + 4L * entry.attributes.length; // compressed references
+      bytes += entry.bytes.length + 4L * entry.attributes.length;
+    }
+    for (byte[] spare : spareBytes) {
+      bytes += spare.length;
+    }
+    for (SeriesAttributes[] spare : spareAttributes) {
+      bytes += 4L * spare.length;
     }
     return bytes;
   }
@@ -255,7 +323,7 @@ final class SampleBuffer {
 
   private void encode(Entry entry, SandboxSample s, SeriesAttributes attributes) {
     if (entry.count == entry.attributes.length) {
-      entry.attributes = Arrays.copyOf(entry.attributes, entry.count * 2);
+      entry.attributes = Arrays.copyOf(entry.attributes, Math.max(entry.count * 2, 64));
     }
     entry.attributes[entry.count++] = attributes;
     if (entry.bytes.length - entry.length < MAX_SAMPLE_BYTES) {

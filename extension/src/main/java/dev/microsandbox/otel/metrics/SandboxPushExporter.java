@@ -47,6 +47,7 @@ final class SandboxPushExporter implements MetricExporter {
   private final ExportStats.Exporter outcomes;
   private final DeltaSums deltas; // null: the delegate takes the counters cumulative
   private SampleBuffer buffer; // null: export what the SDK collected, unchanged
+  private int bufferReader; // this exporter's number in the buffer
   // A reusable-data delegate's points, request after request; null until the first.
   private MetricDataBuilder reusedPoints;
   private volatile boolean failing;
@@ -87,6 +88,7 @@ final class SandboxPushExporter implements MetricExporter {
   /** From now on, exports carry what {@code buffer} holds from its current head on. */
   synchronized void attach(SampleBuffer buffer) {
     this.buffer = buffer;
+    bufferReader = buffer.register();
     reusedPoints = null;
     position = buffer.head();
     pendingEnd = -1;
@@ -239,6 +241,9 @@ final class SandboxPushExporter implements MetricExporter {
       synchronized (SandboxPushExporter.this) {
         if (sent.isSuccess() && end >= 0) {
           position = Math.max(position, end);
+          if (source == buffer) { // not attached anew meanwhile
+            source.sent(bufferReader, position);
+          }
         }
         pendingEnd = -1;
       }
@@ -348,6 +353,11 @@ final class SandboxPushExporter implements MetricExporter {
 
   @Override
   public CompletableResultCode shutdown() {
+    synchronized (this) {
+      if (buffer != null) {
+        buffer.unregister(bufferReader); // sends no more: holds nothing back
+      }
+    }
     return delegate.shutdown();
   }
 

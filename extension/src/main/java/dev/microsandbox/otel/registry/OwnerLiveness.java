@@ -12,9 +12,12 @@ import java.util.function.IntPredicate;
  *
  * <p>The answer is cached per slot and keyed by (generation, pid): a new owner is probed at once,
  * an unchanged one again only after {@link #REPROBE_INTERVAL_MS} on the monotonic clock (a wall
- * clock stepped back would otherwise keep a stale "alive" for as long as the step). The default
- * probe is the existence of {@code /proc/<pid>} (true for zombies too, like {@code kill(pid, 0)}),
- * checked through a {@link File} cached per slot so that a probe allocates nothing.
+ * clock stepped back would otherwise keep a stale "alive" for as long as the step). A sample that
+ * moved on since the last look is itself proof of life, as only a slot's owner publishes into it:
+ * it renews the verdict without a probe, so a registry of live runtimes costs no syscalls at all
+ * and only a frozen sample is probed. The default probe is the existence of {@code /proc/<pid>}
+ * (true for zombies too, like {@code kill(pid, 0)}), checked through a {@link File} cached per slot
+ * so that a probe allocates nothing.
  */
 final class OwnerLiveness {
 
@@ -28,6 +31,7 @@ final class OwnerLiveness {
   private int[] pid = new int[0];
   private boolean[] alive = new boolean[0];
   private long[] probedAtMs = new long[0];
+  private long[] sampledAtMs = new long[0];
   private File[] procDir = new File[0];
 
   private OwnerLiveness(IntPredicate probe) {
@@ -69,23 +73,31 @@ final class OwnerLiveness {
     pid = Arrays.copyOf(pid, size);
     alive = Arrays.copyOf(alive, size);
     probedAtMs = Arrays.copyOf(probedAtMs, size);
+    sampledAtMs = Arrays.copyOf(sampledAtMs, size);
     procDir = Arrays.copyOf(procDir, size);
   }
 
   /**
-   * Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration} is alive; {@code
-   * monotonicMs} is a monotonic clock reading in milliseconds.
+   * Whether the owner {@code ownerPid} of {@code slot} at {@code slotGeneration}, whose sample is
+   * stamped {@code sampleMs}, is alive; {@code monotonicMs} is a monotonic clock reading in
+   * milliseconds.
    */
-  boolean isAlive(int slot, long slotGeneration, int ownerPid, long monotonicMs) {
+  boolean isAlive(int slot, long slotGeneration, int ownerPid, long sampleMs, long monotonicMs) {
     if (ownerPid <= 0) {
       return true; // nothing to probe; the sample-age guard still applies
     }
     if (slot >= generation.length) {
       grow(Math.max(slot + 1, generation.length * 2)); // follows the slots in use, not the header
     }
-    if (generation[slot] == slotGeneration
-        && pid[slot] == ownerPid
-        && monotonicMs - probedAtMs[slot] < REPROBE_INTERVAL_MS) {
+    boolean sameOwner = generation[slot] == slotGeneration && pid[slot] == ownerPid;
+    long lastSampleMs = sampledAtMs[slot];
+    sampledAtMs[slot] = sampleMs;
+    if (sameOwner && sampleMs != lastSampleMs) {
+      probedAtMs[slot] = monotonicMs; // it published since the last look
+      alive[slot] = true;
+      return true;
+    }
+    if (sameOwner && monotonicMs - probedAtMs[slot] < REPROBE_INTERVAL_MS) {
       return alive[slot];
     }
     if (pid[slot] != ownerPid || procDir[slot] == null) {

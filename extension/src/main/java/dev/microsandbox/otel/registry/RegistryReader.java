@@ -507,7 +507,8 @@ public final class RegistryReader implements AutoCloseable {
     }
     if (s.state == SLOT_ACTIVE) {
       boolean dead =
-          liveness != null && !liveness.isAlive(s.slot, s.generation, s.pid, monotonicNow);
+          liveness != null
+              && !liveness.isAlive(s.slot, s.generation, s.pid, s.sampledAtMs, monotonicNow);
       // Not fresh either way: too old, or stamped further ahead of the clock than the guard (a
       // sample from the future would otherwise pass as live for as long as the skew lasts).
       boolean tooOld =

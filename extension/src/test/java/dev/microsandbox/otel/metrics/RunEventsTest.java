@@ -132,10 +132,10 @@ class RunEventsTest {
       int slot = writer.start(sample(7, 70, "web", 999_999_999, NOW + 500), 70, 999_999_999);
       writer.start(sample(8, 80, "hidden-one", 999_999_999, NOW + 500), 80, 999_999_999);
       clock.advance(1_000);
+      writer.publish(slot, sample(7, 70, "web", 999_999_999, NOW + 1_000)); // its last sample
       metricReader.collectAllMetrics();
-      deadPids.add(999_999_999); // killed
+      deadPids.add(999_999_999); // killed: its sample stands still from now on
       clock.advance(6_000); // past the reader's 5 s re-probe of an owner
-      writer.publish(slot, sample(7, 70, "web", 999_999_999, NOW + 1_000));
       Map<String, Long> counted = stops();
 
       List<LogRecordData> records = logs.getFinishedLogRecordItems();

@@ -210,6 +210,59 @@ class SampleBufferTest {
   }
 
   @Test
+  void passesEveryExporterSentAreReleasedAndTheRestKeptWhateverTheOrder() {
+    for (int id = 1; id <= 50; id++) {
+      start(id, 0x7f);
+    }
+    SampleBuffer buffer = new SampleBuffer(60, SeriesSelection.DEFAULT.enabled());
+    int steady = buffer.register();
+    int failing = buffer.register();
+    long full = 0;
+    for (int pass = 1; pass <= 60; pass++) {
+      publishAll(T0 + pass * 1000L);
+      pass(buffer);
+      if (pass == 10) {
+        full = buffer.retainedBytes(); // ten passes held
+      }
+      if (pass % 10 == 0) { // an export every ten passes, the steady exporter's succeeding
+        buffer.sent(steady, buffer.head());
+      }
+    }
+    assertEquals(50 * 60, buffer.bufferedSamples(), "the failing exporter holds every pass");
+    assertTrue(buffer.retainedBytes() >= 5 * full, "held: " + buffer.retainedBytes());
+    SampleBuffer.Drained backlog = drain(buffer, 0);
+    assertEquals(0, backlog.dropped);
+    assertEquals(1000, points(byName(backlog).get("microsandbox.memory.usage")).size());
+
+    buffer.sent(failing, backlog.end); // the outage ends: its first request succeeded
+    assertEquals(50 * 40, buffer.bufferedSamples(), "only the passes both have sent are released");
+    SampleBuffer.Drained rest = drain(buffer, backlog.end);
+    assertEquals(0, rest.dropped);
+    assertEquals(1000, points(byName(rest).get("microsandbox.memory.usage")).size());
+    assertEquals(
+        T0 + 21_000,
+        points(byName(rest).get("microsandbox.memory.usage")).iterator().next().getEpochNanos()
+            / 1_000_000L,
+        "the rest starts where the first request ended, intact");
+
+    buffer.unregister(failing); // shut down: holds nothing back
+    assertEquals(0, buffer.bufferedSamples());
+    assertTrue(
+        buffer.retainedBytes() <= SampleBuffer.SPARES * full / 10 + 64 * 4L * SampleBuffer.SPARES,
+        "only the spares: " + buffer.retainedBytes());
+    for (int pass = 61; pass <= 70; pass++) { // the spares carry the passes to come
+      publishAll(T0 + pass * 1000L);
+      pass(buffer);
+      buffer.sent(steady, buffer.head());
+    }
+    assertEquals(0, buffer.bufferedSamples());
+    publishAll(T0 + 71_000);
+    pass(buffer);
+    SampleBuffer.Drained latest = drain(buffer, 70 * SampleBuffer.PASS_SPAN);
+    assertEquals(50, points(byName(latest).get("microsandbox.memory.usage")).size());
+  }
+
+  @Test
   void aLongBacklogGoesOutInRequestsOfBoundedSize() {
     for (int id = 1; id <= 100; id++) {
       start(id, 0x7f);

@@ -139,15 +139,25 @@ class SandboxPushExporterTest {
     List<Collection<MetricData>> sent = recordExports(true);
     bufferWith(dir, buffer, 100, 200);
     buffering.export(List.of());
+    assertEquals(2, buffer.bufferedSamples(), "a failed export's samples are held");
     Files.delete(dir.resolve("reg"));
     bufferWith(dir, buffer, 300);
     buffering.export(List.of());
+    assertEquals(0, buffer.bufferedSamples(), "sent: released");
     Files.delete(dir.resolve("reg"));
     bufferWith(dir, buffer, 400);
+    SandboxPushExporter late = buffering(buffer); // attached now: holds back what it was given
+    when(delegate.shutdown()).thenReturn(CompletableResultCode.ofSuccess());
     buffering.export(List.of());
     assertEquals(List.of(100L, 200L), memoryTimes(sent.get(0)));
     assertEquals(List.of(100L, 200L, 300L), memoryTimes(sent.get(1)), "the failed ones again");
     assertEquals(List.of(400L), memoryTimes(sent.get(2)), "nothing twice once sent");
+    Files.delete(dir.resolve("reg"));
+    bufferWith(dir, buffer, 500);
+    buffering.export(List.of());
+    assertEquals(1, buffer.bufferedSamples(), "held for the exporter attached later");
+    late.shutdown();
+    assertEquals(0, buffer.bufferedSamples(), "one that is shut down holds nothing back");
   }
 
   @Test

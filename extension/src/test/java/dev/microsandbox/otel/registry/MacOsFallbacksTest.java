@@ -18,10 +18,10 @@ class MacOsFallbacksTest {
   void theProcessTableTellsALiveOwnerFromAGoneOne() throws Exception {
     OwnerLiveness liveness = OwnerLiveness.processTable();
     int self = (int) ProcessHandle.current().pid();
-    assertTrue(liveness.isAlive(0, 1, self, 0));
+    assertTrue(liveness.isAlive(0, 1, self, 1, 0));
     Process exited = new ProcessBuilder("true").start();
     assertTrue(exited.waitFor(10, TimeUnit.SECONDS));
-    assertFalse(liveness.isAlive(1, 1, (int) exited.pid(), 0), "an owner that has exited");
+    assertFalse(liveness.isAlive(1, 1, (int) exited.pid(), 1, 0), "an owner that has exited");
   }
 
   @Test

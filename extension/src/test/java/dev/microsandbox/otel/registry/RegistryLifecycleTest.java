@@ -210,6 +210,44 @@ class RegistryLifecycleTest {
   }
 
   @Test
+  void anOwnerThatKeepsPublishingIsNeverProbedAndOneThatFreezesIs() throws IOException {
+    Path file = dir.resolve("msb-met-publishing-v3");
+    AtomicInteger probes = new AtomicInteger();
+    AtomicInteger alive = new AtomicInteger(1);
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
+        RegistryReader reader =
+            new RegistryReader(
+                file,
+                new RegistryReader.Options(Duration.ZERO, true, access),
+                clock,
+                pid -> {
+                  probes.incrementAndGet();
+                  return alive.get() == 1;
+                },
+                log)) {
+      int slot = start(writer, 1, "a", 4242, NOW);
+      SandboxSample s =
+          new SandboxSample().identity(1, 10, 4242, "a").memory(1 << 30, 1, 0, 0).io(1, 2, 3, 4);
+      assertEquals(1, reader.read(false).size());
+      assertEquals(1, probes.get(), "a new owner is probed");
+      for (int i = 1; i <= 20; i++) { // a sample each second, as a runtime publishes
+        clock.advance(1_000);
+        writer.publish(slot, s.times(NOW - 5_000, NOW + i * 1_000L));
+        assertEquals(1, reader.read(false).size());
+      }
+      assertEquals(1, probes.get(), "a sample that moved on is proof of life: no probe");
+      alive.set(0); // killed hard: the sample freezes
+      clock.advance(OwnerLiveness.REPROBE_INTERVAL_MS - 1);
+      assertEquals(1, reader.read(false).size(), "trusted for the reprobe interval");
+      clock.advance(1);
+      RegistrySnapshot snapshot = reader.read(false);
+      assertEquals(2, probes.get(), "a frozen sample is probed");
+      assertEquals(0, snapshot.size());
+      assertEquals(1, snapshot.skippedDeadOwner());
+    }
+  }
+
+  @Test
   void aWallClockSteppedBackDelaysNeitherTheOwnerReprobeNorTheFileRecheck() throws IOException {
     Path file = dir.resolve("msb-met-clockstep-v3");
     AtomicInteger alive = new AtomicInteger(1);
