@@ -87,6 +87,9 @@ final class SandboxPushExporter implements MetricExporter {
 
   /** From now on, exports carry what {@code buffer} holds from its current head on. */
   synchronized void attach(SampleBuffer buffer) {
+    if (buffer == this.buffer) {
+      return; // attached already: a second registration would hold its passes back for good
+    }
     this.buffer = buffer;
     bufferReader = buffer.register();
     reusedPoints = null;

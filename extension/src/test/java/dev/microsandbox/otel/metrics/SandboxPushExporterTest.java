@@ -147,6 +147,7 @@ class SandboxPushExporterTest {
     Files.delete(dir.resolve("reg"));
     bufferWith(dir, buffer, 400);
     SandboxPushExporter late = buffering(buffer); // attached now: holds back what it was given
+    late.attach(buffer); // again: still one registration
     when(delegate.shutdown()).thenReturn(CompletableResultCode.ofSuccess());
     buffering.export(List.of());
     assertEquals(List.of(100L, 200L), memoryTimes(sent.get(0)));
