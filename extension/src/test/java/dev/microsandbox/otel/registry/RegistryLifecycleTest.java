@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +52,12 @@ class RegistryLifecycleTest {
 
   RegistryReader reader(Path file, RegistryReader.Options options) {
     return new RegistryReader(file, options, clock, null, log);
+  }
+
+  /** A reader with the default owner guard answered by {@code ownerAlive}, no sample-age guard. */
+  RegistryReader probedReader(Path file, IntPredicate ownerAlive) {
+    return new RegistryReader(
+        file, new RegistryReader.Options(Duration.ZERO, true, access), clock, ownerAlive, log);
   }
 
   /**
@@ -184,15 +191,12 @@ class RegistryLifecycleTest {
     AtomicInteger probes = new AtomicInteger();
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
         RegistryReader reader =
-            new RegistryReader(
+            probedReader(
                 file,
-                new RegistryReader.Options(Duration.ZERO, true, access),
-                clock,
                 pid -> {
                   probes.incrementAndGet();
                   return true;
-                },
-                log)) {
+                })) {
       int slot = start(writer, 1, "a", 4242, NOW);
       start(writer, 2, "b", 4343, NOW);
       for (int i = 0; i < 100; i++) {
@@ -216,15 +220,12 @@ class RegistryLifecycleTest {
     AtomicInteger alive = new AtomicInteger(1);
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
         RegistryReader reader =
-            new RegistryReader(
+            probedReader(
                 file,
-                new RegistryReader.Options(Duration.ZERO, true, access),
-                clock,
                 pid -> {
                   probes.incrementAndGet();
                   return alive.get() == 1;
-                },
-                log)) {
+                })) {
       int slot = start(writer, 1, "a", 4242, NOW);
       SandboxSample s =
           new SandboxSample().identity(1, 10, 4242, "a").memory(1 << 30, 1, 0, 0).io(1, 2, 3, 4);
@@ -252,13 +253,7 @@ class RegistryLifecycleTest {
     Path file = dir.resolve("msb-met-clockstep-v3");
     AtomicInteger alive = new AtomicInteger(1);
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
-        RegistryReader reader =
-            new RegistryReader(
-                file,
-                new RegistryReader.Options(Duration.ZERO, true, access),
-                clock,
-                pid -> alive.get() == 1,
-                log)) {
+        RegistryReader reader = probedReader(file, pid -> alive.get() == 1)) {
       start(writer, 1, "a", 4242, NOW);
       assertEquals(1, reader.read(false).size());
       alive.set(0); // the runtime is killed hard, then the clock is stepped back an hour
