@@ -18,10 +18,12 @@ import java.util.function.IntPredicate;
  * run it held ({@link StopReason#EXITED}), unless that run shows up in another slot of the same
  * pass (an older runtime's registry merged after a current one whose size changed moves its slot
  * numbers): then it carries on there. A pass that leaves the run's slot out says why ({@link
- * LeftOut}: owner dead, too old, superseded). A slot read incoherently, or a pass that could not
- * read the registry, says nothing: its runs carry on. Runs present at the first pass get no start;
- * a run gets one stop at most, however often it is left out afterwards or comes back. Memory
- * follows the slots in use. Not thread-safe: one pass at a time (the sampler's lock).
+ * LeftOut}: owner dead, too old, superseded; a slot whose writer died mid-sample is left out like
+ * that too, and its run stops with the totals of its last coherent sample). A slot read
+ * incoherently while its writer lives, or a pass that could not read the registry, says nothing:
+ * its runs carry on. Runs present at the first pass get no start; a run gets one stop at most,
+ * however often it is left out afterwards or comes back. Memory follows the slots in use. Not
+ * thread-safe: one pass at a time (the sampler's lock).
  */
 public final class RunTracker {
 
@@ -71,7 +73,9 @@ public final class RunTracker {
       SandboxSample s = snapshot.leftOut(i);
       SandboxRun run = runAt(s);
       if (!run.ended) {
-        run.update(s, run.labels);
+        if (!s.isTorn()) {
+          run.update(s, run.labels); // a torn copy's totals are not the run's: keep the last ones
+        }
         leftOut.add(run);
         leftOutReasons.add(reasonFor(s.leftOut()));
       }

@@ -34,7 +34,10 @@ import java.util.logging.Logger;
  * acquire loads and the fence order the phases; for positional reads each phase is a read of its
  * own, ordered after the one before (see {@link PreadRegistryMemory}). A slot that fails is tried
  * alone, at most {@link RegistryLayout#MAX_READ_ATTEMPTS} times in all, then skipped and counted
- * until the next pass.
+ * until the next pass. A slot still mid-write whose owner is dead, or whose sample is too old, will
+ * never be closed (a runtime killed mid-sample): its run is left out for that reason, with the
+ * identity its activation wrote (fields no sample write touches) and figures marked {@link
+ * SandboxSample#isTorn torn}.
  *
  * <p>Every pass compares the open file's size with the registry's (one {@code fstat}), so a file
  * cut short is a problem, not a read past its end. Memory follows what is in use, not what the
@@ -369,8 +372,40 @@ public final class RegistryReader implements AutoCloseable {
         readBatch(m, pending[i], 1, includeStale, now, monotonicNow);
       }
     }
-    snapshot.skippedInconsistent += failedCount;
-    snapshot.unread(failed, failedCount);
+    int unread = 0;
+    for (int i = 0; i < failedCount; i++) {
+      if (!leaveOutIfAbandoned(m, failed[i], now, monotonicNow)) {
+        failed[unread++] = failed[i];
+      }
+    }
+    snapshot.skippedInconsistent += unread;
+    snapshot.unread(failed, unread);
+  }
+
+  /**
+   * Leaves out the run of a slot no attempt could read when its write was abandoned: the slot is
+   * active and sampled, and its owner is dead or its sample too old (see {@link #staleness}); a
+   * live writer merely mid-write is left for the next pass. Only the identity of the copy is
+   * trusted: the runtime writes it at activation and a sample write does not touch it.
+   */
+  private boolean leaveOutIfAbandoned(RegistryMemory m, int slot, long now, long monotonicNow)
+      throws IOException {
+    long base = slotOffset(slot);
+    m.refresh(base, SLOT_LEN);
+    int state = m.getIntAcquire(base + S_STATE);
+    if (state != SLOT_ACTIVE) {
+      return false;
+    }
+    long generation = m.getLongAcquire(base + S_GENERATION);
+    copyFields(m, base, 0);
+    SandboxSample s = decode(slot, 0, state, generation);
+    LeftOut why = s.sampledAtMs > 0 ? staleness(s, now, monotonicNow) : null;
+    if (why == null) {
+      return false;
+    }
+    s.torn = true;
+    snapshot.leaveOut(snapshot.size, why);
+    return true;
   }
 
   /**
@@ -447,6 +482,7 @@ public final class RegistryReader implements AutoCloseable {
     s.slot = slot;
     s.state = state;
     s.generation = generation;
+    s.torn = false;
     s.sandboxId = i32(f, at, S_SANDBOX_ID);
     s.runId = i32(f, at, S_RUN_ID);
     s.pid = i32(f, at, S_PID);
@@ -506,21 +542,8 @@ public final class RegistryReader implements AutoCloseable {
       return; // activated but never sampled
     }
     if (s.state == SLOT_ACTIVE) {
-      boolean dead =
-          liveness != null
-              && !liveness.isAlive(s.slot, s.generation, s.pid, s.sampledAtMs, monotonicNow);
-      // Not fresh either way: too old, or stamped further ahead of the clock than the guard (a
-      // sample from the future would otherwise pass as live for as long as the skew lasts).
-      boolean tooOld =
-          maxSampleAgeMs > 0
-              && (now - s.sampledAtMs > maxSampleAgeMs || s.sampledAtMs - now > maxSampleAgeMs);
-      if (dead || tooOld) {
-        if (dead) {
-          snapshot.skippedDeadOwner++;
-        } else {
-          snapshot.skippedTooOld++;
-        }
-        LeftOut why = dead ? LeftOut.OWNER_DEAD : LeftOut.TOO_OLD;
+      LeftOut why = staleness(s, now, monotonicNow);
+      if (why != null) {
         if (!includeStale) {
           snapshot.leaveOut(snapshot.size, why);
           return;
@@ -530,6 +553,25 @@ public final class RegistryReader implements AutoCloseable {
       }
     }
     snapshot.size++;
+  }
+
+  /**
+   * Why the run of active slot {@code s} is no longer live, counted: its owner is dead, or its
+   * sample is too old or stamped further ahead of the clock than the guard (a sample from the
+   * future would otherwise pass as live for as long as the skew lasts); null while it is live.
+   */
+  private LeftOut staleness(SandboxSample s, long now, long monotonicNow) {
+    if (liveness != null
+        && !liveness.isAlive(s.slot, s.generation, s.pid, s.sampledAtMs, monotonicNow)) {
+      snapshot.skippedDeadOwner++;
+      return LeftOut.OWNER_DEAD;
+    }
+    if (maxSampleAgeMs > 0
+        && (now - s.sampledAtMs > maxSampleAgeMs || s.sampledAtMs - now > maxSampleAgeMs)) {
+      snapshot.skippedTooOld++;
+      return LeftOut.TOO_OLD;
+    }
+    return null;
   }
 
   /** A u64 read as a Java long: values at or above 2^63 are clamped, never negative. */

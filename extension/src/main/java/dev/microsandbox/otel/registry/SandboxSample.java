@@ -33,12 +33,21 @@ public final class SandboxSample {
   String name = "";
   RegistryAbi abi = RegistryAbi.V3;
   LeftOut leftOut; // null: reported
+  boolean torn;
 
   /**
    * Why the pass left this run out ({@link RegistrySnapshot#leftOut}), or null for a reported one.
    */
   public LeftOut leftOut() {
     return leftOut;
+  }
+
+  /**
+   * Whether only this sample's identity (ids, pid, start, name) is to be trusted: a left-out run
+   * whose writer died mid-sample, so its figures may mix two samples.
+   */
+  public boolean isTorn() {
+    return torn;
   }
 
   /** The ABI of the registry the sample was read from. */

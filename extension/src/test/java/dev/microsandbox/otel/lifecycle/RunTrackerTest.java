@@ -1,5 +1,9 @@
 package dev.microsandbox.otel.lifecycle;
 
+import static dev.microsandbox.otel.registry.RegistryLayout.S_DISK_READ;
+import static dev.microsandbox.otel.registry.RegistryLayout.S_SAMPLED_AT_MS;
+import static dev.microsandbox.otel.registry.RegistryLayout.S_SEQ;
+import static dev.microsandbox.otel.registry.RegistryLayout.slotOffset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.microsandbox.otel.labels.LabelSource;
@@ -10,6 +14,7 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.Fixtures;
 import dev.microsandbox.otel.testing.MutableClock;
 import dev.microsandbox.otel.testing.RecordingLog;
 import java.io.IOException;
@@ -142,6 +147,38 @@ class RunTrackerTest {
       assertEquals(List.of("start killed run 30", "stop killed run 30 owner_dead"), events);
       assertEquals(1, tracker.stops(StopReason.OWNER_DEAD));
       assertEquals(0.5, stoppedAfter.get(0), 1e-9);
+    }
+  }
+
+  @Test
+  void aRunWhoseOwnerDiedMidSampleStopsAsOwnerDeadWithItsLastCoherentTotals() throws IOException {
+    Path file = dir.resolve("msb-met-t-v3");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
+        RegistryReader reader = reader(file, true)) {
+      pass(reader);
+      SandboxSample last = sample(5, 50, "torn", GONE, NOW, NOW + 500);
+      int slot = writer.start(last, 50, GONE);
+      clock.advance(1_000);
+      pass(reader);
+      // Killed mid-sample: the write opened (seq odd), the next sample's time and first figures
+      // stored, the rest never, and nobody will close it.
+      long base = slotOffset(slot);
+      Fixtures.poke(file, base + S_SEQ, 8, Fixtures.peek(file, base + S_SEQ) + 1);
+      Fixtures.poke(file, base + S_SAMPLED_AT_MS, 8, NOW + 1_500);
+      Fixtures.poke(file, base + S_DISK_READ, 8, last.diskReadBytes() + 777);
+      clock.advance(6_000);
+      pass(reader);
+      assertEquals(List.of("start torn run 50"), events, "a live writer mid-write carries on");
+      deadPids.add(GONE);
+      clock.advance(6_000); // past the reader's 5 s re-probe of an owner
+      pass(reader);
+      pass(reader);
+      clock.advance(40_000);
+      pass(reader);
+      assertEquals(List.of("start torn run 50", "stop torn run 50 owner_dead"), events);
+      assertEquals(1, tracker.stops(StopReason.OWNER_DEAD));
+      assertEquals(0.5, stoppedAfter.get(0), 1e-9, "its last coherent sample");
+      assertEquals(last.diskReadBytes(), stopped.get(0).diskReadBytes(), "not the torn figure");
     }
   }
 

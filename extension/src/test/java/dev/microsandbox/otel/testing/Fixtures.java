@@ -134,6 +134,16 @@ public final class Fixtures {
     }
   }
 
+  /** The little-endian u64 at {@code offset}. */
+  public static long peek(Path file, long offset) throws IOException {
+    ByteBuffer bytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      raf.seek(offset);
+      raf.readFully(bytes.array());
+    }
+    return bytes.getLong(0);
+  }
+
   /** Overwrites raw bytes at {@code offset}. */
   public static void pokeBytes(Path file, long offset, byte[] bytes) throws IOException {
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
