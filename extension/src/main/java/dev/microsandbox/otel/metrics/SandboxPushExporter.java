@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.metrics;
 
+import dev.microsandbox.otel.otlp.EncodedOtlpExport;
 import dev.microsandbox.otel.support.FailureLog;
 import dev.microsandbox.otel.support.IdleExporter;
 import dev.microsandbox.otel.support.TimeSource;
@@ -41,6 +42,7 @@ final class SandboxPushExporter implements MetricExporter {
   private static final Logger LOGGER = Logger.getLogger(SandboxPushExporter.class.getName());
 
   private final MetricExporter delegate;
+  private final EncodedOtlpExport encoded; // null: the delegate encodes every request
   private final TimeSource clock;
   private final Function<Resource, Collection<MetricData>> series; // null: a producer adds them
   private final String name;
@@ -78,6 +80,7 @@ final class SandboxPushExporter implements MetricExporter {
       TimeSource clock,
       Function<Resource, Collection<MetricData>> series) {
     this.delegate = delegate;
+    this.encoded = EncodedOtlpExport.of(delegate);
     this.clock = clock;
     this.series = series;
     this.name = delegate.getClass().getSimpleName();
@@ -110,7 +113,7 @@ final class SandboxPushExporter implements MetricExporter {
       }
       if (attached == null) {
         Collection<MetricData> batch = series != null ? withSeries(metrics) : metrics;
-        result = delegate.export(deltas == null ? batch : asDeltas(batch, false));
+        result = send(deltas == null ? batch : asDeltas(batch, false));
       } else {
         result = new BufferedExport(attached, metrics).start();
       }
@@ -186,7 +189,7 @@ final class SandboxPushExporter implements MetricExporter {
             return;
           }
           end = requestEnd;
-          sent = delegate.export(batch);
+          sent = send(batch);
         } catch (RuntimeException e) {
           forgetPending();
           if (wasFirst) {
@@ -270,6 +273,16 @@ final class SandboxPushExporter implements MetricExporter {
         return null;
       }
     }
+  }
+
+  /**
+   * Sends one request: encoded by us through the delegate's own transport where the delegate is an
+   * OTLP protobuf exporter and the request is all number series ({@link EncodedOtlpExport}), else
+   * by the delegate.
+   */
+  private CompletableResultCode send(Collection<MetricData> batch) {
+    CompletableResultCode sent = encoded == null ? null : encoded.export(batch);
+    return sent != null ? sent : delegate.export(batch);
   }
 
   /**
