@@ -24,8 +24,8 @@ import java.util.logging.Logger;
  * OTLP metric exporters (http/protobuf or gRPC): the exporter's own sender, so its endpoint,
  * headers, TLS, compression, timeout, retry and self-metrics apply unchanged; only the encoding is
  * ours. The transport is the exporter's internal one, reached by reflection, so {@link #of} accepts
- * only the shape it knows (SDK 1.5x and later, as the bundle carries) and says null for any other
- * exporter or version, whose requests then go through the exporter as before. Thread-safe.
+ * only the shape it knows (SDK 1.59 and later: agent 2.25 on, and the bundle) and says null for any
+ * other exporter or version, whose requests then go through the exporter as before. Thread-safe.
  */
 public final class EncodedOtlpExport {
 
@@ -69,7 +69,7 @@ public final class EncodedOtlpExport {
       return null;
     }
     try {
-      // Only where a marshaler hands the sender a MessageWriter (SDK 1.5x on) does our request
+      // Only where a marshaler hands the sender a MessageWriter (SDK 1.59 on) does our request
       // class link; before that the transports took other shapes.
       if (!Marshaler.class
           .getMethod("toBinaryMessageWriter")

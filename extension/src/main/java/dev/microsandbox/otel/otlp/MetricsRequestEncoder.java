@@ -95,7 +95,7 @@ public final class MetricsRequestEncoder {
   private final Map<Object, byte[]> headers = new IdentityHashMap<>();
 
   private final ProtoOutput scratch = new ProtoOutput(256);
-  private final List<ResourcePlan> resources = new ArrayList<>();
+  private final List<Group<Group<MetricPlan>>> resources = new ArrayList<>();
   // Each point of the request in order, with its encoded attributes and its size (sizing fills
   // them, writing reads them: the points are walked once through the SDK's interfaces).
   private PointData[] points = new PointData[1024];
@@ -107,7 +107,6 @@ public final class MetricsRequestEncoder {
    * undefined, if they hold something this does not encode.
    */
   public boolean encode(Collection<MetricData> metrics, ProtoOutput out) {
-    out.clear();
     resources.clear();
     int points = 0;
     try {
@@ -158,45 +157,43 @@ public final class MetricsRequestEncoder {
         default:
           return -1;
       }
-      scopeOf(resourceOf(metric.getResource()), metric.getInstrumentationScopeInfo())
-          .metrics
+      Resource resource = metric.getResource();
+      InstrumentationScopeInfo scope = metric.getInstrumentationScopeInfo();
+      groupOf(
+              groupOf(resources, resource, resource.getSchemaUrl()).members,
+              scope,
+              scope.getSchemaUrl())
+          .members
           .add(new MetricPlan(metric, sum));
       points += metric.getData().getPoints().size();
     }
     return points;
   }
 
-  private ResourcePlan resourceOf(Resource resource) {
-    for (ResourcePlan plan : resources) {
-      if (plan.resource == resource) {
-        return plan;
+  /**
+   * The group of {@code key}, a resource or a scope, among {@code groups} (by identity, as the SDK
+   * groups them), added if new.
+   */
+  private <M> Group<M> groupOf(List<Group<M>> groups, Object key, String schemaUrl) {
+    for (Group<M> group : groups) {
+      if (group.key == key) {
+        return group;
       }
     }
-    ResourcePlan plan = new ResourcePlan(resource, header(resource));
-    resources.add(plan);
-    return plan;
-  }
-
-  private ScopePlan scopeOf(ResourcePlan resource, InstrumentationScopeInfo scope) {
-    for (ScopePlan plan : resource.scopes) {
-      if (plan.scope == scope) {
-        return plan;
-      }
-    }
-    ScopePlan plan = new ScopePlan(scope, header(scope));
-    resource.scopes.add(plan);
-    return plan;
+    Group<M> group = new Group<>(key, header(key), utf8(schemaUrl));
+    groups.add(group);
+    return group;
   }
 
   /** Sizes every message, bottom up: the request's size; -1 if a point is declined. */
   private int size() {
     int point = 0;
     int requestSize = 0;
-    for (ResourcePlan resource : resources) {
+    for (Group<Group<MetricPlan>> resource : resources) {
       int scopesSize = 0;
-      for (ScopePlan scope : resource.scopes) {
+      for (Group<MetricPlan> scope : resource.members) {
         int metricsSize = 0;
-        for (MetricPlan metric : scope.metrics) {
+        for (MetricPlan metric : scope.members) {
           int dataSize = 0;
           int first = point;
           for (PointData p : metric.metric.getData().getPoints()) {
@@ -245,13 +242,13 @@ public final class MetricsRequestEncoder {
   private int write(byte[] b) {
     int pos = 0;
     int point = 0;
-    for (ResourcePlan resource : resources) {
+    for (Group<Group<MetricPlan>> resource : resources) {
       pos = putHeader(b, pos, RESOURCE_METRICS, resource.size);
       pos = putBytes(b, pos, RESOURCE, resource.header);
-      for (ScopePlan scope : resource.scopes) {
+      for (Group<MetricPlan> scope : resource.members) {
         pos = putHeader(b, pos, SCOPE_METRICS, scope.size);
         pos = putBytes(b, pos, SCOPE, scope.header);
-        for (MetricPlan metric : scope.metrics) {
+        for (MetricPlan metric : scope.members) {
           pos = putHeader(b, pos, METRICS, metric.size);
           pos = putString(b, pos, NAME, metric.name);
           pos = putString(b, pos, DESCRIPTION, metric.description);
@@ -382,31 +379,18 @@ public final class MetricsRequestEncoder {
     }
   }
 
-  private static final class ResourcePlan {
-    final Resource resource;
+  /** A resource's or a scope's part of a request: its message, its schema URL, its members. */
+  private static final class Group<M> {
+    final Object key;
     final byte[] header;
     final byte[] schemaUrl;
-    final List<ScopePlan> scopes = new ArrayList<>(2);
+    final List<M> members = new ArrayList<>(2);
     int size;
 
-    ResourcePlan(Resource resource, byte[] header) {
-      this.resource = resource;
+    Group(Object key, byte[] header, byte[] schemaUrl) {
+      this.key = key;
       this.header = header;
-      this.schemaUrl = utf8(resource.getSchemaUrl());
-    }
-  }
-
-  private static final class ScopePlan {
-    final InstrumentationScopeInfo scope;
-    final byte[] header;
-    final byte[] schemaUrl;
-    final List<MetricPlan> metrics = new ArrayList<>();
-    int size;
-
-    ScopePlan(InstrumentationScopeInfo scope, byte[] header) {
-      this.scope = scope;
-      this.header = header;
-      this.schemaUrl = utf8(scope.getSchemaUrl());
+      this.schemaUrl = schemaUrl;
     }
   }
 
