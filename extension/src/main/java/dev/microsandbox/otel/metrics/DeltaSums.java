@@ -6,6 +6,7 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.util.ArrayList;
@@ -76,7 +77,8 @@ final class DeltaSums {
   }
 
   private SandboxMetricData delta(SandboxMetricData metric) {
-    List<PointData> points = new ArrayList<>(metric.getData().getPoints().size());
+    boolean doubles = metric.getType() == MetricDataType.DOUBLE_SUM;
+    PointColumns points = new PointColumns(doubles);
     for (PointData point : metric.getData().getPoints()) {
       Key key = new Key(metric.getName(), point.getAttributes());
       Last previous = last.get(key);
@@ -85,7 +87,7 @@ final class DeltaSums {
         continue; // sent before
       }
       long start = sameRun ? previous.time : point.getStartEpochNanos();
-      boolean isLong = point instanceof LongPointData;
+      boolean isLong = !doubles;
       double total =
           isLong ? ((LongPointData) point).getValue() : ((DoublePointData) point).getValue();
       double before = !sameRun ? 0 : isLong ? previous.longValue : previous.doubleValue;
@@ -96,22 +98,20 @@ final class DeltaSums {
       boolean fromZero = !sameRun || reset;
       if (isLong) {
         long value = ((LongPointData) point).getValue();
-        points.add(
-            SandboxMetricData.longPoint(
-                start,
-                point.getEpochNanos(),
-                point.getAttributes(),
-                fromZero ? value : value - previous.longValue));
+        points.addLong(
+            start,
+            point.getEpochNanos(),
+            point.getAttributes(),
+            fromZero ? value : value - previous.longValue);
         last.put(
             key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), value, 0, exports));
       } else {
         double value = ((DoublePointData) point).getValue();
-        points.add(
-            SandboxMetricData.doublePoint(
-                start,
-                point.getEpochNanos(),
-                point.getAttributes(),
-                fromZero ? value : value - previous.doubleValue));
+        points.addDouble(
+            start,
+            point.getEpochNanos(),
+            point.getAttributes(),
+            fromZero ? value : value - previous.doubleValue);
         last.put(
             key, new Last(point.getStartEpochNanos(), point.getEpochNanos(), 0, value, exports));
       }

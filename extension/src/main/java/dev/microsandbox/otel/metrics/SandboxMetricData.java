@@ -1,14 +1,10 @@
 package dev.microsandbox.otel.metrics;
 
-import dev.microsandbox.otel.registry.SandboxSample;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.Data;
-import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.GaugeData;
-import io.opentelemetry.sdk.metrics.data.LongExemplarData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
@@ -16,7 +12,6 @@ import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -42,7 +37,7 @@ final class SandboxMetricData implements MetricData {
       Resource resource,
       InstrumentationScopeInfo scope,
       SandboxSeries series,
-      Collection<? extends PointData> points) {
+      PointColumns points) {
     this(resource, scope, series, points, AggregationTemporality.CUMULATIVE);
   }
 
@@ -50,7 +45,7 @@ final class SandboxMetricData implements MetricData {
       Resource resource,
       InstrumentationScopeInfo scope,
       SandboxSeries series,
-      Collection<? extends PointData> points,
+      PointColumns points,
       AggregationTemporality temporality) {
     this.resource = resource;
     this.scope = scope;
@@ -73,7 +68,7 @@ final class SandboxMetricData implements MetricData {
   }
 
   /** The same metric with delta {@code points}: what a delta-preferring exporter gets. */
-  SandboxMetricData asDelta(Collection<? extends PointData> points) {
+  SandboxMetricData asDelta(PointColumns points) {
     return new SandboxMetricData(resource, scope, series, points, AggregationTemporality.DELTA);
   }
 
@@ -160,7 +155,7 @@ final class SandboxMetricData implements MetricData {
 
     @SuppressWarnings("unchecked")
     Gauge(Collection<? extends PointData> points) {
-      this.points = (Collection<T>) Collections.unmodifiableCollection(points);
+      this.points = (Collection<T>) points; // read-only lists
     }
 
     @Override
@@ -180,7 +175,7 @@ final class SandboxMetricData implements MetricData {
         Collection<? extends PointData> points,
         boolean monotonic,
         AggregationTemporality temporality) {
-      this.points = (Collection<T>) Collections.unmodifiableCollection(points);
+      this.points = (Collection<T>) points; // read-only lists
       this.monotonic = monotonic;
       this.temporality = temporality;
     }
@@ -198,112 +193,6 @@ final class SandboxMetricData implements MetricData {
     @Override
     public AggregationTemporality getAggregationTemporality() {
       return temporality;
-    }
-  }
-
-  /**
-   * What every point has: its sandbox's start, its sample's time, its attributes. Set again in
-   * place when {@link MetricDataBuilder} reuses it for a reader in the reusable-data memory mode.
-   */
-  abstract static class Point implements PointData {
-    private long startEpochNanos;
-    private long epochNanos;
-    private Attributes attributes;
-
-    final void set(
-        long startEpochNanos,
-        long epochNanos,
-        Attributes attributes,
-        SandboxSeries series,
-        SandboxSample sample) {
-      setTimes(startEpochNanos, epochNanos, attributes);
-      setValue(series, sample);
-    }
-
-    final void setTimes(long startEpochNanos, long epochNanos, Attributes attributes) {
-      this.startEpochNanos = startEpochNanos;
-      this.epochNanos = epochNanos;
-      // A reused point lives in the old generation, and so do a sandbox's attributes: storing
-      // the same reference again would still dirty a card for G1 to refine, 14,000 times an
-      // export at 1,000 sandboxes. It changes only with the sandbox's identity or labels.
-      if (this.attributes != attributes) {
-        this.attributes = attributes;
-      }
-    }
-
-    abstract void setValue(SandboxSeries series, SandboxSample sample);
-
-    @Override
-    public long getStartEpochNanos() {
-      return startEpochNanos;
-    }
-
-    @Override
-    public long getEpochNanos() {
-      return epochNanos;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return attributes;
-    }
-  }
-
-  /** A long point with the given times, attributes and value. */
-  static LongPoint longPoint(
-      long startEpochNanos, long epochNanos, Attributes attributes, long value) {
-    LongPoint point = new LongPoint();
-    point.setTimes(startEpochNanos, epochNanos, attributes);
-    point.value = value;
-    return point;
-  }
-
-  /** A double point with the given times, attributes and value. */
-  static DoublePoint doublePoint(
-      long startEpochNanos, long epochNanos, Attributes attributes, double value) {
-    DoublePoint point = new DoublePoint();
-    point.setTimes(startEpochNanos, epochNanos, attributes);
-    point.value = value;
-    return point;
-  }
-
-  /** A long point. */
-  static final class LongPoint extends Point implements LongPointData {
-    private long value;
-
-    @Override
-    void setValue(SandboxSeries series, SandboxSample sample) {
-      value = series.longValue(sample);
-    }
-
-    @Override
-    public long getValue() {
-      return value;
-    }
-
-    @Override
-    public List<LongExemplarData> getExemplars() {
-      return Collections.emptyList();
-    }
-  }
-
-  /** A double point. */
-  static final class DoublePoint extends Point implements DoublePointData {
-    private double value;
-
-    @Override
-    void setValue(SandboxSeries series, SandboxSample sample) {
-      value = series.doubleValue(sample);
-    }
-
-    @Override
-    public double getValue() {
-      return value;
-    }
-
-    @Override
-    public List<DoubleExemplarData> getExemplars() {
-      return Collections.emptyList();
     }
   }
 }

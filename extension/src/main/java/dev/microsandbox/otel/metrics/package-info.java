@@ -22,11 +22,13 @@
  *       run tracker (the start and stop events, the stops counter).
  *   <li>Towards the SDK: {@code SandboxMetrics} registers the health instruments; {@code
  *       SandboxSeriesProducer} adds the sandbox series; {@code MetricDataBuilder} turns samples
- *       into points, grouped into {@code SandboxMetricData} (the SDK's {@code MetricData}); {@code
- *       SandboxPushExporter} wraps each push exporter (export health, the outage buffer in bounded
- *       requests, counters and their deltas via {@code DeltaSums}, OTLP requests of number series
- *       encoded by the {@code otlp} package); {@code ReleasingMetricReader} wraps each reader and
- *       releases the registry after the last one shuts down.
+ *       into points, held as columns ({@code PointColumns}, which our encoder reads as arrays and
+ *       every other exporter as the SDK's point objects) and grouped into {@code SandboxMetricData}
+ *       (the SDK's {@code MetricData}); {@code SandboxPushExporter} wraps each push exporter
+ *       (export health, the outage buffer in bounded requests, counters and their deltas via {@code
+ *       DeltaSums}, OTLP requests of number series encoded by the {@code otlp} package); {@code
+ *       ReleasingMetricReader} wraps each reader and releases the registry after the last one shuts
+ *       down.
  * </ul>
  *
  * <p>One package on purpose: the roles above share package-private members, and the settings and

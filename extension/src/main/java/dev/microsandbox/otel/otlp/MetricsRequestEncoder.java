@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -36,8 +37,11 @@ import java.util.Map;
  * write it), this encodes each distinct attribute set once, with the SDK's own key-value marshaler,
  * keeps the bytes while the set is in use, and copies them into every point that carries it: the
  * sidecar's 140,000 points an export share a few thousand sets. The resource and scopes are encoded
- * by the SDK's marshalers, once each. A request holding anything else (a histogram, a summary, an
- * exemplar) is declined, for the SDK's marshaler to encode. Not thread-safe.
+ * by the SDK's marshalers, once each. A metric whose points are {@link NumberColumns} is read from
+ * its arrays, with no call per point, and a point whose attribute set is the one its place in the
+ * last request had reuses that set's bytes without a lookup. A request holding anything else (a
+ * histogram, a summary, an exemplar) is declined, for the SDK's marshaler to encode. Not
+ * thread-safe.
  *
  * <pre>
  * ExportMetricsServiceRequest  1: ResourceMetrics*
@@ -96,9 +100,15 @@ public final class MetricsRequestEncoder {
 
   private final ProtoOutput scratch = new ProtoOutput(256);
   private final List<Group<Group<MetricPlan>>> resources = new ArrayList<>();
-  // Each point of the request in order, with its encoded attributes and its size (sizing fills
-  // them, writing reads them: the points are walked once through the SDK's interfaces).
-  private PointData[] points = new PointData[1024];
+  // Each point of the request in order, as columns: its times, its value, its attributes, their
+  // encoding and its size. Sizing fills them, from the metric's own columns (NumberColumns) or
+  // through the SDK's interfaces, once; writing reads them. The attributes and their encoding are
+  // kept for the next request: the sidecar's requests hold the same sandboxes in the same order,
+  // so a point whose set is the one its place held last time needs no lookup.
+  private long[] pointStarts = new long[1024];
+  private long[] pointTimes = new long[1024];
+  private long[] pointValues = new long[1024];
+  private Attributes[] pointAttributes = new Attributes[1024];
   private byte[][] pointSets = new byte[1024][];
   private int[] pointSizes = new int[1024];
 
@@ -115,9 +125,12 @@ public final class MetricsRequestEncoder {
         return false;
       }
       rotateSets(points);
-      if (this.points.length < points) {
-        int room = Math.max(points, this.points.length * 2);
-        this.points = new PointData[room];
+      if (pointSizes.length < points) {
+        int room = Math.max(points, pointSizes.length * 2);
+        pointStarts = new long[room];
+        pointTimes = new long[room];
+        pointValues = new long[room];
+        pointAttributes = new Attributes[room];
         pointSets = new byte[room][];
         pointSizes = new int[room];
       }
@@ -128,9 +141,6 @@ public final class MetricsRequestEncoder {
       out.setLength(write(out.reserve(size)));
       return true;
     } finally {
-      // Points and sets are the caller's and the maps' to keep, not a finished request's.
-      Arrays.fill(this.points, 0, Math.max(points, 0), null);
-      Arrays.fill(pointSets, 0, Math.max(points, 0), null);
       resources.clear();
     }
   }
@@ -145,6 +155,7 @@ public final class MetricsRequestEncoder {
     int points = 0;
     for (MetricData metric : metrics) {
       boolean sum;
+      boolean doubles;
       switch (metric.getType()) {
         case LONG_GAUGE:
         case DOUBLE_GAUGE:
@@ -157,6 +168,14 @@ public final class MetricsRequestEncoder {
         default:
           return -1;
       }
+      doubles =
+          metric.getType() == MetricDataType.DOUBLE_GAUGE
+              || metric.getType() == MetricDataType.DOUBLE_SUM;
+      Collection<? extends PointData> data = metric.getData().getPoints();
+      NumberColumns columns = data instanceof NumberColumns ? (NumberColumns) data : null;
+      if (columns != null && columns.doubles() != doubles) {
+        return -1;
+      }
       Resource resource = metric.getResource();
       InstrumentationScopeInfo scope = metric.getInstrumentationScopeInfo();
       groupOf(
@@ -164,8 +183,8 @@ public final class MetricsRequestEncoder {
               scope,
               scope.getSchemaUrl())
           .members
-          .add(new MetricPlan(metric, sum));
-      points += metric.getData().getPoints().size();
+          .add(new MetricPlan(metric, sum, doubles, columns));
+      points += columns != null ? columns.size() : data.size();
     }
     return points;
   }
@@ -194,22 +213,22 @@ public final class MetricsRequestEncoder {
       for (Group<MetricPlan> scope : resource.members) {
         int metricsSize = 0;
         for (MetricPlan metric : scope.members) {
-          int dataSize = 0;
           int first = point;
-          for (PointData p : metric.metric.getData().getPoints()) {
-            if (!(p instanceof LongPointData || p instanceof DoublePointData)
-                || !p.getExemplars().isEmpty()) {
-              return -1;
-            }
-            byte[] set = attributeSet(p.getAttributes());
+          point =
+              metric.columns != null
+                  ? takeColumns(metric.columns, point)
+                  : takePoints(metric, point);
+          if (point < 0) {
+            return -1;
+          }
+          int dataSize = 0;
+          for (int p = first; p < point; p++) {
             int size =
-                (p.getStartEpochNanos() != 0 ? FIXED64_FIELD : 0)
-                    + (p.getEpochNanos() != 0 ? FIXED64_FIELD : 0)
+                (pointStarts[p] != 0 ? FIXED64_FIELD : 0)
+                    + (pointTimes[p] != 0 ? FIXED64_FIELD : 0)
                     + FIXED64_FIELD
-                    + set.length;
-            points[point] = p;
-            pointSets[point] = set;
-            pointSizes[point++] = size;
+                    + pointSets[p].length;
+            pointSizes[p] = size;
             dataSize += lenFieldSize(size);
           }
           metric.points = point - first;
@@ -254,28 +273,21 @@ public final class MetricsRequestEncoder {
           pos = putString(b, pos, DESCRIPTION, metric.description);
           pos = putString(b, pos, UNIT, metric.unit);
           pos = putHeader(b, pos, metric.sum ? SUM : GAUGE, metric.dataSize);
+          int valueTag = metric.doubles ? AS_DOUBLE : AS_INT;
           for (int end = point + metric.points; point < end; point++) {
-            PointData p = points[point];
             pos = putHeader(b, pos, DATA_POINTS, pointSizes[point]);
-            long start = p.getStartEpochNanos();
+            long start = pointStarts[point];
             if (start != 0) {
               b[pos++] = (byte) START_TIME;
               pos = ProtoOutput.putFixed64(b, pos, start);
             }
-            long time = p.getEpochNanos();
+            long time = pointTimes[point];
             if (time != 0) {
               b[pos++] = (byte) TIME;
               pos = ProtoOutput.putFixed64(b, pos, time);
             }
-            if (p instanceof LongPointData) {
-              b[pos++] = (byte) AS_INT;
-              pos = ProtoOutput.putFixed64(b, pos, ((LongPointData) p).getValue());
-            } else {
-              b[pos++] = (byte) AS_DOUBLE;
-              pos =
-                  ProtoOutput.putFixed64(
-                      b, pos, Double.doubleToRawLongBits(((DoublePointData) p).getValue()));
-            }
+            b[pos++] = (byte) valueTag;
+            pos = ProtoOutput.putFixed64(b, pos, pointValues[point]);
             byte[] set = pointSets[point];
             System.arraycopy(set, 0, b, pos, set.length);
             pos += set.length;
@@ -294,6 +306,50 @@ public final class MetricsRequestEncoder {
       pos = putString(b, pos, SCHEMA_URL, resource.schemaUrl);
     }
     return pos;
+  }
+
+  /** Takes a metric's columns in as points from {@code point} on; the point after them. */
+  private int takeColumns(NumberColumns columns, int point) {
+    int n = columns.size();
+    System.arraycopy(columns.startEpochNanos(), 0, pointStarts, point, n);
+    System.arraycopy(columns.epochNanos(), 0, pointTimes, point, n);
+    System.arraycopy(columns.values(), 0, pointValues, point, n);
+    Attributes[] attributes = columns.attributes();
+    for (int i = 0; i < n; i++) {
+      takeAttributes(point + i, attributes[i]);
+    }
+    return point + n;
+  }
+
+  /**
+   * Takes a metric's point objects in from {@code point} on; the point after them, or -1 if one is
+   * not of the metric's number type or has exemplars.
+   */
+  private int takePoints(MetricPlan metric, int point) {
+    for (PointData p : metric.metric.getData().getPoints()) {
+      if (!p.getExemplars().isEmpty()) {
+        return -1;
+      }
+      if (metric.doubles && p instanceof DoublePointData) {
+        pointValues[point] = Double.doubleToRawLongBits(((DoublePointData) p).getValue());
+      } else if (!metric.doubles && p instanceof LongPointData) {
+        pointValues[point] = ((LongPointData) p).getValue();
+      } else {
+        return -1;
+      }
+      pointStarts[point] = p.getStartEpochNanos();
+      pointTimes[point] = p.getEpochNanos();
+      takeAttributes(point++, p.getAttributes());
+    }
+    return point;
+  }
+
+  /** Sets point {@code point}'s attributes and their encoding, unless its place holds them. */
+  private void takeAttributes(int point, Attributes set) {
+    if (pointAttributes[point] != set) {
+      pointAttributes[point] = set;
+      pointSets[point] = attributeSet(set);
+    }
   }
 
   private static int putHeader(byte[] b, int pos, int tag, int length) {
@@ -397,6 +453,8 @@ public final class MetricsRequestEncoder {
   private static final class MetricPlan {
     final MetricData metric;
     final boolean sum;
+    final boolean doubles;
+    final NumberColumns columns; // null: point objects
     final byte[] name;
     final byte[] description;
     final byte[] unit;
@@ -406,9 +464,11 @@ public final class MetricsRequestEncoder {
     int dataSize;
     int size;
 
-    MetricPlan(MetricData metric, boolean sum) {
+    MetricPlan(MetricData metric, boolean sum, boolean doubles, NumberColumns columns) {
       this.metric = metric;
       this.sum = sum;
+      this.doubles = doubles;
+      this.columns = columns;
       this.name = utf8(metric.getName());
       this.description = utf8(metric.getDescription());
       this.unit = utf8(metric.getUnit());

@@ -48,7 +48,7 @@ class DeltaSumsTest {
         Resource.empty(),
         SandboxMetrics.SCOPE_INFO,
         SandboxSeries.CONTAINER_CPU_TIME,
-        List.of(SandboxMetricData.doublePoint(runStart, time, ALPHA, total)));
+        onePoint(true, runStart, time, total));
   }
 
   static MetricData memoryUsage(long runStart, long time, long bytes) {
@@ -56,7 +56,17 @@ class DeltaSumsTest {
         Resource.empty(),
         SandboxMetrics.SCOPE_INFO,
         SandboxSeries.CONTAINER_MEMORY_USAGE,
-        List.of(SandboxMetricData.longPoint(runStart, time, ALPHA, bytes)));
+        onePoint(false, runStart, time, bytes));
+  }
+
+  private static PointColumns onePoint(boolean doubles, long runStart, long time, long value) {
+    PointColumns points = new PointColumns(doubles);
+    if (doubles) {
+      points.addDouble(runStart, time, ALPHA, value);
+    } else {
+      points.addLong(runStart, time, ALPHA, value);
+    }
+    return points;
   }
 
   /** The one point sent in export {@code i}: start, time, value. */

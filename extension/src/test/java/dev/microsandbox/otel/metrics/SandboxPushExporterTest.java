@@ -259,19 +259,11 @@ class SandboxPushExporterTest {
     SandboxPushExporter buffering = buffering(buffer);
     List<Collection<MetricData>> sent = recordExports(false);
     bufferWith(dir, buffer, 100);
-    SandboxMetricData.LongPoint point = new SandboxMetricData.LongPoint();
-    point.set(
-        0,
-        0,
-        Attributes.empty(),
-        SandboxSeries.MEMORY_USAGE,
-        new SandboxSample().memory(0, 999, 0, 0));
+    PointColumns point = new PointColumns(false);
+    point.addLong(0, 0, Attributes.empty(), 999);
     MetricData observed =
         new SandboxMetricData(
-            Resource.getDefault(),
-            SandboxMetrics.SCOPE_INFO,
-            SandboxSeries.MEMORY_USAGE,
-            List.of(point));
+            Resource.getDefault(), SandboxMetrics.SCOPE_INFO, SandboxSeries.MEMORY_USAGE, point);
     MetricData health = mock(MetricData.class);
     when(health.getInstrumentationScopeInfo()).thenReturn(SandboxMetrics.SCOPE_INFO);
     when(health.getName()).thenReturn("microsandbox.collector.sandboxes");
