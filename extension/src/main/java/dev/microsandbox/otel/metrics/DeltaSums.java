@@ -87,16 +87,15 @@ final class DeltaSums {
         continue; // sent before
       }
       long start = sameRun ? previous.time : point.getStartEpochNanos();
-      boolean isLong = !doubles;
       double total =
-          isLong ? ((LongPointData) point).getValue() : ((DoublePointData) point).getValue();
-      double before = !sameRun ? 0 : isLong ? previous.longValue : previous.doubleValue;
+          doubles ? ((DoublePointData) point).getValue() : ((LongPointData) point).getValue();
+      double before = !sameRun ? 0 : doubles ? previous.doubleValue : previous.longValue;
       // A counter that drops within its run was reset (a writer restarted its count): as the
       // SDK's cumulative-to-delta rules have it, the change is the new total, counted from the
       // last point, never a negative delta on a monotonic sum.
       boolean reset = sameRun && metric.isMonotonic() && total < before;
       boolean fromZero = !sameRun || reset;
-      if (isLong) {
+      if (!doubles) {
         long value = ((LongPointData) point).getValue();
         points.addLong(
             start,

@@ -155,7 +155,6 @@ public final class MetricsRequestEncoder {
     int points = 0;
     for (MetricData metric : metrics) {
       boolean sum;
-      boolean doubles;
       switch (metric.getType()) {
         case LONG_GAUGE:
         case DOUBLE_GAUGE:
@@ -168,7 +167,7 @@ public final class MetricsRequestEncoder {
         default:
           return -1;
       }
-      doubles =
+      boolean doubles =
           metric.getType() == MetricDataType.DOUBLE_GAUGE
               || metric.getType() == MetricDataType.DOUBLE_SUM;
       Collection<? extends PointData> data = metric.getData().getPoints();
@@ -184,7 +183,7 @@ public final class MetricsRequestEncoder {
               scope.getSchemaUrl())
           .members
           .add(new MetricPlan(metric, sum, doubles, columns));
-      points += columns != null ? columns.size() : data.size();
+      points += data.size();
     }
     return points;
   }
