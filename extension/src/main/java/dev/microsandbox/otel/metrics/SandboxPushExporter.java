@@ -15,6 +15,12 @@ import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,7 +36,8 @@ import java.util.logging.Logger;
  * successful export, each stamped with its own sample time, in requests of bounded size. Its
  * position in the shared buffer moves only when a request succeeds, so a failed request's samples
  * go out with the next export; what the buffer evicted before this exporter sent it is counted as
- * dropped collections.
+ * dropped collections. The requests after an export's first start from a thread of its own (see
+ * {@link #newFollowOnThread}).
  *
  * <p>Where no {@link SandboxSeriesProducer} could be registered (a declarative configuration file),
  * it adds the sandbox series of the collection's registry pass itself ({@code series}): all of them
@@ -41,6 +48,14 @@ final class SandboxPushExporter implements MetricExporter {
 
   private static final Logger LOGGER = Logger.getLogger(SandboxPushExporter.class.getName());
 
+  /** The name of the thread that starts an export's follow-on requests. */
+  static final String FOLLOW_ON_THREAD = "microsandbox-export";
+
+  /** How long a follow-on request waits for the sender's thread to be idle, at most. */
+  private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  private static final long IDLE_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
   private final MetricExporter delegate;
   private final EncodedOtlpExport encoded; // null: the delegate encodes every request
   private final TimeSource clock;
@@ -48,6 +63,7 @@ final class SandboxPushExporter implements MetricExporter {
   private final String name;
   private final ExportStats.Exporter outcomes;
   private final DeltaSums deltas; // null: the delegate takes the counters cumulative
+  private final ExecutorService followOns = newFollowOnThread();
   private SampleBuffer buffer; // null: export what the SDK collected, unchanged
   private int bufferReader; // this exporter's number in the buffer
   // A reusable-data delegate's points, request after request; null until the first.
@@ -86,6 +102,29 @@ final class SandboxPushExporter implements MetricExporter {
     this.name = delegate.getClass().getSimpleName();
     this.outcomes = stats.of(name);
     this.deltas = DeltaSums.wanted(delegate) ? new DeltaSums() : null;
+  }
+
+  /**
+   * Where the requests after an export's first start: one daemon thread of ours, started on demand
+   * and ended after a minute idle. Started from the completion of the request before, on the
+   * sender's thread, the next would find that thread still busy, and a pooled sender (the JDK HTTP
+   * sender's) would start another and keep a request-sized buffer on each.
+   */
+  private static ExecutorService newFollowOnThread() {
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            1,
+            TimeUnit.MINUTES,
+            new LinkedBlockingQueue<>(),
+            runnable -> {
+              Thread thread = new Thread(runnable, FOLLOW_ON_THREAD);
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
   }
 
   /** From now on, exports carry what {@code buffer} holds from its current head on. */
@@ -174,8 +213,9 @@ final class SandboxPushExporter implements MetricExporter {
     }
 
     /**
-     * Sends requests until one is still in flight (its completion resumes here) or the export is
-     * over; a loop rather than recursion, since a synchronous delegate completes each at once.
+     * Sends requests until one is still in flight (its completion resumes here, on the follow-on
+     * thread) or the export is over; a loop rather than recursion, since a synchronous delegate
+     * completes each at once.
      */
     private void sendWhileSynchronous() {
       while (true) {
@@ -202,7 +242,7 @@ final class SandboxPushExporter implements MetricExporter {
           sent.whenComplete(
               () -> {
                 if (requestDone(sent, end)) {
-                  sendWhileSynchronous();
+                  continueOnFollowOnThread(Thread.currentThread());
                 }
               });
           return;
@@ -239,6 +279,44 @@ final class SandboxPushExporter implements MetricExporter {
         requestEnd = drained.end;
         Collection<MetricData> batch = wasFirst ? swapped(collection, drained) : drained.metrics;
         return deltas == null ? batch : asDeltas(batch, !wasFirst);
+      }
+    }
+
+    /**
+     * Sends the next requests on the follow-on thread, once {@code completer} (the thread that
+     * completed the request before) is idle again; the export fails if that cannot be.
+     */
+    private void continueOnFollowOnThread(Thread completer) {
+      try {
+        followOns.execute(
+            () -> {
+              try {
+                awaitIdle(completer);
+                sendWhileSynchronous();
+              } catch (Throwable e) { // an export left pending would hold the reader's next back
+                forgetPending();
+                result.fail();
+              }
+            });
+      } catch (RejectedExecutionException e) { // shut down meanwhile
+        forgetPending();
+        result.fail();
+      }
+    }
+
+    /**
+     * Waits, briefly, until {@code thread} is parked: a pooled sender's thread that finished the
+     * request before waits for the next, which then reuses it and the buffers it keeps. (A request
+     * that completed before its callback was registered ran the callback on this thread: there is
+     * nothing to wait for.)
+     */
+    private void awaitIdle(Thread thread) {
+      if (thread == Thread.currentThread()) {
+        return;
+      }
+      long deadline = System.nanoTime() + IDLE_WAIT_NANOS;
+      while (thread.getState() == Thread.State.RUNNABLE && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(IDLE_POLL_NANOS);
       }
     }
 
@@ -374,6 +452,7 @@ final class SandboxPushExporter implements MetricExporter {
         buffer.unregister(bufferReader); // sends no more: holds nothing back
       }
     }
+    followOns.shutdown();
     return delegate.shutdown();
   }
 

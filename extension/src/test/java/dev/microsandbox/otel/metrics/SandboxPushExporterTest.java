@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyCollection;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -31,6 +32,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,8 +183,9 @@ class SandboxPushExporterTest {
 
   /**
    * A backlog bigger than one request goes out in one export as requests of bounded size, each sent
-   * once the one before succeeded; a failed request fails the export, and the next export resumes
-   * with that request's samples. The collection's own metrics ride with the first request only.
+   * once the one before succeeded, from the exporter's follow-on thread rather than the thread that
+   * completed the one before; a failed request fails the export, and the next export resumes with
+   * that request's samples. The collection's own metrics ride with the first request only.
    */
   @Test
   void aBacklogGoesOutAsBoundedRequestsOneAfterTheOther() throws Exception {
@@ -191,13 +197,15 @@ class SandboxPushExporterTest {
     SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
     SandboxPushExporter buffering = buffering(buffer);
     bufferWith(dir, buffer, offsets);
-    List<List<Long>> requests = new ArrayList<>();
-    List<CompletableResultCode> pending = new ArrayList<>();
+    List<List<Long>> requests = new CopyOnWriteArrayList<>();
+    List<String> threads = new CopyOnWriteArrayList<>();
+    List<CompletableResultCode> pending = new CopyOnWriteArrayList<>();
     when(delegate.export(anyCollection()))
         .thenAnswer(
             call -> {
-              requests.add(memoryTimes(call.getArgument(0)));
               pending.add(new CompletableResultCode());
+              threads.add(Thread.currentThread().getName());
+              requests.add(memoryTimes(call.getArgument(0)));
               return pending.get(pending.size() - 1);
             });
     MetricData own = mock(MetricData.class);
@@ -209,9 +217,11 @@ class SandboxPushExporterTest {
     assertEquals(1, requests.size(), "the next request waits for this one");
     assertEquals(max, requests.get(0).size());
     pending.get(0).succeed();
-    assertEquals(2, requests.size());
+    awaitSize(requests, 2);
     assertEquals(max + 1, requests.get(1).get(0), "continues where the first ended");
+    assertEquals(SandboxPushExporter.FOLLOW_ON_THREAD, threads.get(1), "not the completing one");
     pending.get(1).fail();
+    first.join(1, TimeUnit.MINUTES);
     assertTrue(first.isDone() && !first.isSuccess(), "a failed request fails the export");
     assertEquals(2, requests.size());
     assertEquals(1, counted.failure());
@@ -219,12 +229,91 @@ class SandboxPushExporterTest {
     CompletableResultCode second = buffering.export(List.of(own));
     assertEquals(max + 1, requests.get(2).get(0), "the failed request's samples come again");
     pending.get(2).succeed();
+    awaitSize(requests, 4);
     pending.get(3).succeed();
-    assertTrue(second.isSuccess());
+    assertTrue(second.join(1, TimeUnit.MINUTES).isSuccess());
     assertEquals(4, requests.size());
     assertEquals(10, requests.get(3).size());
     assertEquals(offsets.length, requests.get(3).get(9));
     assertEquals(1, counted.success(), "one export, however many requests");
+  }
+
+  /** Waits (up to a minute) until {@code list} holds {@code size} items. */
+  static void awaitSize(List<?> list, int size) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (list.size() < size && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertEquals(size, list.size());
+  }
+
+  /**
+   * A follow-on request waits until the thread that completed the request before is idle, so a
+   * sender that runs requests on a pool shaped as the JDK HTTP sender's (no core threads, a
+   * hand-off queue) reuses its one thread, and the request-sized buffer it keeps, instead of
+   * starting another while that one finishes.
+   */
+  @Test
+  void followOnRequestsReuseTheSendersPooledThread() throws Exception {
+    int max = SampleBuffer.MAX_SAMPLES_PER_REQUEST;
+    long[] offsets = new long[3 * max];
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] = i + 1;
+    }
+    SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
+    SandboxPushExporter buffering = buffering(buffer);
+    bufferWith(dir, buffer, offsets);
+    ThreadPoolExecutor sender =
+        new ThreadPoolExecutor(0, 5, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
+    try {
+      when(delegate.export(anyCollection()))
+          .thenAnswer(
+              call -> {
+                CompletableResultCode result = new CompletableResultCode();
+                sender.execute(
+                    () -> {
+                      // As a real sender's, its request takes a while, and so does what it does
+                      // after the completion callbacks.
+                      busy(20);
+                      result.succeed();
+                      busy(5);
+                    });
+                return result;
+              });
+      assertTrue(buffering.export(List.of()).join(1, TimeUnit.MINUTES).isSuccess());
+      verify(delegate, times(3)).export(anyCollection());
+      assertEquals(1, sender.getLargestPoolSize(), "one sender thread for the whole export");
+    } finally {
+      sender.shutdownNow();
+    }
+  }
+
+  private static void busy(long millis) {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** An export whose follow-on requests cannot start (the exporter shut down) fails, not hangs. */
+  @Test
+  void anExportWhoseFollowOnCannotStartFails() throws Exception {
+    int max = SampleBuffer.MAX_SAMPLES_PER_REQUEST;
+    long[] offsets = new long[max + 1];
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] = i + 1;
+    }
+    SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
+    SandboxPushExporter buffering = buffering(buffer);
+    bufferWith(dir, buffer, offsets);
+    CompletableResultCode inFlight = new CompletableResultCode();
+    when(delegate.export(anyCollection())).thenReturn(inFlight);
+    when(delegate.shutdown()).thenReturn(CompletableResultCode.ofSuccess());
+    CompletableResultCode export = buffering.export(List.of());
+    buffering.shutdown();
+    inFlight.succeed();
+    assertTrue(export.isDone() && !export.isSuccess());
+    verify(delegate, times(1)).export(anyCollection());
   }
 
   @Test
