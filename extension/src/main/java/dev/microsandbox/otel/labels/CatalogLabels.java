@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.labels;
 
 import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.support.DaemonThreads;
 import dev.microsandbox.otel.support.DistinctProblemLog;
 import dev.microsandbox.otel.support.LogSink;
 import java.io.IOException;
@@ -166,13 +167,7 @@ public final class CatalogLabels implements LabelSource {
     this.log = log;
     this.problems = new DistinctProblemLog(log);
     this.readableAgain = "microsandbox catalog " + catalog + " is readable again; labels are back";
-    this.worker =
-        Executors.newSingleThreadExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "microsandbox-catalog");
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.worker = Executors.newSingleThreadExecutor(DaemonThreads.named("microsandbox-catalog"));
     // Open the catalog (and load SQLite's native library) now, not in the first collection.
     this.inFlight = worker.submit(() -> update(new int[0]));
   }

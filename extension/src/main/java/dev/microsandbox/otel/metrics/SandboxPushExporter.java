@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.metrics;
 
 import dev.microsandbox.otel.otlp.EncodedOtlpExport;
+import dev.microsandbox.otel.support.DaemonThreads;
 import dev.microsandbox.otel.support.FailureLog;
 import dev.microsandbox.otel.support.IdleExporter;
 import dev.microsandbox.otel.support.TimeSource;
@@ -118,11 +119,7 @@ final class SandboxPushExporter implements MetricExporter {
             1,
             TimeUnit.MINUTES,
             new LinkedBlockingQueue<>(),
-            runnable -> {
-              Thread thread = new Thread(runnable, FOLLOW_ON_THREAD);
-              thread.setDaemon(true);
-              return thread;
-            });
+            DaemonThreads.named(FOLLOW_ON_THREAD));
     executor.allowCoreThreadTimeOut(true);
     return executor;
   }
@@ -294,14 +291,18 @@ final class SandboxPushExporter implements MetricExporter {
                 awaitIdle(completer);
                 sendWhileSynchronous();
               } catch (Throwable e) { // an export left pending would hold the reader's next back
-                forgetPending();
-                result.fail();
+                abandon();
               }
             });
       } catch (RejectedExecutionException e) { // shut down meanwhile
-        forgetPending();
-        result.fail();
+        abandon();
       }
+    }
+
+    /** Ends the export as failed; its unsent samples go with the next. */
+    private void abandon() {
+      forgetPending();
+      result.fail();
     }
 
     /**

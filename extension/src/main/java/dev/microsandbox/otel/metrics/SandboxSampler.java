@@ -8,6 +8,7 @@ import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.support.DaemonThreads;
 import dev.microsandbox.otel.support.FailureLog;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -94,12 +95,7 @@ final class SandboxSampler implements AutoCloseable {
   synchronized void start(Duration period, Consumer<RegistryProblem> onRefusal) {
     this.onRefusal = onRefusal;
     schedule =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "microsandbox-sampler");
-              thread.setDaemon(true);
-              return thread;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("microsandbox-sampler"));
     schedule.scheduleAtFixedRate(this::pass, 0, period.toNanos(), TimeUnit.NANOSECONDS);
   }
 

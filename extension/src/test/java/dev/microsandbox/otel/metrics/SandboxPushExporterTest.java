@@ -190,13 +190,8 @@ class SandboxPushExporterTest {
   @Test
   void aBacklogGoesOutAsBoundedRequestsOneAfterTheOther() throws Exception {
     int max = SampleBuffer.MAX_SAMPLES_PER_REQUEST;
-    long[] offsets = new long[2 * max + 10];
-    for (int i = 0; i < offsets.length; i++) {
-      offsets[i] = i + 1;
-    }
-    SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
-    SandboxPushExporter buffering = buffering(buffer);
-    bufferWith(dir, buffer, offsets);
+    int samples = 2 * max + 10;
+    SandboxPushExporter buffering = bufferingSamples(samples);
     List<List<Long>> requests = new CopyOnWriteArrayList<>();
     List<String> threads = new CopyOnWriteArrayList<>();
     List<CompletableResultCode> pending = new CopyOnWriteArrayList<>();
@@ -234,8 +229,23 @@ class SandboxPushExporterTest {
     assertTrue(second.join(1, TimeUnit.MINUTES).isSuccess());
     assertEquals(4, requests.size());
     assertEquals(10, requests.get(3).size());
-    assertEquals(offsets.length, requests.get(3).get(9));
+    assertEquals(samples, requests.get(3).get(9));
     assertEquals(1, counted.success(), "one export, however many requests");
+  }
+
+  /**
+   * An exporter attached to a buffer of {@code samples} passes of one sandbox, sampled at T0 + 1,
+   * 2, ... ms, none of them sent yet.
+   */
+  SandboxPushExporter bufferingSamples(int samples) throws Exception {
+    long[] offsets = new long[samples];
+    for (int i = 0; i < samples; i++) {
+      offsets[i] = i + 1;
+    }
+    SampleBuffer buffer = new SampleBuffer(samples, SeriesSelection.DEFAULT.enabled());
+    SandboxPushExporter buffering = buffering(buffer);
+    bufferWith(dir, buffer, offsets);
+    return buffering;
   }
 
   /** Waits (up to a minute) until {@code list} holds {@code size} items. */
@@ -255,14 +265,7 @@ class SandboxPushExporterTest {
    */
   @Test
   void followOnRequestsReuseTheSendersPooledThread() throws Exception {
-    int max = SampleBuffer.MAX_SAMPLES_PER_REQUEST;
-    long[] offsets = new long[3 * max];
-    for (int i = 0; i < offsets.length; i++) {
-      offsets[i] = i + 1;
-    }
-    SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
-    SandboxPushExporter buffering = buffering(buffer);
-    bufferWith(dir, buffer, offsets);
+    SandboxPushExporter buffering = bufferingSamples(3 * SampleBuffer.MAX_SAMPLES_PER_REQUEST);
     ThreadPoolExecutor sender =
         new ThreadPoolExecutor(0, 5, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
     try {
@@ -298,14 +301,7 @@ class SandboxPushExporterTest {
   /** An export whose follow-on requests cannot start (the exporter shut down) fails, not hangs. */
   @Test
   void anExportWhoseFollowOnCannotStartFails() throws Exception {
-    int max = SampleBuffer.MAX_SAMPLES_PER_REQUEST;
-    long[] offsets = new long[max + 1];
-    for (int i = 0; i < offsets.length; i++) {
-      offsets[i] = i + 1;
-    }
-    SampleBuffer buffer = new SampleBuffer(offsets.length, SeriesSelection.DEFAULT.enabled());
-    SandboxPushExporter buffering = buffering(buffer);
-    bufferWith(dir, buffer, offsets);
+    SandboxPushExporter buffering = bufferingSamples(SampleBuffer.MAX_SAMPLES_PER_REQUEST + 1);
     CompletableResultCode inFlight = new CompletableResultCode();
     when(delegate.export(anyCollection())).thenReturn(inFlight);
     when(delegate.shutdown()).thenReturn(CompletableResultCode.ofSuccess());
