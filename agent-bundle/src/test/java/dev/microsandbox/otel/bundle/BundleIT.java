@@ -163,6 +163,12 @@ class BundleIT {
         Thread.sleep(2000);
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
         assertEquals(
+            form == Form.AGENT,
+            openFiles(jvm).contains(BUNDLE.toRealPath()),
+            "the lean form runs from its copies and lets go of the bundle (and the 2.4 MB its open"
+                + " central directory holds); the agent runs from it: "
+                + openFiles(jvm));
+        assertEquals(
             143, jvm.terminate(Duration.ofSeconds(30)), "terminated by SIGTERM (128 + 15)");
         assertTrue(
             sandboxMetricNames(receiver).containsAll(E2e.SANDBOX_METRICS),
@@ -551,6 +557,21 @@ class BundleIT {
       assertTrue(out.contains("snapped  id=821") && out.contains("labels={tenant=acme}"), out);
       assertFalse(
           out.contains("WARNING"), "SQLite loaded without a restricted-method warning:\n" + out);
+    }
+  }
+
+  /** The files {@code jvm} holds open, from {@code /proc} (Linux, where this suite runs). */
+  static Set<Path> openFiles(AgentJvm jvm) throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(jvm.pid()), "fd"))) {
+      return fds.map(BundleIT::target).collect(Collectors.toSet());
+    }
+  }
+
+  private static Path target(Path link) {
+    try {
+      return Files.readSymbolicLink(link);
+    } catch (IOException e) { // closed since it was listed
+      return link;
     }
   }
 

@@ -132,6 +132,25 @@ class ReadmeRecipesIT {
     throw new AssertionError("the documentation has no declarative configuration file");
   }
 
+  /**
+   * A recipe that tells the JVM to ignore flags it does not know (for an older JVM's sake) would
+   * also hide a misspelt one: here every JVM flag of every recipe must be one this JVM takes.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("recipes")
+  void everyJvmFlagOfARecipeIsOneThisJvmKnows(Recipe recipe) throws Exception {
+    List<String> command = new ArrayList<>(List.of(E2e.JAVA_HOME.resolve("bin/java").toString()));
+    recipe.java().stream()
+        .filter(w -> w.startsWith("-X") && !w.equals(IGNORE_UNKNOWN_FLAGS))
+        .forEach(command::add);
+    command.add("-version");
+    Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(java.getInputStream().readAllBytes());
+    assertEquals(0, java.waitFor(), recipe + ": " + command + "\n" + output);
+  }
+
+  static final String IGNORE_UNKNOWN_FLAGS = "-XX:+IgnoreUnrecognizedVMOptions";
+
   static final Pattern YAML_ENDPOINT = Pattern.compile("endpoint: (\\S+?)(/v1/metrics)?\n");
   static final String CONFIG_FILE = "-Dotel.config.file=";
 

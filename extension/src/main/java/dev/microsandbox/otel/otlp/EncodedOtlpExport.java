@@ -42,6 +42,16 @@ public final class EncodedOtlpExport {
   /** A buffer that grew past this (an unusually large request) is not kept. */
   private static final int LARGEST_KEPT = 8 << 20;
 
+  /**
+   * A request goes to the sender's stream in writes of this many bytes. The JDK HTTP sender buffers
+   * it in a byte array stream it keeps per thread: written at once, the stream grows to the first
+   * request's exact size, and the next request a few bytes larger doubles it, while the connection
+   * that sent the first keeps that array; written in slices, it grows by doubling from the first
+   * slice and keeps room for the requests to come (measured: 1.0 MB for requests of 0.8 MB, where
+   * 1.65 MB and a kept 0.8 MB were held before).
+   */
+  private static final int WRITE_SLICE = 64 << 10;
+
   private final Object transport;
   private final MethodHandle send; // (transport, Marshaler, int items) -> CompletableResultCode
   private final MetricsRequestEncoder encoder = new MetricsRequestEncoder();
@@ -180,7 +190,10 @@ public final class EncodedOtlpExport {
       return new MessageWriter() {
         @Override
         public void writeMessage(OutputStream output) throws IOException {
-          output.write(body.array(), 0, body.length());
+          byte[] bytes = body.array();
+          for (int from = 0; from < body.length(); from += WRITE_SLICE) {
+            output.write(bytes, from, Math.min(WRITE_SLICE, body.length() - from));
+          }
         }
 
         @Override

@@ -37,7 +37,8 @@ class EncodedOtlpExportTest {
                 .setCompression("gzip")
                 .setMemoryMode(mode)
                 .build();
-        assertSameRequestAsTheExporter(exporter, receiver, mode.toString());
+        assertSameRequestAsTheExporter(
+            exporter, receiver, MetricsRequestEncoderTest.collect(false, false), mode.toString());
         List<OtlpReceiver.Received> received = receiver.received();
         OtlpReceiver.Received ours = received.get(received.size() - 1);
         assertEquals("acme", ours.headers().get("x-tenant"));
@@ -54,9 +55,27 @@ class EncodedOtlpExportTest {
               .setEndpoint(receiver.endpoint())
               .addHeader("x-tenant", "acme")
               .build();
-      assertSameRequestAsTheExporter(exporter, receiver, "grpc");
+      assertSameRequestAsTheExporter(
+          exporter, receiver, MetricsRequestEncoderTest.collect(false, false), "grpc");
       List<OtlpReceiver.Received> received = receiver.received();
       assertEquals("acme", received.get(received.size() - 1).headers().get("x-tenant"));
+    }
+  }
+
+  @Test
+  void aRequestOfManyWriteSlicesArrivesWhole() throws Exception {
+    List<MetricData> large = List.of(MetricsRequestEncoderTest.gauge(1, 20_000));
+    try (OtlpReceiver receiver = OtlpReceiver.http()) {
+      MetricExporter exporter =
+          OtlpHttpMetricExporter.builder().setEndpoint(receiver.endpoint() + "/v1/metrics").build();
+      assertSameRequestAsTheExporter(exporter, receiver, large, "http/protobuf");
+      int size = receiver.received().get(1).request().getSerializedSize();
+      assertTrue(size > 4 * (64 << 10), "a request of " + size + " bytes, several write slices");
+    }
+    try (OtlpReceiver receiver = OtlpReceiver.grpc()) {
+      MetricExporter exporter =
+          OtlpGrpcMetricExporter.builder().setEndpoint(receiver.endpoint()).build();
+      assertSameRequestAsTheExporter(exporter, receiver, large, "grpc");
     }
   }
 
@@ -97,10 +116,9 @@ class EncodedOtlpExportTest {
    * same exporter; the receiver decodes the same request from both.
    */
   private static void assertSameRequestAsTheExporter(
-      MetricExporter exporter, OtlpReceiver receiver, String what) {
+      MetricExporter exporter, OtlpReceiver receiver, Collection<MetricData> metrics, String what) {
     EncodedOtlpExport encoded = EncodedOtlpExport.of(exporter);
     assertNotNull(encoded, what);
-    Collection<MetricData> metrics = MetricsRequestEncoderTest.collect(false, false);
     int before = receiver.received().size();
     assertTrue(exporter.export(metrics).join(10, TimeUnit.SECONDS).isSuccess(), what);
     CompletableResultCode sent = encoded.export(metrics);
@@ -112,8 +130,14 @@ class EncodedOtlpExportTest {
         MetricsRequestEncoderTest.sorted(received.get(before).request()),
         MetricsRequestEncoderTest.sorted(received.get(before + 1).request()),
         what);
-    assertTrue(
-        received.get(before + 1).request().toString().contains("web-1"), "the points arrived");
+    assertEquals(
+        metrics.stream().mapToLong(m -> m.getData().getPoints().size()).sum(),
+        received.get(before + 1).request().getResourceMetricsList().stream()
+            .flatMap(r -> r.getScopeMetricsList().stream())
+            .flatMap(sm -> sm.getMetricsList().stream())
+            .mapToLong(m -> m.getGauge().getDataPointsCount() + m.getSum().getDataPointsCount())
+            .sum(),
+        what + ": every point arrived");
     exporter.shutdown().join(5, TimeUnit.SECONDS);
   }
 }

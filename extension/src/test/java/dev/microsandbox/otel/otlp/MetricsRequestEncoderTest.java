@@ -138,25 +138,42 @@ class MetricsRequestEncoderTest {
   void keepsOnlyTheAttributeSetsRecentRequestsUsed() {
     ProtoOutput out = new ProtoOutput(16);
     for (int request = 0; request < 40; request++) {
-      List<LongPointData> points = new ArrayList<>();
-      for (int i = 0; i < 1000; i++) {
-        points.add(
-            ImmutableLongPointData.create(
-                1, 2, Attributes.builder().put("request", request).put("i", i).build(), i));
-      }
-      MetricData gauge =
-          ImmutableMetricData.createLongGauge(
-              RESOURCE,
-              InstrumentationScopeInfo.create("s"),
-              "g",
-              "",
-              "1",
-              ImmutableGaugeData.create(points));
-      assertTrue(encoder.encode(List.of(gauge), out));
+      assertTrue(encoder.encode(List.of(gauge(request, 1000)), out));
       assertTrue(
           encoder.setsKept() <= 2 * (4096 + 1000),
           "sets kept of 40,000 made: " + encoder.setsKept());
     }
+  }
+
+  @Test
+  void theBufferKeepsAnEighthMoreThanTheLargestRequestNotTwiceIt() {
+    ProtoOutput out = new ProtoOutput(16);
+    assertTrue(encoder.encode(List.of(gauge(0, 1000)), out));
+    int first = out.length();
+    assertEquals(first + first / 8, out.capacity(), "for a request of " + first + " bytes");
+    assertTrue(encoder.encode(List.of(gauge(0, 1010)), out));
+    assertTrue(out.length() > first, out.length() + " after " + first);
+    assertEquals(first + first / 8, out.capacity(), "a request within the eighth: the same array");
+    assertTrue(encoder.encode(List.of(gauge(0, 1500)), out));
+    int third = out.length();
+    assertEquals(third + third / 8, out.capacity(), "for a request of " + third + " bytes");
+  }
+
+  /** A gauge of {@code points} points, each with its own attribute set of request {@code tag}. */
+  static MetricData gauge(int tag, int points) {
+    List<LongPointData> data = new ArrayList<>();
+    for (int i = 0; i < points; i++) {
+      data.add(
+          ImmutableLongPointData.create(
+              1, 2, Attributes.builder().put("request", tag).put("i", i).build(), i));
+    }
+    return ImmutableMetricData.createLongGauge(
+        RESOURCE,
+        InstrumentationScopeInfo.create("s"),
+        "g",
+        "",
+        "1",
+        ImmutableGaugeData.create(data));
   }
 
   /**
