@@ -43,6 +43,21 @@ public final class RunScenario implements AutoCloseable {
     Files.deleteIfExists(registry);
     RegistryWriter.openOrCreate(registry, 64).close();
     throughout = writer("throughout", 1, 1, 2);
+    // Sandboxes 1 and 2 must be there before the collector starts, or its first pass may fall
+    // between them and tell of a start for 2. A second sample of the last one comes after both
+    // have started.
+    E2e.await(
+        Duration.ofSeconds(60),
+        () -> output(throughout).lines().filter(l -> l.startsWith("sample 2 ")).count() >= 2,
+        () -> "the runtime that runs throughout: " + output(throughout));
+  }
+
+  private static String output(AgentJvm jvm) {
+    try {
+      return jvm.stdout() + jvm.stderr();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private AgentJvm writer(String name, int runId, int... sandboxes) throws Exception {
