@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -36,6 +37,13 @@ public final class BundleMain {
   static final String STATE_PROPERTY = ExtensionState.PROPERTY;
 
   static final int REQUIRED_FEATURE = JavaRuntime.REQUIRED_FEATURE;
+
+  /**
+   * The snapshot command's status when it fails for a reason of its own: the extension's {@code
+   * Cli.FAILED}, a Java 11 class this one cannot compile against (BundleMainTest checks they
+   * agree).
+   */
+  static final int SNAPSHOT_FAILED = 3;
 
   static final String EXTENSION_ENTRY = "extensions/msb-otel-extension.jar";
 
@@ -253,9 +261,13 @@ public final class BundleMain {
                     java.util.Map.class);
         return (Integer) run.invoke(null, args, System.out, System.err, System.getenv());
       }
+    } catch (InvocationTargetException e) { // the command itself threw: say what, not the wrapper
+      System.err.println("msb-otel: the snapshot command failed: " + e.getCause());
+      e.getCause().printStackTrace();
+      return SNAPSHOT_FAILED;
     } catch (IOException | ReflectiveOperationException e) {
       System.err.println("msb-otel: the snapshot command failed to start: " + e);
-      return 2;
+      return SNAPSHOT_FAILED;
     }
   }
 

@@ -12,6 +12,7 @@ import dev.microsandbox.otel.e2e.LiveRegistry;
 import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
 import dev.microsandbox.otel.e2e.RunScenario;
+import dev.microsandbox.otel.e2e.SnapshotWatch;
 import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.testing.Fixtures;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The one-jar bundle: the upstream agent with the extension embedded. */
 class BundleIT {
@@ -558,6 +560,12 @@ class BundleIT {
       assertFalse(
           out.contains("WARNING"), "SQLite loaded without a restricted-method warning:\n" + out);
     }
+  }
+
+  @ParameterizedTest(name = "json={0}")
+  @ValueSource(booleans = {false, true})
+  void theOneJarsWatchTellsOfRunsThatComeAndGo(boolean json) throws Exception {
+    SnapshotWatch.assertTellsOfRunsThatComeAndGo(BUNDLE, json, logs);
   }
 
   /** The files {@code jvm} holds open, from {@code /proc} (Linux, where this suite runs). */

@@ -27,6 +27,10 @@ class BundleMainTest {
     Method start = Class.forName(BundleMain.STANDALONE_SIDECAR).getMethod("start");
     assertTrue(Modifier.isStatic(start.getModifiers()));
     assertEquals(String.class, start.getReturnType(), "start returns the extension's state");
+    assertEquals(
+        BundleMain.SNAPSHOT_FAILED,
+        Class.forName(BundleMain.CLI).getField("FAILED").getInt(null),
+        "one status for a snapshot command that failed, whichever jar runs it");
   }
 
   @Test

@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * The command line: {@code snapshot} prints what the reader sees, the equivalent of {@code
  * msb-metrics stdout}. Exit status 0 on success, 1 when the registry is absent or unreadable (one
- * line on stderr), 2 on bad arguments.
+ * line on stderr), 2 on bad arguments, {@value #FAILED} when the command itself fails (a fault of
+ * ours, said with its cause and trace on stderr).
  */
 public final class Cli {
 
@@ -49,6 +50,9 @@ public final class Cli {
           "  --catalog FILE          labels from this catalog (default: <home>/db/msb.db)",
           "  --no-labels             do not read the catalog",
           "");
+
+  /** The exit status of a command that failed for a reason of its own, not the registry's. */
+  public static final int FAILED = 3;
 
   /** A person at a terminal can wait for labels longer than a collection does. */
   static final Duration CATALOG_WAIT = Duration.ofSeconds(2);
@@ -78,7 +82,14 @@ public final class Cli {
       out.print(USAGE);
       return 0;
     }
-    return snapshot(options, out, err, passes);
+    try {
+      return snapshot(options, out, err, passes);
+    } catch (RuntimeException | LinkageError e) {
+      // Not the user's arguments nor the registry: say what broke, for the bug report.
+      err.println("msb-otel: the snapshot command failed: " + e);
+      e.printStackTrace(err);
+      return FAILED;
+    }
   }
 
   private static int snapshot(

@@ -2,8 +2,8 @@ package dev.microsandbox.otel.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.microsandbox.otel.lifecycle.RunEvents;
 import dev.microsandbox.otel.lifecycle.RunListener;
+import dev.microsandbox.otel.lifecycle.RunMessages;
 import dev.microsandbox.otel.lifecycle.SandboxRun;
 import dev.microsandbox.otel.lifecycle.StopReason;
 import java.io.IOException;
@@ -33,22 +33,22 @@ final class RunLines implements RunListener {
   public void started(SandboxRun run) {
     out.println(
         json
-            ? json(RunEvents.START, run, null)
+            ? json(RunMessages.START, run, null)
             : "# "
                 + Instant.ofEpochMilli(run.startedAtMs())
                 + " "
-                + line(RunEvents.startLine(run)));
+                + line(RunMessages.startLine(run)));
   }
 
   @Override
   public void stopped(SandboxRun run, StopReason reason) {
     out.println(
         json
-            ? json(RunEvents.STOP, run, reason)
+            ? json(RunMessages.STOP, run, reason)
             : "# "
                 + Instant.ofEpochMilli(run.lastSampledAtMs())
                 + " "
-                + line(RunEvents.stopLine(run, reason))
+                + line(RunMessages.stopLine(run, reason))
                 + "; cpu "
                 + run.cpuTimeSeconds()
                 + " s, memory peak "

@@ -25,12 +25,6 @@ import java.util.function.BiConsumer;
  */
 public final class RunEvents implements RunListener {
 
-  /** The event of a run that appeared. */
-  public static final String START = "microsandbox.sandbox.start";
-
-  /** The event of a run that ended. */
-  public static final String STOP = "microsandbox.sandbox.stop";
-
   /** Why a run ended, on its stop event and on the stops counter. */
   public static final AttributeKey<String> STOP_REASON = stringKey("microsandbox.stop.reason");
 
@@ -91,7 +85,13 @@ public final class RunEvents implements RunListener {
 
   @Override
   public void started(SandboxRun run) {
-    emit(START, run, Severity.INFO, run.startedAtMs(), startLine(run), Attributes.builder());
+    emit(
+        RunMessages.START,
+        run,
+        Severity.INFO,
+        run.startedAtMs(),
+        RunMessages.startLine(run),
+        Attributes.builder());
   }
 
   @Override
@@ -110,21 +110,13 @@ public final class RunEvents implements RunListener {
         reason == StopReason.OWNER_DEAD || reason == StopReason.STALLED
             ? Severity.WARN
             : Severity.INFO;
-    emit(STOP, run, severity, run.lastSampledAtMs(), stopLine(run, reason), totals);
-  }
-
-  /** The start event's body: one line a person reads in a log view. */
-  public static String startLine(SandboxRun run) {
-    return who(run) + " started";
-  }
-
-  /** The stop event's body: the reason and how long the run lasted. */
-  public static String stopLine(SandboxRun run, StopReason reason) {
-    return who(run) + " stopped: " + reason.value() + " after " + run.durationSeconds() + " s";
-  }
-
-  private static String who(SandboxRun run) {
-    return "sandbox " + run.name() + " (id " + run.sandboxId() + ", run " + run.runId() + ")";
+    emit(
+        RunMessages.STOP,
+        run,
+        severity,
+        run.lastSampledAtMs(),
+        RunMessages.stopLine(run, reason),
+        totals);
   }
 
   private void emit(

@@ -275,6 +275,31 @@ class CliTest {
   }
 
   @Test
+  void aFailureOfTheCommandItselfSaysWhatFailedWithItsOwnStatus() throws Exception {
+    writeOneSandbox();
+    PrintStream broken =
+        new PrintStream(out, true, StandardCharsets.UTF_8) {
+          @Override
+          public void println(String line) {
+            throw new IllegalStateException("the terminal went away");
+          }
+        };
+    int status =
+        Cli.run(
+            new String[] {"snapshot"},
+            broken,
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            Map.of("MSB_HOME", home.toString()),
+            1);
+    assertEquals(Cli.FAILED, status, err::toString);
+    String first = err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+    assertEquals(
+        "msb-otel: the snapshot command failed: java.lang.IllegalStateException: the terminal went"
+            + " away",
+        first);
+  }
+
+  @Test
   void formatsBytesAndUptime() {
     assertEquals("1023 B", SampleFormat.bytes(1023));
     assertEquals("1.50 KiB", SampleFormat.bytes(1536));

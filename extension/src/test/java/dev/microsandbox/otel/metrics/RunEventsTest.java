@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.labels.LabelSource;
 import dev.microsandbox.otel.lifecycle.RunEvents;
+import dev.microsandbox.otel.lifecycle.RunMessages;
 import dev.microsandbox.otel.lifecycle.StopReason;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryReader;
@@ -142,8 +143,8 @@ class RunEventsTest {
       assertEquals(2, records.size(), records.toString()); // the filtered sandbox has none
       LogRecordData start = records.get(0);
       LogRecordData stop = records.get(1);
-      assertEquals(RunEvents.START, start.getEventName());
-      assertEquals(RunEvents.STOP, stop.getEventName());
+      assertEquals(RunMessages.START, start.getEventName());
+      assertEquals(RunMessages.STOP, stop.getEventName());
       assertNull(start.getAttributes().get(RunEvents.EVENT_NAME), "the field, not the attribute");
       assertEquals(SandboxMetrics.SCOPE, stop.getInstrumentationScopeInfo().getName());
       assertEquals(ExtensionVersion.VERSION, stop.getInstrumentationScopeInfo().getVersion());
