@@ -54,6 +54,45 @@ public final class BundleMain {
   static final String CLI = "dev.microsandbox.otel.cli.Cli";
   static final String STANDALONE_SIDECAR = "dev.microsandbox.otel.metrics.StandaloneSidecar";
 
+  /**
+   * The lean form's log settings (the extension's {@code SidecarLog}; BundleMainTest checks the
+   * names), which the agent form cannot honour: there the agent writes the log.
+   */
+  static final String[] LOG_SETTINGS = {
+    "otel.microsandbox.log.level", "otel.microsandbox.log.format"
+  };
+
+  static final String SIDECAR_HELP =
+      String.join(
+          "\n",
+          "usage: java -jar msb-otel-agent.jar sidecar",
+          "   (or java -javaagent:msb-otel-agent.jar -jar msb-otel-agent.jar sidecar)",
+          "",
+          "Exports the sandbox metrics of this host's microsandbox registry until SIGTERM or",
+          "Ctrl+C, with msb-metrics otel's defaults: a registry read every second, an export",
+          "every 10 s, service.name=microsandbox. Configured by environment variables (or the",
+          "matching -Dotel.* properties), or by a declarative file (OTEL_CONFIG_FILE):",
+          "",
+          "  OTEL_EXPORTER_OTLP_ENDPOINT     where to send (msb-metrics --endpoint);"
+              + " default http://localhost:4318",
+          "  OTEL_EXPORTER_OTLP_PROTOCOL     http/protobuf (default) or grpc (msb-metrics'"
+              + " default, port 4317)",
+          "  OTEL_EXPORTER_OTLP_HEADERS      k=v,k2=v2, values URL-encoded (--header)",
+          "  OTEL_RESOURCE_ATTRIBUTES        k=v,... (--resource)",
+          "  OTEL_METRICS_EXPORTER           otlp (default), prometheus, console, user_events",
+          "  OTEL_EXPORTER_PROMETHEUS_HOST   the pull endpoint's address; default localhost",
+          "  OTEL_METRIC_EXPORT_INTERVAL     ms between exports (--flush-interval); default 10000",
+          "  MSB_HOME                        the runtime's home (--msb-home)",
+          "  OTEL_MICROSANDBOX_COLLECT_INTERVAL, _MAX_BUFFERED, _EMIT_RUN_ID, _EMIT_PID, _EVENTS,",
+          "  _LABELS_ENABLED, ...            every extension setting: docs/configuration.md",
+          "  OTEL_MICROSANDBOX_LOG_LEVEL     error, warn, info (default), debug, trace"
+              + " (--log-level)",
+          "  OTEL_MICROSANDBOX_LOG_FORMAT    text (default) or json (--log-format)",
+          "",
+          "At start it prints one line with what is in force. Flag by flag from msb-metrics:",
+          "docs/comparison.md.",
+          "");
+
   /** How long the sidecar waits for the agent to report the extension's state. */
   static final long STATE_WAIT_MS = 10_000;
 
@@ -69,6 +108,10 @@ public final class BundleMain {
       System.out.println(versionLine());
     } else if (command.equals("sidecar") && args.length == 1) {
       sidecar();
+    } else if (command.equals("sidecar")
+        && args.length == 2
+        && (args[1].equals("--help") || args[1].equals("-h"))) {
+      System.out.print(SIDECAR_HELP);
     } else if (command.equals("snapshot")) {
       System.exit(snapshot(args));
     } else {
@@ -86,6 +129,16 @@ public final class BundleMain {
     String version = versionLine();
     String state;
     if (agentAttached()) {
+      for (String setting : LOG_SETTINGS) {
+        if (System.getProperty(setting) != null || System.getenv(variable(setting)) != null) {
+          System.err.println(
+              "msb-otel sidecar: under -javaagent the agent writes this process's log, so "
+                  + variable(setting)
+                  + " does not apply (it is the lean form's: java -jar msb-otel-agent.jar"
+                  + " sidecar, no -javaagent); here OTEL_JAVAAGENT_DEBUG=true logs at debug and"
+                  + " OTEL_JAVAAGENT_LOGGING=none logs nothing");
+        }
+      }
       state = awaitExtensionState();
       if (state == null) {
         System.err.println(
@@ -105,11 +158,14 @@ public final class BundleMain {
       System.err.println("msb-otel sidecar: nothing would be exported, exiting: " + state);
       System.exit(1);
     }
+    String inForce = System.getProperty(ExtensionState.IN_FORCE);
     System.out.println(
         "msb-otel sidecar running ("
             + version
-            + "); metrics go wherever OTEL_*"
-            + " says; stop with SIGTERM or Ctrl+C");
+            + (agentAttached() ? ", agent form" : ", lean form")
+            + "): "
+            + (inForce != null ? inForce : "metrics go wherever OTEL_* says")
+            + "; stop with SIGTERM or Ctrl+C");
     System.out.flush();
     // The agent's threads do the work; on SIGTERM/SIGINT the JVM runs its shutdown hook, which
     // collects and exports one last time before the process ends. The extension turns itself off
@@ -269,6 +325,11 @@ public final class BundleMain {
       System.err.println("msb-otel: the snapshot command failed to start: " + e);
       return SNAPSHOT_FAILED;
     }
+  }
+
+  /** The environment variable of a property: upper case, dots as underscores. */
+  static String variable(String property) {
+    return property.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
   }
 
   private static void requireJava(String what) {

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,14 @@ class BundleMainTest {
         BundleMain.SNAPSHOT_FAILED,
         Class.forName(BundleMain.CLI).getField("FAILED").getInt(null),
         "one status for a snapshot command that failed, whichever jar runs it");
+  }
+
+  @Test
+  void theLogSettingsTheBundleNamesAreTheLeanSidecars() throws Exception {
+    Class<?> log = Class.forName("dev.microsandbox.otel.sidecar.SidecarLog");
+    assertEquals(
+        List.of(log.getField("LEVEL").get(null), log.getField("FORMAT").get(null)),
+        List.of(BundleMain.LOG_SETTINGS));
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.microsandbox.otel.registry.RegistryAbi;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryProblem;
 import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.sidecar.ExportTargets;
 import dev.microsandbox.otel.support.ExtensionState;
 import dev.microsandbox.otel.support.TimeSource;
 import io.opentelemetry.api.logs.LoggerProvider;
@@ -15,6 +16,9 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.metrics.Aggregation;
+import io.opentelemetry.sdk.metrics.InstrumentSelector;
+import io.opentelemetry.sdk.metrics.View;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +54,8 @@ final class MicrosandboxAutoConfiguration {
   static final String SIDECAR_EXPORT_INTERVAL_MS = "10000";
   static final String EXPORT_INTERVAL = "otel.metric.export.interval";
 
-  static final String LOGS_EXPORTER = "otel.logs.exporter";
-  static final String METRICS_EXPORTER = "otel.metrics.exporter";
+  static final String LOGS_EXPORTER = ExportTargets.LOGS_EXPORTER;
+  static final String METRICS_EXPORTER = ExportTargets.METRICS_EXPORTER;
   private static final String OTLP = "otel.exporter.otlp.";
   private static final String METRICS_PATH = "/v1/metrics";
   private static final String LOGS_PATH = "/v1/logs";
@@ -83,8 +87,25 @@ final class MicrosandboxAutoConfiguration {
   private static final SandboxSeriesProducer PRODUCER =
       new SandboxSeriesProducer(() -> MicrosandboxAutoConfiguration.metrics);
 
+  /**
+   * The SDK's own telemetry (its exporters' and log processor's counters, by either naming), which
+   * the sidecar leaves out: nobody asked for them, msb-metrics sends none, and the extension's
+   * {@code microsandbox.collector.exports.*} tell the same story under our prefix.
+   */
+  static final List<String> SDK_SELF_METRICS =
+      List.of("otlp.exporter.*", "otel.sdk.*", "processedLogs", "processedSpans", "queueSize");
+
+  /** The agent's JVM metrics (its runtime-telemetry instrumentation), off in the sidecar. */
+  static final String RUNTIME_TELEMETRY = "otel.instrumentation.runtime-telemetry.enabled";
+
   /** The exporters wrapped for the SDK being built, for the outage buffer once it exists. */
   private static final List<SandboxPushExporter> WRAPPED = new CopyOnWriteArrayList<>();
+
+  /**
+   * Where the sidecar's data goes, from its properties (exporters, endpoints, protocol), for its
+   * start-up line; null under a declarative file, whose exporters are the file's.
+   */
+  private static volatile String destinations;
 
   /** Null until the settings are read, and when they are invalid or disable the extension. */
   private static volatile MicrosandboxSettings settings;
@@ -131,6 +152,7 @@ final class MicrosandboxAutoConfiguration {
     customizer.addPropertiesCustomizer(
         config -> {
           configuredByProperties = true;
+          destinations = null;
           seriesProduced = false;
           WRAPPED.clear();
           Duration configured = config.getDuration(EXPORT_INTERVAL);
@@ -159,6 +181,16 @@ final class MicrosandboxAutoConfiguration {
           if (config.getString(EXPORT_INTERVAL) == null) {
             defaults.put(EXPORT_INTERVAL, SIDECAR_EXPORT_INTERVAL_MS);
           }
+          // On purpose, whatever the SDK's default: an endpoint without authentication is this
+          // host's until the operator opens it.
+          if (config.getString(ExportTargets.PROMETHEUS_HOST) == null) {
+            defaults.put(ExportTargets.PROMETHEUS_HOST, "localhost");
+          }
+          // The agent form's JVM metrics describe the sidecar's own JVM: nobody asked for them.
+          if (config.getString(RUNTIME_TELEMETRY) == null) {
+            defaults.put(RUNTIME_TELEMETRY, "false");
+          }
+          destinations = destinations(withDefaults(config, defaults), active.events());
           return defaults;
         });
     customizer.addResourceCustomizer(
@@ -170,11 +202,20 @@ final class MicrosandboxAutoConfiguration {
                     () -> ResourceDefaults.apply(resource, config, System.getenv()),
                     resource));
     customizer.addMetricExporterCustomizer(
-        (exporter, config) -> settings == null ? exporter : wrap(exporter, false));
+        (exporter, config) ->
+            settings == null
+                ? exporter
+                : wrap(exporter, false, target(exporter, new ExportTargets(config::getString))));
     customizer.addMeterProviderCustomizer(
         (builder, config) -> {
           if (settings == null) {
             return builder;
+          }
+          if (MODE == RunMode.SIDECAR) {
+            View drop = View.builder().setAggregation(Aggregation.drop()).build();
+            SDK_SELF_METRICS.forEach(
+                name ->
+                    builder.registerView(InstrumentSelector.builder().setName(name).build(), drop));
           }
           seriesProduced = true;
           return builder.registerMetricProducer(PRODUCER);
@@ -191,6 +232,30 @@ final class MicrosandboxAutoConfiguration {
     }
     // Before agent 2.2 (SDK 1.36) readers cannot be wrapped: the registry mapping and the catalog
     // thread (a daemon) are then released when the JVM exits, and every collection gets new points.
+  }
+
+  /** {@code config} as the SDK will see it once {@code defaults} apply where it has no value. */
+  private static ExportTargets withDefaults(ConfigProperties config, Map<String, String> defaults) {
+    return new ExportTargets(
+        key -> {
+          String value = config.getString(key);
+          return value != null ? value : defaults.get(key);
+        });
+  }
+
+  /** The sidecar's exporters and where they send, and where its run events go, in one phrase. */
+  static String destinations(ExportTargets targets, boolean events) {
+    String logs = targets.logsExporter();
+    return "metrics to "
+        + targets.metrics()
+        + "; run events "
+        + (!events
+            ? "off"
+            : logs.equals("otlp")
+                ? "on, " + targets.otlp("logs")
+                : logs.equals("none")
+                    ? "on, but no logs exporter sends them (set OTEL_LOGS_EXPORTER)"
+                    : "on, to " + logs);
   }
 
   /**
@@ -242,7 +307,7 @@ final class MicrosandboxAutoConfiguration {
         declaredNeedsInstruments = true;
         return exporter;
       }
-      return wrap(copy, true);
+      return wrap(copy, true, copy.getClass().getSimpleName());
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(
           Level.WARNING,
@@ -261,6 +326,7 @@ final class MicrosandboxAutoConfiguration {
     declaredExportersWrapped = true;
     declaredNeedsInstruments = true; // until the model is seen
     configuredByProperties = false;
+    destinations = null;
     seriesProduced = false;
     WRAPPED.clear();
   }
@@ -273,11 +339,17 @@ final class MicrosandboxAutoConfiguration {
     declaredNeedsInstruments = DeclaredExporters.hasPullReader(model);
   }
 
-  private static MetricExporter wrap(MetricExporter exporter, boolean addSums) {
+  /** Where {@code exporter} sends, for its failure lines: the OTLP endpoint, or its kind. */
+  static String target(MetricExporter exporter, ExportTargets targets) {
+    String kind = exporter.getClass().getSimpleName();
+    return kind.startsWith("Otlp") ? targets.otlp("metrics") : kind;
+  }
+
+  private static MetricExporter wrap(MetricExporter exporter, boolean addSums, String target) {
     exporterWrapped = true;
     SandboxPushExporter counting =
         new SandboxPushExporter(
-            exporter, STATS, TimeSource.SYSTEM, addSums ? PRODUCER::latestSeries : null);
+            exporter, STATS, TimeSource.SYSTEM, addSums ? PRODUCER::latestSeries : null, target);
     SampleBuffer active = buffer;
     if (active != null) {
       counting.attach(active);
@@ -369,6 +441,9 @@ final class MicrosandboxAutoConfiguration {
     if (started != null) {
       metrics = started;
       announce(active);
+      if (MODE == RunMode.SIDECAR) {
+        ExtensionState.inForce(inForce(active));
+      }
       ExtensionState.on();
     }
     return started;
@@ -506,6 +581,22 @@ final class MicrosandboxAutoConfiguration {
               + " sampling period (about 1 s): most sandboxes will be skipped as sample_too_old."
               + " A bare number means milliseconds; write 30s for 30 seconds");
     }
+  }
+
+  /** What the sidecar runs with, for the bundle's start-up line. */
+  private static String inForce(MicrosandboxSettings active) {
+    String where = destinations;
+    return (where != null
+            ? where
+            : "exporters and run events as the declarative configuration file declares (events "
+                + (active.events() ? "on" : "off")
+                + ")")
+        + "; every "
+        + exportIntervalMs
+        + " ms; "
+        + sampling(active)
+        + "; registry "
+        + registryInUse;
   }
 
   private static String sampling(MicrosandboxSettings active) {

@@ -5,6 +5,7 @@ import dev.microsandbox.otel.labels.LabelLimits;
 import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.sidecar.SidecarLog;
 import dev.microsandbox.otel.support.Durations;
 import dev.microsandbox.otel.support.Globs;
 import dev.microsandbox.otel.support.WholeNumbers;
@@ -79,6 +80,12 @@ final class MicrosandboxSettings {
           LABELS_INCLUDE,
           LABELS_ON,
           EVENTS);
+
+  /**
+   * The lean sidecar's log settings ({@code SidecarLog}): read from variables and properties before
+   * any SDK or file exists, so not in {@link #ALL} and not a key of a declarative file.
+   */
+  public static final List<String> PROCESS = List.of(SidecarLog.LEVEL, SidecarLog.FORMAT);
 
   /** What every property name starts with. */
   public static final String PREFIX = "otel.microsandbox.";

@@ -69,7 +69,11 @@ final class SandboxPushExporter implements MetricExporter {
   private int bufferReader; // this exporter's number in the buffer
   // A reusable-data delegate's points, request after request; null until the first.
   private MetricDataBuilder reusedPoints;
-  private volatile boolean failing;
+  private final String target;
+  // The failure episode under way: its first failure (monotonic ms) and its failed exports so far.
+  private boolean failing;
+  private long failingSinceMs;
+  private long failedExports;
   private long position; // the first buffered pass this exporter has not sent yet
   private long pendingEnd = -1;
   private final FailureLog drainFailures =
@@ -84,22 +88,25 @@ final class SandboxPushExporter implements MetricExporter {
               + " carries them cumulative");
 
   SandboxPushExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
-    this(delegate, stats, clock, null);
+    this(delegate, stats, clock, null, delegate.getClass().getSimpleName());
   }
 
   /**
    * @param series the sandbox series of the latest registry pass for a resource, when no producer
    *     adds them to the collection; null otherwise
+   * @param target where the delegate sends, secrets left out, for the lines of a failure episode
    */
   SandboxPushExporter(
       MetricExporter delegate,
       ExportStats stats,
       TimeSource clock,
-      Function<Resource, Collection<MetricData>> series) {
+      Function<Resource, Collection<MetricData>> series,
+      String target) {
     this.delegate = delegate;
     this.encoded = EncodedOtlpExport.of(delegate);
     this.clock = clock;
     this.series = series;
+    this.target = target;
     this.name = delegate.getClass().getSimpleName();
     this.outcomes = stats.of(name);
     this.deltas = DeltaSums.wanted(delegate) ? new DeltaSums() : null;
@@ -167,17 +174,51 @@ final class SandboxPushExporter implements MetricExporter {
           }
           if (result.isSuccess()) {
             outcomes.succeeded(clock.wallMillis());
-            if (failing) {
-              failing = false;
-              LOGGER.info("microsandbox metrics exporter recovered after failed exports");
-            }
           } else {
             outcomes.failed();
-            failing = true;
-            LOGGER.log(Level.FINE, "microsandbox metrics export failed");
           }
+          episode(result);
         });
     return result;
+  }
+
+  /**
+   * Says a failure episode once at its start (where the exports go, and why the first failed) and
+   * once at its end, as {@code msb-metrics} says "metrics exporter recovered": the SDK's exporter
+   * logs every failed export, and a collector that is down for an hour is one story, not 360.
+   */
+  private synchronized void episode(CompletableResultCode result) {
+    long now = clock.monotonicMillis();
+    if (result.isSuccess()) {
+      if (failing) {
+        failing = false;
+        LOGGER.info(
+            "microsandbox metrics exporter recovered: exports to "
+                + target
+                + " succeed again after "
+                + failedExports
+                + " failed over "
+                + (now - failingSinceMs) / 1000
+                + " s");
+      }
+      return;
+    }
+    if (!failing) {
+      failing = true;
+      failingSinceMs = now;
+      failedExports = 0;
+      LOGGER.warning(
+          "microsandbox metrics: exports to "
+              + target
+              + " fail: "
+              + ExportFailures.cause(result)
+              + (buffer != null
+                  ? "; the samples wait in the outage buffer for the first export that succeeds"
+                  : "; retried at each export")
+              + ". Said once until they succeed again");
+    }
+    failedExports++;
+    LOGGER.log(Level.FINE, "microsandbox metrics export failed");
   }
 
   /**
@@ -333,7 +374,7 @@ final class SandboxPushExporter implements MetricExporter {
         pendingEnd = -1;
       }
       if (!sent.isSuccess()) {
-        result.fail();
+        ExportFailures.failAs(result, sent);
         return false;
       }
       if (end < 0) {

@@ -1,6 +1,7 @@
 package dev.microsandbox.otel.metrics;
 
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.function.BiFunction;
 
 /**
@@ -15,6 +16,16 @@ final class SdkFeatures {
   static boolean hasReaderCustomizer() {
     try {
       AutoConfigurationCustomizer.class.getMethod("addMetricReaderCustomizer", BiFunction.class);
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  /** Whether a failed result can carry its cause: SDK 1.41 (agent 2.7) and newer. */
+  static boolean hasFailureThrowable() {
+    try {
+      CompletableResultCode.class.getMethod("getFailureThrowable");
       return true;
     } catch (NoSuchMethodException e) {
       return false;

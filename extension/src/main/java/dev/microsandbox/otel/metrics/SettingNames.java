@@ -25,10 +25,10 @@ final class SettingNames {
    * setting.
    */
   static List<String> unknown(Map<String, String> env, Properties system) {
+    List<String> known = new ArrayList<>(MicrosandboxSettings.ALL);
+    known.addAll(MicrosandboxSettings.PROCESS);
     List<String> envNames =
-        MicrosandboxSettings.ALL.stream()
-            .map(MicrosandboxSettings::envName)
-            .collect(Collectors.toList());
+        known.stream().map(MicrosandboxSettings::envName).collect(Collectors.toList());
     String envPrefix = MicrosandboxSettings.envName(MicrosandboxSettings.PREFIX);
     List<String> lines = new ArrayList<>();
     env.keySet().stream()
@@ -36,17 +36,9 @@ final class SettingNames {
         .sorted()
         .forEach(k -> meant(k, envPrefix, '_', envNames, "environment variable ", lines));
     system.stringPropertyNames().stream()
-        .filter(k -> !MicrosandboxSettings.ALL.contains(k))
+        .filter(k -> !known.contains(k))
         .sorted()
-        .forEach(
-            k ->
-                meant(
-                    k,
-                    MicrosandboxSettings.PREFIX,
-                    '.',
-                    MicrosandboxSettings.ALL,
-                    "system property ",
-                    lines));
+        .forEach(k -> meant(k, MicrosandboxSettings.PREFIX, '.', known, "system property ", lines));
     return lines;
   }
 

@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.metrics;
 
+import dev.microsandbox.otel.sidecar.SidecarLog;
 import dev.microsandbox.otel.support.ExtensionState;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.util.HashMap;
@@ -21,8 +22,6 @@ public final class StandaloneSidecar {
   static final String JDK_HTTP_SENDER =
       "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
 
-  static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
-
   private StandaloneSidecar() {}
 
   /**
@@ -34,8 +33,12 @@ public final class StandaloneSidecar {
     if (System.getProperty(HTTP_SENDER) == null) {
       System.setProperty(HTTP_SENDER, JDK_HTTP_SENDER);
     }
-    if (System.getProperty(LOG_FORMAT) == null) { // one line a record, as the agent logs
-      System.setProperty(LOG_FORMAT, "[msb-otel %1$tF %1$tT.%1$tL] %4$s %3$s - %5$s%6$s%n");
+    try {
+      SidecarLog.install(System.getenv(), System.getProperties());
+    } catch (RuntimeException e) { // the JVM's default log then, never no sidecar
+      java.util.logging.Logger.getLogger(StandaloneSidecar.class.getName())
+          .warning(
+              "microsandbox sidecar: setting up its log failed, logging as the JVM does: " + e);
     }
     try {
       // The agent's defaults where the SDK's differ (OTLP over http/protobuf, not gRPC), and no

@@ -17,7 +17,18 @@ public final class ExtensionState {
   /** Prefix of the value when the extension is off. */
   public static final String OFF_PREFIX = "off: ";
 
+  /**
+   * System property holding what the sidecar runs with (exporters, endpoints without secrets,
+   * interval, sampling, run events, registry), for the bundle's start-up line.
+   */
+  public static final String IN_FORCE = "dev.microsandbox.otel.inForce";
+
   private ExtensionState() {}
+
+  /** Records what the sidecar runs with, before {@link #on()}. */
+  public static void inForce(String summary) {
+    System.setProperty(IN_FORCE, summary);
+  }
 
   /** Records that the instruments are registered. */
   public static void on() {

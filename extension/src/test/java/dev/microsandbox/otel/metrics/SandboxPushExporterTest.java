@@ -15,6 +15,7 @@ import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
+import dev.microsandbox.otel.testing.LoggerCapture;
 import dev.microsandbox.otel.testing.MutableClock;
 import dev.microsandbox.otel.testing.RecordingLog;
 import io.opentelemetry.api.common.Attributes;
@@ -68,6 +69,45 @@ class SandboxPushExporterTest {
     pending.succeed();
     assertEquals(2, counted.success());
     assertEquals(1_700_000_005_000L, counted.lastSuccessEpochMillis());
+  }
+
+  @Test
+  void aFailureEpisodeIsSaidOnceWithTheTargetAndCauseAndItsEndOnce() {
+    SandboxPushExporter named =
+        new SandboxPushExporter(
+            delegate, stats, clock, null, "OTLP http/protobuf to http://collector:4318/v1/metrics");
+    CompletableResultCode refused =
+        new CompletableResultCode()
+            .failExceptionally(
+                new java.util.concurrent.CompletionException( // as the JDK's client wraps it
+                    new java.io.UncheckedIOException(
+                        new java.net.ConnectException("Connection refused"))));
+    when(delegate.export(anyCollection()))
+        .thenReturn(
+            refused,
+            CompletableResultCode.ofFailure(),
+            refused,
+            CompletableResultCode.ofSuccess(),
+            CompletableResultCode.ofSuccess());
+    try (LoggerCapture log = LoggerCapture.of(SandboxPushExporter.class)) {
+      for (int i = 0; i < 3; i++) {
+        named.export(List.of());
+        clock.advance(10_000);
+      }
+      named.export(List.of());
+      named.export(List.of());
+      List<String> said =
+          log.lines().stream().filter(l -> !l.startsWith("FINE")).collect(Collectors.toList());
+      assertEquals(
+          List.of(
+              "WARNING microsandbox metrics: exports to OTLP http/protobuf to"
+                  + " http://collector:4318/v1/metrics fail: cannot connect: nothing listens there,"
+                  + " or the host is unreachable (java.net.ConnectException: Connection refused);"
+                  + " retried at each export. Said once until they succeed again",
+              "INFO microsandbox metrics exporter recovered: exports to OTLP http/protobuf to"
+                  + " http://collector:4318/v1/metrics succeed again after 3 failed over 30 s"),
+          said);
+    }
   }
 
   @Test
@@ -396,7 +436,8 @@ class SandboxPushExporterTest {
             r -> {
               asked.add(r);
               return List.of(sum);
-            });
+            },
+            "declared");
     List<Collection<MetricData>> sent = recordExports(false);
     declared.export(List.of(own));
     assertEquals(List.of(own, sum), sent.get(0));
