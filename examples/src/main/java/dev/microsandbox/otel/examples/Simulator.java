@@ -9,6 +9,7 @@ import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -210,7 +211,7 @@ public final class Simulator implements AutoCloseable {
 
     FakeSandbox(int id, Random random) {
       this.id = id;
-      this.name = "sim-" + (id - 1000);
+      this.name = "sim-" + id; // unique per home, like the id, whichever --first-id
       int remainder = id % 3;
       this.flags =
           remainder == 0
@@ -228,6 +229,11 @@ public final class Simulator implements AutoCloseable {
 
   private final Options options;
   private final RegistryWriter writer;
+
+  /** The registry file, and whether this simulator created it (and so may remove it). */
+  private final Path file;
+
+  private final boolean createdRegistry;
 
   /** Null with --no-catalog, or when the home already has a catalog of msb's own. */
   private final CatalogWriter catalog;
@@ -248,7 +254,8 @@ public final class Simulator implements AutoCloseable {
     this.clock = clock;
     this.random = new Random(options.seed());
     this.nextId = options.firstId();
-    Path file = RegistryLocation.registryFile(options.home(), options.abi());
+    this.file = RegistryLocation.registryFile(options.home(), options.abi());
+    this.createdRegistry = !Files.exists(file);
     this.writer = RegistryWriter.openOrCreate(file, options.capacity(), options.abi());
     log.println(
         "simulator: registry "
@@ -393,7 +400,11 @@ public final class Simulator implements AutoCloseable {
     return running.stream().map(s -> s.name).collect(java.util.stream.Collectors.toList());
   }
 
-  /** Frees every slot this simulator holds and unmaps the registry (the file stays). */
+  /**
+   * Frees every slot this simulator holds; removes the registry file if this simulator created it
+   * and no other writer (a second simulator of the home) holds a slot in it, else leaves it, as the
+   * runtime leaves its own.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -411,7 +422,20 @@ public final class Simulator implements AutoCloseable {
         log.println("simulator: closing the catalog: " + e.getMessage());
       }
     }
-    log.println("simulator: freed its slots");
+    if (createdRegistry && writer.idle()) {
+      try {
+        Files.deleteIfExists(file);
+        log.println("simulator: freed its slots and removed " + file + ", which it created");
+        return;
+      } catch (IOException e) {
+        log.println("simulator: freed its slots; removing " + file + " failed: " + e);
+        return;
+      }
+    }
+    log.println(
+        "simulator: freed its slots; "
+            + file
+            + (createdRegistry ? " stays: another writer holds slots there" : " stays, as found"));
   }
 
   /** Entry point: runs until interrupted (SIGTERM/SIGINT free the slots on the way out). */

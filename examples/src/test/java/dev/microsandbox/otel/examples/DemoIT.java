@@ -45,7 +45,7 @@ class DemoIT {
     demo.environment().put("DEMO_PORT", Integer.toString(dev.microsandbox.otel.e2e.E2e.freePort()));
     demo.environment().put("DEMO_SANDBOXES", "2");
     demo.environment().put("DEMO_V2_SANDBOXES", "1");
-    // No churn: a replacement before the first frame would take sim-1, whose labels are checked.
+    // No churn: a replacement before the first frame would take sim-1001, whose labels are checked.
     demo.environment().put("DEMO_CHURN", "0");
     Process process = demo.start();
     StringBuilder output = new StringBuilder();
@@ -71,7 +71,7 @@ class DemoIT {
           java.time.Duration.ofSeconds(90),
           () -> {
             synchronized (output) {
-              return output.toString().contains("sim-1001 ");
+              return output.toString().contains("sim-2001 ");
             }
           },
           output::toString);
@@ -95,7 +95,7 @@ class DemoIT {
             .lines()
             .anyMatch(
                 l ->
-                    l.startsWith("sim-1 ")
+                    l.startsWith("sim-1001 ")
                         && (l.contains(" acme ")
                             || l.contains(" globex ")
                             || l.contains(" initech "))),

@@ -127,7 +127,7 @@ class PrometheusExampleIT {
           Duration.ofSeconds(90),
           () ->
               sandboxNames(query(api, "microsandbox:cpu_utilization:by_sandbox"))
-                  .equals(Set.of("sim-1", "sim-2", "sim-3")),
+                  .equals(Set.of("sim-1001", "sim-1002", "sim-1003")),
           () ->
               query(api, "microsandbox:cpu_utilization:by_sandbox")
                   + "\n"

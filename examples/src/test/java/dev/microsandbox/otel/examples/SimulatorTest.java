@@ -2,7 +2,6 @@ package dev.microsandbox.otel.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +14,7 @@ import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
 import dev.microsandbox.otel.registry.RegistryReader;
 import dev.microsandbox.otel.registry.RegistrySnapshot;
+import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.support.TimeSource;
@@ -228,6 +228,7 @@ class SimulatorTest {
   void churnRestartsAndReplacesAndCloseFreesEverySlot() throws Exception {
     Path file = RegistryLocation.registryFile(home.toString());
     Set<String> identities = new HashSet<>();
+    RegistryWriter other; // a second writer of the home, whose slot keeps the file at close
     try (Simulator simulator = simulator(600); // ten events a minute per one-second tick
         RegistryReader reader =
             new RegistryReader(
@@ -246,15 +247,38 @@ class SimulatorTest {
       String events = log.toString();
       assertTrue(events.contains("restarted") && events.contains("replaced"), events);
       assertTrue(identities.size() > 12, "new run ids and new sandboxes appeared: " + identities);
+      other = RegistryWriter.openOrCreate(file, 32);
+      other.start(
+          new SandboxSample()
+              .identity(4242, 1, (int) ProcessHandle.current().pid(), "other")
+              .times(System.currentTimeMillis(), System.currentTimeMillis()),
+          1,
+          (int) ProcessHandle.current().pid());
     }
+    assertTrue(log.toString().contains("stays: another writer holds slots there"), log.toString());
     try (RegistryReader reader =
         new RegistryReader(file, RegistryReader.Options.DEFAULTS, TimeSource.SYSTEM)) {
       RegistrySnapshot all = reader.read(true);
       for (int i = 0; i < all.size(); i++) {
-        assertNotEquals(RegistryLayout.SLOT_ACTIVE, all.get(i).state());
+        assertEquals(
+            all.get(i).sandboxId() == 4242,
+            all.get(i).state() == RegistryLayout.SLOT_ACTIVE,
+            "a clean exit frees the simulator's slots, and only those");
       }
-      assertEquals(0, reader.read(false).size(), "a clean exit frees the slots");
+      assertEquals(1, reader.read(false).size());
     }
+    other.close();
+  }
+
+  @Test
+  void aRegistryTheSimulatorCreatedGoesWithItAndOneItFoundStays() throws Exception {
+    Path file = RegistryLocation.registryFile(home.toString());
+    simulator(0).close();
+    assertFalse(Files.exists(file), "created, used alone, removed: " + log);
+    assertTrue(log.toString().contains("removed " + file + ", which it created"), log.toString());
+    RegistryWriter.openOrCreate(file, 32).close(); // the runtime's, say
+    simulator(0).close();
+    assertTrue(Files.exists(file), "found there: left as found");
   }
 
   @Test

@@ -238,6 +238,17 @@ public final class RegistryWriter implements AutoCloseable {
     INT.setRelease(map, (int) (base + S_STATE), keepAsStale ? SLOT_STALE : SLOT_FREE);
   }
 
+  /** Whether every slot is free or stale: no writer holds one (claimed or active). */
+  public boolean idle() {
+    for (int slot = 0; slot < capacity; slot++) {
+      int state = (int) INT.getAcquire(map, (int) (slotOffset(slot) + S_STATE));
+      if (state != SLOT_FREE && state != SLOT_STALE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Unmaps nothing explicitly (the GC does); the file stays, as the runtime leaves it. */
   @Override
   public void close() {
