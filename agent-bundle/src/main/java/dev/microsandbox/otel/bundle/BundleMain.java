@@ -188,7 +188,7 @@ public final class BundleMain {
    */
   private static String startWithoutAgent() {
     try {
-      File dir = privateDirectory("msb-otel-sidecar-");
+      File dir = PrivateCopies.create(PrivateCopies.SIDECAR);
       List<URL> jars = new ArrayList<URL>();
       try (JarFile bundle = new JarFile(bundleJar())) {
         jars.add(copy(bundle, EXTENSION_ENTRY, dir)); // first: its classes win
@@ -202,6 +202,8 @@ public final class BundleMain {
       Thread.currentThread().setContextClassLoader(loader);
       return (String)
           Class.forName(STANDALONE_SIDECAR, true, loader).getMethod("start").invoke(null);
+    } catch (PrivateCopies.Unusable e) {
+      return ExtensionState.OFF_PREFIX + e.getMessage();
     } catch (IOException | ReflectiveOperationException | RuntimeException e) {
       return ExtensionState.OFF_PREFIX + "the sidecar could not load its SDK from this jar: " + e;
     }
@@ -226,17 +228,6 @@ public final class BundleMain {
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       // The jar stays open: 2.4 MB more heap, nothing else.
     }
-  }
-
-  /**
-   * A new temporary directory only this user may enter, removed with the files {@link #copy} puts
-   * there when the JVM exits: by {@link File#deleteOnExit}, which runs after every shutdown hook,
-   * so the SDK's last export can still load classes from the jars.
-   */
-  private static File privateDirectory(String prefix) throws IOException {
-    File dir = Files.createTempDirectory(prefix).toFile();
-    dir.deleteOnExit(); // registered first, deleted last: after the files in it
-    return dir;
   }
 
   /**
@@ -304,7 +295,7 @@ public final class BundleMain {
     try {
       URL extension;
       try (JarFile bundle = new JarFile(bundleJar())) {
-        extension = copy(bundle, EXTENSION_ENTRY, privateDirectory("msb-otel-snapshot-"));
+        extension = copy(bundle, EXTENSION_ENTRY, PrivateCopies.create(PrivateCopies.SNAPSHOT));
       }
       try (URLClassLoader loader = nestedLoader(new URL[] {extension})) {
         Method run =
@@ -321,6 +312,9 @@ public final class BundleMain {
       System.err.println("msb-otel: the snapshot command failed: " + e.getCause());
       e.getCause().printStackTrace();
       return SNAPSHOT_FAILED;
+    } catch (PrivateCopies.Unusable e) {
+      System.err.println("msb-otel: the snapshot command cannot start: " + e.getMessage());
+      return 2; // the JVM's arguments, not a fault of the command
     } catch (IOException | ReflectiveOperationException e) {
       System.err.println("msb-otel: the snapshot command failed to start: " + e);
       return SNAPSHOT_FAILED;

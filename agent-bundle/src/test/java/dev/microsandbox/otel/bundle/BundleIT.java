@@ -18,6 +18,7 @@ import dev.microsandbox.otel.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -559,6 +560,140 @@ class BundleIT {
       assertTrue(out.contains("snapped  id=821") && out.contains("labels={tenant=acme}"), out);
       assertFalse(
           out.contains("WARNING"), "SQLite loaded without a restricted-method warning:\n" + out);
+    }
+  }
+
+  /**
+   * msb's registry turned unreadable while the sidecar runs (its mode loosened, a symbolic link put
+   * in its place), then mended: an outage the sidecar rides out, exporting on and counting it, and
+   * the sandbox read again once the registry is good. Root ignores file modes, so the refusals here
+   * are the reader's own checks, which hold for root too.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Form.class)
+  void aRegistryThatRefusesMidRunIsAnOutageTheSidecarRidesOut(Form form) throws Exception {
+    try (LiveRegistry registry = new LiveRegistry(home, 8);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      registry.start(841, 8410, "refused-for-a-while");
+      Path file = registry.file();
+      Map<String, String> env = E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint());
+      try (AgentJvm jvm =
+          AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), SIDECAR)) {
+        awaitExportedFrom(receiver, 0, jvm);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+        awaitOutage(receiver, jvm, "lets group or others write it");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        awaitExportedFrom(receiver, receiver.received().size(), jvm);
+        Path aside = file.resolveSibling(file.getFileName() + ".aside");
+        Files.move(file, aside);
+        Files.createSymbolicLink(file, aside);
+        awaitOutage(receiver, jvm, "it is a symbolic link");
+        Files.delete(file);
+        Files.move(aside, file);
+        awaitExportedFrom(receiver, receiver.received().size(), jvm);
+        assertFalse(stderr(jvm).contains("exiting"), stderr(jvm));
+        assertTrue(
+            Otlp.points(receiver.received().stream().map(OtlpReceiver.Received::request).toList())
+                .stream()
+                .anyMatch(
+                    p ->
+                        p.metric().getName().equals("microsandbox.collector.registry.errors")
+                            && p.value() > 0),
+            "the outage counted in microsandbox.collector.registry.errors");
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  /** Waits for an export, from request {@code from} on, that carries the sandbox. */
+  static void awaitExportedFrom(OtlpReceiver receiver, int from, AgentJvm jvm) {
+    E2e.await(
+        Duration.ofSeconds(60),
+        () -> sandboxNames(receiver, from).contains("refused-for-a-while"),
+        () -> "no export of the sandbox from request " + from + ":\n" + stderr(jvm));
+  }
+
+  /**
+   * Waits until the sidecar has said the refusal ({@code why}) and exported three times since,
+   * alive: an outage, not an exit.
+   */
+  static void awaitOutage(OtlpReceiver receiver, AgentJvm jvm, String why) {
+    E2e.await(Duration.ofSeconds(60), () -> stderr(jvm).contains(why), () -> stderr(jvm));
+    int said = receiver.received().size();
+    E2e.await(
+        Duration.ofSeconds(60),
+        () -> receiver.received().size() >= said + 3 || !jvm.alive(),
+        () -> "exports after the refusal: " + (receiver.received().size() - said));
+    assertTrue(jvm.alive(), "the sidecar rides out a refusal mid-run:\n" + stderr(jvm));
+  }
+
+  /** The lean sidecars' copies in {@code tmp}, and any directory caught starting. */
+  static List<String> copies(Path tmp) throws IOException {
+    try (Stream<Path> left = Files.list(tmp)) {
+      return left.map(p -> p.getFileName().toString())
+          .filter(name -> name.startsWith("msb-otel-") || name.startsWith(".msb-otel-"))
+          .sorted()
+          .toList();
+    }
+  }
+
+  @Test
+  void sidecarsKilledOneAfterTheOtherLeaveNoCopiesBeyondTheLiveOnes() throws Exception {
+    Path tmp = Files.createDirectories(home.resolve("tmp"));
+    try (LiveRegistry registry = new LiveRegistry(home, 8)) {
+      registry.start(831, 8310, "killed-often");
+      Map<String, String> env = E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:1");
+      for (int start = 1; start <= 4; start++) {
+        try (AgentJvm jvm =
+            AgentJvm.start(
+                E2e.JAVA_HOME,
+                null,
+                env,
+                logs.resolve("start-" + start),
+                List.of("-Djava.io.tmpdir=" + tmp, "-jar", BUNDLE.toString(), "sidecar"))) {
+          E2e.await(
+              Duration.ofSeconds(60),
+              () -> stdout(jvm).contains("msb-otel sidecar running"),
+              () -> stdout(jvm) + stderr(jvm));
+          assertEquals(
+              1,
+              copies(tmp).size(),
+              "start "
+                  + start
+                  + ": the live sidecar's copy only, the killed ones' swept: "
+                  + copies(tmp));
+          if (start < 4) {
+            jvm.kill(); // SIGKILL: no exit hook removes its copy
+            assertEquals(
+                1, copies(tmp).size(), "a killed sidecar's copy stays until the next start");
+          } else {
+            assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+          }
+        }
+      }
+      assertEquals(List.of(), copies(tmp), "a clean exit removes its own");
+    }
+  }
+
+  @Test
+  void anUnusableTemporaryFolderIsNamedWithTheFix() throws Exception {
+    Path missing = home.resolve("no-such-dir");
+    try (AgentJvm jvm =
+        AgentJvm.start(
+            E2e.JAVA_HOME,
+            null,
+            E2e.otlpEnv(null, home, "http/protobuf", "http://127.0.0.1:1"),
+            logs,
+            List.of("-Djava.io.tmpdir=" + missing, "-jar", BUNDLE.toString(), "sidecar"))) {
+      assertEquals(1, jvm.awaitExit(Duration.ofSeconds(60)), stderr(jvm));
+      assertTrue(
+          stderr(jvm)
+              .contains(
+                  "java.io.tmpdir ("
+                      + missing
+                      + ") does not exist: the bundle copies its jars there. Point"
+                      + " -Djava.io.tmpdir at a directory this user can write"),
+          stderr(jvm));
     }
   }
 

@@ -510,9 +510,11 @@ final class MicrosandboxAutoConfiguration {
   }
 
   /**
-   * The sidecar meets a registry that refuses it (permission, owner): it would export nothing of it
-   * until someone acts, so it says so once and is off, and the bundle's main exits non-zero with
-   * the reason, for systemd's restart and status. An application only logs it (the reader does).
+   * The sidecar meets a registry that refuses it (permission, owner) before it has read it: the
+   * wrong user or a squatted file, which only someone acting mends, so it says so once and is off,
+   * and the bundle's main exits non-zero with the reason, for systemd's restart and status. A
+   * refusal after the registry was read is an outage the sampler rides out. An application only
+   * logs it (the reader does).
    */
   private static void refused(RegistryProblem problem) {
     String reason = "the sidecar cannot read its registry: " + problem.message();

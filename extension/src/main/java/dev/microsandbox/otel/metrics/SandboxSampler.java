@@ -50,6 +50,7 @@ final class SandboxSampler implements AutoCloseable {
 
   private ScheduledExecutorService schedule;
   private Consumer<RegistryProblem> onRefusal; // null: none
+  private boolean registryRead; // a pass has read the registry: a refusal since is an outage
   private final FailureLog failures =
       new FailureLog(
           LOGGER,
@@ -90,7 +91,10 @@ final class SandboxSampler implements AutoCloseable {
    * Samples every {@code period} on a daemon thread from now on, instead of on collections.
    *
    * @param onRefusal told of each pass that finds the registry refusing this process ({@link
-   *     RegistryProblem.Kind#refusesThisProcess()}); null: the log says it, as for any problem
+   *     RegistryProblem.Kind#refusesThisProcess()}) before any pass has read it: the wrong user or
+   *     a squatted file, which only an operator mends. Once read, a refusal is an outage (the
+   *     registry recreated unreadable, a link put in its place, for a while): logged once, counted,
+   *     and read again as soon as it is readable. Null: the log says it, as for any problem
    */
   synchronized void start(Duration period, Consumer<RegistryProblem> onRefusal) {
     this.onRefusal = onRefusal;
@@ -122,9 +126,11 @@ final class SandboxSampler implements AutoCloseable {
       RegistryProblem problem = snapshot.problem();
       if (problem != null) {
         registryErrors[problem.kind().ordinal()]++;
-        if (onRefusal != null && problem.kind().refusesThisProcess()) {
+        if (onRefusal != null && !registryRead && problem.kind().refusesThisProcess()) {
           onRefusal.accept(problem);
         }
+      } else if (snapshot.present()) {
+        registryRead = true;
       }
       latest = snapshot;
       labels.refresh(snapshot);
