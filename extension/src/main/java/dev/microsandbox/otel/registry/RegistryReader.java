@@ -153,6 +153,7 @@ public final class RegistryReader implements AutoCloseable {
   private final RegistryAccess access;
   private final long maxSampleAgeMs;
   private final OwnerLiveness liveness;
+  private final SampleAges ages = new SampleAges();
   private final RegistryMapping mapping;
   private final RegistrySnapshot snapshot = new RegistrySnapshot();
   private RegistryMemory cachesFor; // the memory the slot caches below belong to
@@ -345,6 +346,7 @@ public final class RegistryReader implements AutoCloseable {
   private void forgetSlots() {
     nameBytes = new byte[0][];
     names = new String[0];
+    ages.forget();
     if (liveness != null) {
       liveness.forget();
     }
@@ -557,8 +559,10 @@ public final class RegistryReader implements AutoCloseable {
 
   /**
    * Why the run of active slot {@code s} is no longer live, counted: its owner is dead, or its
-   * sample is too old or stamped further ahead of the clock than the guard (a sample from the
-   * future would otherwise pass as live for as long as the skew lasts); null while it is live.
+   * sample has not moved for longer than the guard on this reader's monotonic clock ({@link
+   * SampleAges}: a wall-clock step stalls no live run), or, first seen, is stamped further ahead of
+   * the clock than the guard (a sample from the future would otherwise pass as live for as long as
+   * the skew lasts); null while it is live.
    */
   private LeftOut staleness(SandboxSample s, long now, long monotonicNow) {
     if (liveness != null
@@ -567,7 +571,7 @@ public final class RegistryReader implements AutoCloseable {
       return LeftOut.OWNER_DEAD;
     }
     if (maxSampleAgeMs > 0
-        && (now - s.sampledAtMs > maxSampleAgeMs || s.sampledAtMs - now > maxSampleAgeMs)) {
+        && ages.tooOld(s.slot, s.generation, s.sampledAtMs, now, monotonicNow, maxSampleAgeMs)) {
       snapshot.skippedTooOld++;
       return LeftOut.TOO_OLD;
     }

@@ -248,6 +248,49 @@ class RegistryLifecycleTest {
     }
   }
 
+  /**
+   * The runtime and the reader share a wall clock that steps forward by 45 s, back, and back by 45
+   * s more, as NTP's first sync, a resume or a migration do; the runtime samples every second with
+   * that clock. No pass leaves the sandbox out; once the runtime stops sampling, it is left out as
+   * too old after the age guard of real (monotonic) time, whatever the wall clock did.
+   */
+  @Test
+  void aWallClockStepEitherWayStallsNoLiveRunAndAStoppedOneStillGoesStale() throws IOException {
+    Path file = dir.resolve("msb-met-wallstep-v3");
+    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 8);
+        RegistryReader reader =
+            reader(file, new RegistryReader.Options(Duration.ofSeconds(30), false, access))) {
+      int slot = start(writer, 1, "steady", SELF_PID, clock.wallMillis());
+      // Every half second a pass, every second a sample; each step lands between a sample and
+      // the next pass, which then sees the last sample under the stepped clock.
+      long[] steps = {45_000, -45_000, -45_000, 45_000};
+      for (int half = 0; half < 240; half++) {
+        if (half % 2 == 0) {
+          writer.publish(
+              slot,
+              new SandboxSample()
+                  .identity(1, 10, SELF_PID, "steady")
+                  .times(NOW - 5_000, clock.wallMillis())
+                  .memory(1 << 30, 1, 0, 0));
+        } else if (half % 60 == 1) {
+          clock.stepWall(steps[half / 60]);
+        }
+        clock.advance(500);
+        RegistrySnapshot snapshot = reader.read(false);
+        assertEquals(1, snapshot.size(), "pass " + half + ": the live sandbox is there");
+      }
+      // The runtime stops sampling: too old once 30 s of real time pass, not before.
+      clock.stepWall(-45_000);
+      clock.advance(29_000);
+      assertEquals(1, reader.read(false).size(), "29 s without a new sample");
+      clock.stepWall(90_000);
+      clock.advance(2_000);
+      RegistrySnapshot stalled = reader.read(false);
+      assertEquals(0, stalled.size(), "31 s without a new sample: stalled");
+      assertEquals(1, stalled.skippedTooOld());
+    }
+  }
+
   @Test
   void aWallClockSteppedBackDelaysNeitherTheOwnerReprobeNorTheFileRecheck() throws IOException {
     Path file = dir.resolve("msb-met-clockstep-v3");
