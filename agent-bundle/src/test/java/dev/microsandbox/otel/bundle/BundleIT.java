@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.microsandbox.otel.e2e.AgentJvm;
+import dev.microsandbox.otel.e2e.ClockStep;
 import dev.microsandbox.otel.e2e.DeclarativeYaml;
 import dev.microsandbox.otel.e2e.E2e;
 import dev.microsandbox.otel.e2e.LiveRegistry;
@@ -600,6 +601,31 @@ class BundleIT {
                         p.metric().getName().equals("microsandbox.collector.registry.errors")
                             && p.value() > 0),
             "the outage counted in microsandbox.collector.registry.errors");
+        assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  @Test
+  void aWallClockStepEitherWayStopsNoRunAndDropsNoSandboxInTheSidecar() throws Exception {
+    try (ClockStep clock = new ClockStep(home, logs);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      Map<String, String> env =
+          new java.util.HashMap<>(
+              E2e.with(
+                  E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+                  "OTEL_MICROSANDBOX_EVENTS",
+                  "true",
+                  "OTEL_METRIC_EXPORT_INTERVAL",
+                  "1000",
+                  "OTEL_BLRP_SCHEDULE_DELAY",
+                  "200",
+                  "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
+                  ClockStep.COLLECT_INTERVAL));
+      env.remove("OTEL_LOGS_EXPORTER");
+      env.putAll(clock.env());
+      try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, null, env, logs.resolve("lean"), SIDECAR)) {
+        clock.playAndAssert(receiver);
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
       }
     }

@@ -104,4 +104,25 @@ class AgentLifecycleIT {
       assertTrue(RunScenario.events(receiver).isEmpty(), RunScenario.events(receiver).toString());
     }
   }
+
+  @Test
+  void aWallClockStepEitherWayStopsNoRunAndDropsNoSandbox() throws Exception {
+    try (ClockStep clock = new ClockStep(home, logs);
+        OtlpReceiver receiver = OtlpReceiver.http()) {
+      Map<String, String> env =
+          new java.util.HashMap<>(
+              env(
+                  receiver,
+                  "OTEL_MICROSANDBOX_EVENTS",
+                  "true",
+                  "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
+                  ClockStep.COLLECT_INTERVAL));
+      env.putAll(clock.env());
+      try (AgentJvm jvm =
+          AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs.resolve("app"))) {
+        clock.playAndAssert(receiver);
+        assertEquals(0, jvm.stop(Duration.ofSeconds(30)));
+      }
+    }
+  }
 }

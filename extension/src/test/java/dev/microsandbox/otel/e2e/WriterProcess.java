@@ -8,14 +8,18 @@ import java.util.List;
 
 /**
  * A sandbox runtime in a process of its own, for the lifecycle tests: joins a registry, starts
- * sandboxes owned by its own pid, and samples them every 200 ms, printing each sample before it
- * publishes it ({@code sample id run started sampled vcpuNs memory read written rx tx}), so that
- * whatever a reader saw last is among its printed lines even if it is killed. At the end of its
- * stdin it frees its slots, as a sandbox that exits does, and says {@code released}.
+ * sandboxes owned by its own pid, and samples them every 200 ms (or every {@value #PERIOD_PROPERTY}
+ * ms), printing each sample before it publishes it ({@code sample id run started sampled vcpuNs
+ * memory read written rx tx}), so that whatever a reader saw last is among its printed lines even
+ * if it is killed. At the end of its stdin it frees its slots, as a sandbox that exits does, and
+ * says {@code released}.
  *
  * <p>Arguments: registry file, run id, then sandbox ids.
  */
 public final class WriterProcess {
+
+  /** The sampling period in ms, when not 200 ms (msb's own is about a second). */
+  public static final String PERIOD_PROPERTY = "msb.writer.period.ms";
 
   private WriterProcess() {}
 
@@ -67,7 +71,7 @@ public final class WriterProcess {
         for (int i = 0; i < count; i++) {
           writer.publish(slots[i], printed(sample(ids[i], runId, pid, started, tick)));
         }
-        Thread.sleep(200);
+        Thread.sleep(Long.getLong(PERIOD_PROPERTY, 200));
       }
       for (int slot : slots) {
         writer.release(slot, false);
