@@ -97,7 +97,9 @@ public final class ClockStep implements AutoCloseable {
         "FAKETIME_DONT_FAKE_MONOTONIC",
         "1",
         "FAKETIME_FORCE_MONOTONIC_FIX",
-        "0");
+        "0",
+        "FAKETIME_DISABLE_SHM",
+        "1");
   }
 
   /**
