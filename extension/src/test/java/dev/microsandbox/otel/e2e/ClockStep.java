@@ -36,6 +36,7 @@ public final class ClockStep implements AutoCloseable {
   static final int EXPORTS_PER_STEP = 5;
 
   private final Path offset;
+  private final Path registry;
   private final AgentJvm runtime;
 
   /**
@@ -48,7 +49,7 @@ public final class ClockStep implements AutoCloseable {
         "no " + LIBFAKETIME + ": apt-get install faketime (.ci/run does)");
     assertTrue(Files.exists(LIBFAKETIME), "CI must have Debian's faketime package");
     offset = Files.writeString(Files.createDirectories(logs).resolve("clock-offset"), "+0\n");
-    Path registry = RegistryLocation.registryFile(home.toString());
+    registry = RegistryLocation.registryFile(home.toString());
     Files.deleteIfExists(registry);
     RegistryWriter.openOrCreate(registry, 64).close();
     int[] ids = new int[SANDBOXES];
@@ -154,8 +155,10 @@ public final class ClockStep implements AutoCloseable {
     }
   }
 
+  /** Ends the runtime and removes its registry from {@code /dev/shm}. */
   @Override
-  public void close() {
+  public void close() throws IOException {
     runtime.close();
+    Files.deleteIfExists(registry);
   }
 }

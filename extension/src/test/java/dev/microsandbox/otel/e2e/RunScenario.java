@@ -221,8 +221,9 @@ public final class RunScenario implements AutoCloseable {
     assertTrue(peak >= match[5] && peak <= largestMemory[0], "memory peak " + peak);
   }
 
+  /** Ends the runtimes and removes their registry from {@code /dev/shm}. */
   @Override
-  public void close() {
+  public void close() throws java.io.IOException {
     throughout.close();
     if (exits != null) {
       exits.close();
@@ -230,5 +231,6 @@ public final class RunScenario implements AutoCloseable {
     if (killed != null) {
       killed.close();
     }
+    Files.deleteIfExists(registry);
   }
 }
