@@ -119,6 +119,34 @@ class BundleIT {
         out);
   }
 
+  @Test
+  void theBundleAndTheExtensionInsideItCarryTheLicenceAndNotices() throws Exception {
+    String licence = Files.readString(Path.of(System.getProperty("msb.root.dir"), "LICENSE"));
+    String notice = Files.readString(Path.of(System.getProperty("msb.root.dir"), "NOTICE"));
+    try (JarFile bundle = new JarFile(BUNDLE.toFile())) {
+      assertEquals(licence, entry(bundle, "META-INF/msb-otel/LICENSE"));
+      assertEquals(notice, entry(bundle, "META-INF/msb-otel/NOTICE"));
+      assertNotNull(bundle.getEntry("META-INF/licenses/licenses.md"), "the agent's own, kept");
+      Path nested = Files.createTempFile(logs, "extension", ".jar");
+      try (java.io.InputStream in =
+          bundle.getInputStream(bundle.getEntry("extensions/msb-otel-extension.jar"))) {
+        Files.copy(in, nested, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      try (JarFile extension = new JarFile(nested.toFile())) {
+        assertEquals(licence, entry(extension, "META-INF/msb-otel/LICENSE"));
+        assertEquals(notice, entry(extension, "META-INF/msb-otel/NOTICE"));
+      }
+    }
+  }
+
+  static String entry(JarFile jar, String name) throws IOException {
+    JarEntry entry = jar.getJarEntry(name);
+    assertNotNull(entry, jar.getName() + " has no " + name);
+    try (java.io.InputStream in = jar.getInputStream(entry)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   /** The sidecar's two forms: the lean one on the plain SDK (no agent), and under the agent. */
   enum Form {
     LEAN,

@@ -366,6 +366,16 @@ public final class CatalogLabels implements LabelSource {
               + " without labels until msb creates it");
       return false;
     }
+    String unsupported = SqliteLibrary.missing();
+    if (unsupported != null) {
+      problems.problem(
+          "microsandbox catalog "
+              + catalog
+              + " cannot be used: "
+              + unsupported
+              + "; metrics go out without labels");
+      return false;
+    }
     SQLiteConfig config = new SQLiteConfig();
     config.setReadOnly(true);
     config.setOpenMode(SQLiteOpenMode.READONLY);
