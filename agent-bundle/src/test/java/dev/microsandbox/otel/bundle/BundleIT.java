@@ -298,17 +298,7 @@ class BundleIT {
   void theSidecarSendsRunEventsWhereTheMetricsGo(Form form) throws Exception {
     try (RunScenario runs = new RunScenario(home, logs);
         OtlpReceiver receiver = OtlpReceiver.http()) {
-      Map<String, String> env =
-          new java.util.HashMap<>(
-              E2e.with(
-                  E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
-                  "OTEL_MICROSANDBOX_EVENTS",
-                  "true",
-                  "OTEL_METRIC_EXPORT_INTERVAL",
-                  "1000",
-                  "OTEL_BLRP_SCHEDULE_DELAY",
-                  "200"));
-      env.remove("OTEL_LOGS_EXPORTER");
+      Map<String, String> env = withEvents(home, receiver);
       try (AgentJvm jvm =
           AgentJvm.start(E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), SIDECAR)) {
         runs.play(receiver);
@@ -316,6 +306,27 @@ class BundleIT {
         assertEquals(143, jvm.terminate(Duration.ofSeconds(30)));
       }
     }
+  }
+
+  /**
+   * The sidecar's environment for {@code home}'s registry with run events on, exporting every
+   * second to {@code receiver}, its logs left to follow the metrics, with {@code more} added.
+   */
+  static Map<String, String> withEvents(Path home, OtlpReceiver receiver, String... more) {
+    Map<String, String> env =
+        new java.util.HashMap<>(
+            E2e.with(
+                E2e.with(
+                    E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
+                    "OTEL_MICROSANDBOX_EVENTS",
+                    "true",
+                    "OTEL_METRIC_EXPORT_INTERVAL",
+                    "1000",
+                    "OTEL_BLRP_SCHEDULE_DELAY",
+                    "200"),
+                more));
+    env.remove("OTEL_LOGS_EXPORTER");
+    return env;
   }
 
   /** The sandbox names of the receiver's requests from request {@code from} on. */
@@ -639,18 +650,8 @@ class BundleIT {
     try (ClockStep clock = new ClockStep(home, logs);
         OtlpReceiver receiver = OtlpReceiver.http()) {
       Map<String, String> env =
-          new java.util.HashMap<>(
-              E2e.with(
-                  E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
-                  "OTEL_MICROSANDBOX_EVENTS",
-                  "true",
-                  "OTEL_METRIC_EXPORT_INTERVAL",
-                  "1000",
-                  "OTEL_BLRP_SCHEDULE_DELAY",
-                  "200",
-                  "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
-                  ClockStep.COLLECT_INTERVAL));
-      env.remove("OTEL_LOGS_EXPORTER");
+          withEvents(
+              home, receiver, "OTEL_MICROSANDBOX_COLLECT_INTERVAL", ClockStep.COLLECT_INTERVAL);
       env.putAll(clock.env());
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, null, env, logs.resolve("lean"), SIDECAR)) {
         clock.playAndAssert(receiver);

@@ -14,7 +14,6 @@ import dev.microsandbox.otel.e2e.Otlp;
 import dev.microsandbox.otel.e2e.OtlpReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,16 +45,8 @@ class SidecarOperatorIT {
         OtlpReceiver receiver = OtlpReceiver.http()) {
       registry.start(901, 9010, "told");
       Map<String, String> env =
-          new HashMap<>(
-              E2e.with(
-                  E2e.otlpEnv(null, home, "http/protobuf", receiver.endpoint()),
-                  "OTEL_EXPORTER_OTLP_HEADERS",
-                  "authorization=Bearer%20" + SECRET,
-                  "OTEL_MICROSANDBOX_EVENTS",
-                  "true",
-                  "OTEL_METRIC_EXPORT_INTERVAL",
-                  "1000"));
-      env.remove("OTEL_LOGS_EXPORTER");
+          BundleIT.withEvents(
+              home, receiver, "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20" + SECRET);
       try (AgentJvm jvm =
           AgentJvm.start(
               E2e.JAVA_HOME, form.agent(), env, logs.resolve(form.name()), BundleIT.SIDECAR)) {

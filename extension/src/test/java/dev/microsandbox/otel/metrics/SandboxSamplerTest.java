@@ -49,15 +49,20 @@ class SandboxSamplerTest {
     public void close() {}
   }
 
-  @Test
-  void aScheduledSamplerOutlivesEveryFailureAndLogsItOnce() throws Exception {
-    Path file = dir.resolve("msb-met-sampler-v3");
+  /** A registry at {@code file} with one sandbox of this process, sampled a second ago. */
+  static void writeOneSandbox(Path file) throws java.io.IOException {
     try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 4)) {
       long now = System.currentTimeMillis();
       int pid = (int) ProcessHandle.current().pid();
       writer.start(
           new SandboxSample().identity(1, 10, pid, "one").times(now - 1_000, now), 10, pid);
     }
+  }
+
+  @Test
+  void aScheduledSamplerOutlivesEveryFailureAndLogsItOnce() throws Exception {
+    Path file = dir.resolve("msb-met-sampler-v3");
+    writeOneSandbox(file);
     ExhaustedLabels labels = new ExhaustedLabels();
     RegistryReader reader =
         new RegistryReader(
@@ -78,12 +83,7 @@ class SandboxSamplerTest {
   @Test
   void aRefusalBeforeTheFirstReadIsToldAndOneAfterItIsAnOutageRiddenOut() throws Exception {
     Path file = dir.resolve("msb-met-refusal-v3");
-    try (RegistryWriter writer = RegistryWriter.openOrCreate(file, 4)) {
-      long now = System.currentTimeMillis();
-      int pid = (int) ProcessHandle.current().pid();
-      writer.start(
-          new SandboxSample().identity(1, 10, pid, "one").times(now - 1_000, now), 10, pid);
-    }
+    writeOneSandbox(file);
     Set<PosixFilePermission> loose = PosixFilePermissions.fromString("rw-rw-rw-");
     Set<PosixFilePermission> tight = PosixFilePermissions.fromString("rw-------");
     Files.setPosixFilePermissions(file, loose); // refused: others may write it
