@@ -191,8 +191,11 @@ class BundleIT {
         // The catalog opens (SQLite's native library loads) on its own thread after "running";
         // SQLite's loader cannot run once the JVM is shutting down (File.deleteOnExit refuses),
         // so a signal in the first moment would flush without labels (the README says so). Seen
-        // once in CI. A second is ample for the load; the flush itself is what this test is about.
-        Thread.sleep(2000);
+        // once in CI. So the signal waits until the library is in the process's memory map.
+        E2e.await(
+            Duration.ofSeconds(60),
+            () -> memoryMap(jvm).contains("sqlitejdbc"),
+            () -> stdout(jvm) + stderr(jvm));
         assertTrue(receiver.received().isEmpty(), "nothing exported before the signal");
         assertEquals(
             form == Form.AGENT,
@@ -539,7 +542,7 @@ class BundleIT {
    * A registry that refuses the sidecar (here owned by another user than msb's, as a squatted file
    * is; EACCES takes the same path) ends it with status 1 and the reason within seconds, whether
    * the file is there at start or appears while it runs, so that systemd restarts it and its status
-   * shows why. An application only logs it (MicrosandboxAutoConfigurationTest).
+   * shows why. An application only logs it (ExtensionSetupTest).
    */
   @ParameterizedTest(name = "{0}")
   @EnumSource(Form.class)
@@ -762,6 +765,15 @@ class BundleIT {
   static Set<Path> openFiles(AgentJvm jvm) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(jvm.pid()), "fd"))) {
       return fds.map(BundleIT::target).collect(Collectors.toSet());
+    }
+  }
+
+  /** What {@code jvm} has mapped, from {@code /proc}; empty once it is gone. */
+  static String memoryMap(AgentJvm jvm) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(jvm.pid()), "maps"));
+    } catch (IOException e) {
+      return "";
     }
   }
 

@@ -45,7 +45,8 @@ class BundleMainTest {
   @Test
   void theExtensionKnowsTheBundlesMainClassByItsName() throws Exception {
     Field main =
-        Class.forName("dev.microsandbox.otel.metrics.RunMode").getDeclaredField("BUNDLE_MAIN");
+        Class.forName("dev.microsandbox.otel.metrics.settings.RunMode")
+            .getDeclaredField("BUNDLE_MAIN");
     main.setAccessible(true);
     assertEquals(BundleMain.class.getName(), main.get(null));
   }

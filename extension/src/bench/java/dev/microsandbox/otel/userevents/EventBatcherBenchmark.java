@@ -1,7 +1,7 @@
 package dev.microsandbox.otel.userevents;
 
 import dev.microsandbox.otel.bench.BenchRegistry;
-import dev.microsandbox.otel.metrics.BenchCollection;
+import dev.microsandbox.otel.metrics.instruments.BenchCollection;
 import io.opentelemetry.exporter.internal.otlp.metrics.LowAllocationMetricsRequestMarshaler;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import java.io.ByteArrayOutputStream;

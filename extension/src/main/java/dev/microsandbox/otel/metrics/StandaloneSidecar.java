@@ -52,7 +52,7 @@ public final class StandaloneSidecar {
               .setServiceClassLoader(StandaloneSidecar.class.getClassLoader())
               .addPropertiesSupplier(() -> defaults)
               .build();
-      MicrosandboxAutoConfiguration.start(sdk.getOpenTelemetrySdk());
+      ExtensionSetup.takeBuilt().start(sdk.getOpenTelemetrySdk());
     } catch (RuntimeException | LinkageError e) {
       ExtensionState.off("the OpenTelemetry SDK did not start: " + e.getMessage());
     }

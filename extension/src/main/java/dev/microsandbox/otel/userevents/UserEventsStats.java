@@ -33,6 +33,18 @@ public final class UserEventsStats {
     return ERRORS.get();
   }
 
+  /** The exporter's health series: events written, points dropped, writes refused. */
+  public static final String EVENTS_METRIC = "microsandbox.collector.user_events.events";
+
+  public static final String POINTS_DROPPED_METRIC =
+      "microsandbox.collector.user_events.points.dropped";
+  public static final String WRITE_ERRORS_METRIC =
+      "microsandbox.collector.user_events.write_errors";
+
+  /** Every health series name, for the documentation test. */
+  public static final List<String> METRICS =
+      List.of(EVENTS_METRIC, POINTS_DROPPED_METRIC, WRITE_ERRORS_METRIC);
+
   /**
    * The collector's {@code user_events} series on {@code meter}, when an exporter is configured in
    * this JVM (none otherwise); closing them unregisters them.
@@ -44,19 +56,19 @@ public final class UserEventsStats {
     }
     instruments.add(
         meter
-            .counterBuilder("microsandbox.collector.user_events.events")
+            .counterBuilder(EVENTS_METRIC)
             .setUnit("{event}")
             .setDescription("user_events events written since start")
             .buildWithCallback(m -> m.record(events())));
     instruments.add(
         meter
-            .counterBuilder("microsandbox.collector.user_events.points.dropped")
+            .counterBuilder(POINTS_DROPPED_METRIC)
             .setUnit("{point}")
             .setDescription("Points too large for one user_events event (over 65,360 bytes)")
             .buildWithCallback(m -> m.record(droppedPoints())));
     instruments.add(
         meter
-            .counterBuilder("microsandbox.collector.user_events.write_errors")
+            .counterBuilder(WRITE_ERRORS_METRIC)
             .setUnit("{event}")
             .setDescription("user_events writes the kernel refused")
             .buildWithCallback(m -> m.record(writeErrors())));

@@ -25,7 +25,7 @@ public final class MicrosandboxAgentListener implements AgentListener {
       return;
     }
     try {
-      MicrosandboxAutoConfiguration.start(autoConfiguredSdk.getOpenTelemetrySdk());
+      ExtensionSetup.takeBuilt().start(autoConfiguredSdk.getOpenTelemetrySdk());
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.SEVERE, "microsandbox metrics are off: start-up failed", e);
       ExtensionState.off("start-up failed: " + e);

@@ -28,7 +28,7 @@ public final class MicrosandboxCustomizerProvider implements AutoConfigurationCu
       return;
     }
     try {
-      MicrosandboxAutoConfiguration.customize(customizer);
+      PropertiesPath.customize(customizer);
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(Level.SEVERE, "microsandbox metrics are off: start-up failed", e);
       ExtensionState.off("start-up failed: " + e);

@@ -30,11 +30,10 @@ public final class MicrosandboxDeclarativeCustomizerProvider
       return; // the listener says why, once
     }
     try {
-      customizer.addModelCustomizer(readersNoted());
+      ExtensionSetup setup = DeclarativePath.begin();
+      customizer.addModelCustomizer(readersNoted(setup));
       customizer.addMetricExporterCustomizer(
-          MetricExporter.class,
-          (exporter, config) -> MicrosandboxAutoConfiguration.wrapDeclared(exporter));
-      MicrosandboxAutoConfiguration.declaredExportersWrapped();
+          MetricExporter.class, (exporter, config) -> DeclarativePath.wrap(setup, exporter));
     } catch (RuntimeException | LinkageError e) {
       LOGGER.log(
           Level.WARNING,
@@ -51,10 +50,10 @@ public final class MicrosandboxDeclarativeCustomizerProvider
    * package differs between agent versions (the method's erased signature does not).
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Function readersNoted() {
+  private static Function readersNoted(ExtensionSetup setup) {
     Function<Object, Object> noting =
         model -> {
-          MicrosandboxAutoConfiguration.declaredReaders(model);
+          DeclarativePath.readersSeen(setup, model);
           return model;
         };
     return noting;

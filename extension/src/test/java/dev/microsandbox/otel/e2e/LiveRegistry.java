@@ -149,7 +149,7 @@ public final class LiveRegistry implements AutoCloseable {
    * @return the storm's steps
    */
   public long stormThenResume(Duration length, long reader, int after) throws Exception {
-    Thread.sleep(300); // a last refresh: fresh figures for the storm to restore
+    refreshNow(); // fresh figures for the storm to restore
     byte[] good = Files.readAllBytes(file);
     delete();
     long steps;
@@ -180,27 +180,30 @@ public final class LiveRegistry implements AutoCloseable {
 
   private void refreshLoop() {
     while (!closed) {
-      synchronized (this) {
-        long now = System.currentTimeMillis();
-        sandboxes.forEach(
-            (id, s) -> {
-              s.times(s.startedAtMs(), now);
-              if (timeDerived) {
-                s.io(now, 2 * now, 3 * now, 4 * now);
-              }
-              if (growing) {
-                long u = now - s.startedAtMs();
-                s.cpu(s.cpuPercent(), u * 1_500_000L).io(u, 2 * u, 3 * u, 4 * u);
-              }
-              writer.publish(slots.get(id), s);
-            });
-      }
+      refreshNow();
       try {
         Thread.sleep(refreshMs);
       } catch (InterruptedException e) {
         return;
       }
     }
+  }
+
+  /** Writes every sandbox's sample again, stamped now. */
+  private synchronized void refreshNow() {
+    long now = System.currentTimeMillis();
+    sandboxes.forEach(
+        (id, s) -> {
+          s.times(s.startedAtMs(), now);
+          if (timeDerived) {
+            s.io(now, 2 * now, 3 * now, 4 * now);
+          }
+          if (growing) {
+            long u = now - s.startedAtMs();
+            s.cpu(s.cpuPercent(), u * 1_500_000L).io(u, 2 * u, 3 * u, 4 * u);
+          }
+          writer.publish(slots.get(id), s);
+        });
   }
 
   @Override

@@ -11,12 +11,12 @@ import java.util.function.UnaryOperator;
  * An SDK built by the SDK's own autoconfiguration, which finds the extension through ServiceLoader
  * as the agent does, with the listener run on it: no exporters unless the properties name one.
  */
-final class AutoconfiguredSdk {
+public final class AutoconfiguredSdk {
 
   private AutoconfiguredSdk() {}
 
   /** The SDK for {@code properties}, with the test's own readers added by {@code readers}. */
-  static OpenTelemetrySdk start(
+  public static OpenTelemetrySdk start(
       Map<String, String> properties, UnaryOperator<SdkMeterProviderBuilder> readers) {
     Map<String, String> all =
         new HashMap<>(

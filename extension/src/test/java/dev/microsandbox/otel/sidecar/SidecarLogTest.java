@@ -52,7 +52,7 @@ class SidecarLogTest {
   void aJsonRecordIsOneLineInUpstreamsShapeWithItsStackTraceEscaped() throws Exception {
     LogRecord record = new LogRecord(Level.WARNING, "exports to {0} fail");
     record.setParameters(new Object[] {"http://collector:4318/v1/metrics"});
-    record.setLoggerName("dev.microsandbox.otel.metrics.SandboxPushExporter");
+    record.setLoggerName("dev.microsandbox.otel.metrics.export.SandboxPushExporter");
     record.setThrown(new IllegalStateException("boom\nsecond line"));
     String line = new JsonLogFormatter().format(record);
     assertTrue(line.endsWith("\n"));
@@ -62,7 +62,8 @@ class SidecarLogTest {
     assertEquals(
         "exports to http://collector:4318/v1/metrics fail",
         json.get("fields").get("message").asText());
-    assertEquals("dev.microsandbox.otel.metrics.SandboxPushExporter", json.get("target").asText());
+    assertEquals(
+        "dev.microsandbox.otel.metrics.export.SandboxPushExporter", json.get("target").asText());
     assertTrue(json.get("fields").get("error").asText().contains("boom\nsecond line"));
     assertTrue(json.get("timestamp").asText().endsWith("Z"), json.toString());
   }

@@ -1,0 +1,69 @@
+package dev.microsandbox.otel.metrics.series;
+
+/**
+ * The collector's own health series: what the last registry pass saw and how the exports went.
+ * Defined once, as {@link SandboxSeries} is for the sandboxes' series, for the instruments and the
+ * documentation test alike.
+ */
+public enum CollectorSeries {
+  SANDBOXES(
+      Kind.LONG_GAUGE,
+      "microsandbox.collector.sandboxes",
+      "{sandbox}",
+      "Sandboxes exported by the last collection"),
+  SLOTS_SKIPPED(
+      Kind.LONG_GAUGE,
+      "microsandbox.collector.slots.skipped",
+      "{slot}",
+      "Active slots the last collection left out, by reason"),
+  REGISTRY_ERRORS(
+      Kind.COUNTER,
+      "microsandbox.collector.registry.errors",
+      "{collection}",
+      "Collections that found the registry unreadable, by error type"),
+  STOPS(
+      Kind.COUNTER,
+      SeriesSelection.STOPS_METRIC,
+      "{run}",
+      "Sandbox runs seen to stop, by reason: exited, owner_dead (crashed or killed),"
+          + " stalled (no fresh sample), replaced (a newer run took over)"),
+  EXPORTS_SUCCESS(
+      Kind.COUNTER,
+      "microsandbox.collector.exports.success",
+      "{export}",
+      "Successful metric exports since start, by exporter"),
+  EXPORTS_FAILURE(
+      Kind.COUNTER,
+      "microsandbox.collector.exports.failure",
+      "{export}",
+      "Failed metric exports since start, by exporter"),
+  LAST_SUCCESS(
+      Kind.DOUBLE_GAUGE,
+      "microsandbox.collector.last_success_timestamp",
+      "s",
+      "Unix time of the exporter's last successful metric export"),
+  COLLECTIONS_DROPPED(
+      Kind.COUNTER,
+      "microsandbox.collector.collections.dropped",
+      "{collection}",
+      "Buffered collections evicted before this exporter sent them");
+
+  /** The instrument each is reported by. */
+  public enum Kind {
+    LONG_GAUGE,
+    DOUBLE_GAUGE,
+    COUNTER
+  }
+
+  public final Kind kind;
+  public final String metricName;
+  public final String unit;
+  public final String description;
+
+  CollectorSeries(Kind kind, String metricName, String unit, String description) {
+    this.kind = kind;
+    this.metricName = metricName;
+    this.unit = unit;
+    this.description = description;
+  }
+}
