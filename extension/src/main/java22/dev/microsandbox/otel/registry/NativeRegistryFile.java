@@ -42,14 +42,8 @@ final class NativeRegistryFile implements RegistryHandle {
 
   private static final PosixPlatform PLATFORM = PosixPlatform.current();
   private static final Path SHM_DIRECTORY = Path.of("/dev/shm");
-  private static final FunctionDescriptor OPEN_DESCRIPTOR =
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
-  // open and shm_open are variadic in C; called without the optional mode, they take no variadic
-  // argument, so the fixed-argument descriptor is the right one on every ABI
-  private static final MethodHandle OPEN =
-      Libc.function("open", OPEN_DESCRIPTOR, Libc.CAPTURE_ERRNO);
   private static final MethodHandle SHM_OPEN =
-      Libc.function("shm_open", OPEN_DESCRIPTOR, Libc.CAPTURE_ERRNO);
+      Libc.function("shm_open", Libc.OPEN_DESCRIPTOR, Libc.CAPTURE_ERRNO);
   private static final MethodHandle FSTAT =
       Libc.function(
           PLATFORM.fstatSymbol,
@@ -128,7 +122,7 @@ final class NativeRegistryFile implements RegistryHandle {
               ? (int)
                   SHM_OPEN.invokeExact(error, call.allocateFrom(shmName), PLATFORM.shmOpenFlags())
               : (int)
-                  OPEN.invokeExact(
+                  Libc.OPEN.invokeExact(
                       error,
                       call.allocateFrom(file.toString()),
                       PosixPlatform.O_RDONLY

@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -25,6 +26,17 @@ public final class Libc {
   private static final StructLayout ERRNO = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO_VALUE =
       ERRNO.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+  /**
+   * {@code int (const char *path, int flags)}: {@code open} and {@code shm_open} without a mode.
+   * Both are variadic in C; called without the optional mode, they take no variadic argument, so
+   * the fixed-argument descriptor is the right one on every ABI.
+   */
+  public static final FunctionDescriptor OPEN_DESCRIPTOR =
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+
+  /** {@code open(path, flags)}, errno captured: the one handle every caller shares. */
+  public static final MethodHandle OPEN = function("open", OPEN_DESCRIPTOR, CAPTURE_ERRNO);
 
   private Libc() {}
 

@@ -45,11 +45,6 @@ final class FfmTracepoint implements Tracepoint {
   private static final int O_WRONLY = 1;
   private static final int HEADER_BYTES = 20;
 
-  private static final MethodHandle OPEN =
-      Libc.function(
-          "open",
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-          Libc.CAPTURE_ERRNO);
   private static final MethodHandle IOCTL =
       Libc.function(
           "ioctl",
@@ -117,7 +112,7 @@ final class FfmTracepoint implements Tracepoint {
       // user_events is Linux's: its O_CLOEXEC is the same on every Linux architecture
       int fd =
           (int)
-              OPEN.invokeExact(
+              Libc.OPEN.invokeExact(
                   errno,
                   arena.allocateFrom(dataFile),
                   O_WRONLY | PosixPlatform.LINUX_X86_64.oCloexec);

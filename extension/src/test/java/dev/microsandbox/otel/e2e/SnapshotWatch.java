@@ -51,13 +51,7 @@ public final class SnapshotWatch {
       command.addAll(List.of("--format", "json"));
     }
     try (AgentJvm first = writer(registry, dir, "first", 1);
-        AgentJvm watch =
-            AgentJvm.start(
-                E2e.JAVA_HOME,
-                null,
-                Map.of(),
-                Files.createDirectories(dir.resolve("watch")),
-                command)) {
+        AgentJvm watch = startedAfterRunOne(first, dir, command)) {
       awaitLine(watch, json ? l -> isSample(l, "run-1") : l -> l.startsWith("run-1  id=1  "));
       try (AgentJvm second = writer(registry, dir, "second", 2)) {
         awaitLine(
@@ -89,6 +83,20 @@ public final class SnapshotWatch {
     } finally {
       Files.deleteIfExists(registry);
     }
+  }
+
+  /**
+   * The watch, started once run 1 is in the registry: the writer prints each sample before it
+   * publishes it, so its second sample line means the first is there.
+   */
+  private static AgentJvm startedAfterRunOne(AgentJvm first, Path dir, List<String> command)
+      throws IOException {
+    E2e.await(
+        Duration.ofSeconds(60),
+        () -> output(first).lines().filter(l -> l.startsWith("sample 1 ")).count() >= 2,
+        () -> output(first));
+    return AgentJvm.start(
+        E2e.JAVA_HOME, null, Map.of(), Files.createDirectories(dir.resolve("watch")), command);
   }
 
   private static AgentJvm writer(Path registry, Path dir, String name, int sandbox)

@@ -1,5 +1,6 @@
 package dev.microsandbox.otel.e2e;
 
+import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import java.io.IOException;
@@ -29,7 +30,8 @@ public final class WriterProcess {
         new java.util.ArrayList<>(
             List.of(
                 "-cp",
-                AgentJvm.codeSource(RegistryWriter.class)
+                // the writer (a test class) and the layout it writes (the extension's)
+                AgentJvm.codeSource(RegistryLayout.class)
                     + java.io.File.pathSeparator
                     + AgentJvm.codeSource(WriterProcess.class),
                 WriterProcess.class.getName(),

@@ -21,6 +21,7 @@ public final class ReleasingMetricReader implements MetricReader {
   private final MetricReader delegate;
   private final Runnable onShutdown;
 
+  /** Wraps {@code delegate}; {@code onShutdown} runs once its shutdown has completed. */
   public ReleasingMetricReader(MetricReader delegate, Runnable onShutdown) {
     this.delegate = delegate;
     this.onShutdown = onShutdown;

@@ -53,6 +53,7 @@ public final class SandboxPushExporter implements MetricExporter {
   private long failingSinceMs;
   private long failedExports;
 
+  /** Wraps {@code delegate}, counting its outcomes in {@code stats}; a producer adds the series. */
   public SandboxPushExporter(MetricExporter delegate, ExportStats stats, TimeSource clock) {
     this(delegate, stats, clock, null, delegate.getClass().getSimpleName());
   }

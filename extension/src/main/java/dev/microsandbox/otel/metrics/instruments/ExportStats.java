@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 /**
- * Outcomes of the agent's metric exports, per exporter ({@link SandboxPushExporter} names each by
+ * Outcomes of the agent's metric exports, per exporter ({@code SandboxPushExporter} names each by
  * its class): an OTLP endpoint that is down shows as that exporter's failures and its stale last
  * success, whatever another exporter does.
  */
@@ -57,11 +57,13 @@ public final class ExportStats {
       return buffers;
     }
 
+    /** Counts a successful export, finished at {@code epochMillis}. */
     public void succeeded(long epochMillis) {
       success.incrementAndGet();
       lastSuccessEpochMillis.accumulateAndGet(epochMillis, Math::max);
     }
 
+    /** Counts a failed export. */
     public void failed() {
       failure.incrementAndGet();
     }

@@ -62,6 +62,10 @@ public final class SandboxSampler implements AutoCloseable {
   private boolean allOwnersDeadLogged;
   private boolean closed;
 
+  /**
+   * Passes over {@code reader}, labelled from {@code labels}, reported with {@code attributes}, and
+   * (where sampling runs on its own period) copied into {@code buffer}, which may be null.
+   */
   public SandboxSampler(
       RegistryReader reader,
       LabelSource labels,
@@ -70,7 +74,10 @@ public final class SandboxSampler implements AutoCloseable {
     this(reader, labels, attributes, buffer, RunListener.NONE);
   }
 
-  /** As above, telling {@code runs} of every run of a reported sandbox that starts or stops. */
+  /**
+   * As {@link #SandboxSampler(RegistryReader, LabelSource, SandboxAttributes, SampleBuffer)},
+   * telling {@code runs} of every run of a reported sandbox that starts or stops.
+   */
   public SandboxSampler(
       RegistryReader reader,
       LabelSource labels,
@@ -187,11 +194,12 @@ public final class SandboxSampler implements AutoCloseable {
     return latest == null ? 0 : latest.skippedTooOld();
   }
 
-  /** Slots the latest pass left out because no coherent read succeeded. */
+  /** Slots the latest pass left out as older runs of sandboxes whose newer run is reported. */
   public synchronized int skippedSuperseded() {
     return latest == null ? 0 : latest.skippedSuperseded();
   }
 
+  /** Slots the latest pass left out because no coherent read succeeded. */
   public synchronized int skippedInconsistent() {
     return latest == null ? 0 : latest.skippedInconsistent();
   }

@@ -55,9 +55,16 @@ public enum CollectorSeries {
     COUNTER
   }
 
+  /** The instrument it is reported by. */
   public final Kind kind;
+
+  /** The metric's name, as exported. */
   public final String metricName;
+
+  /** The metric's unit (UCUM). */
   public final String unit;
+
+  /** The metric's description. */
   public final String description;
 
   CollectorSeries(Kind kind, String metricName, String unit, String description) {

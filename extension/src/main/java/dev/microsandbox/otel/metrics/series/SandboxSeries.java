@@ -229,10 +229,20 @@ public enum SandboxSeries {
       Arrays.stream(ALL).map(s -> s.metricName).collect(Collectors.toUnmodifiableSet());
 
   final Family family;
+
+  /** The instrument kind the series is reported as. */
   public final Kind kind;
+
+  /** The metric's name, as exported. */
   public final String metricName;
+
+  /** The metric's unit (UCUM). */
   public final String unit;
+
+  /** The metric's description. */
   public final String description;
+
+  /** Whether its points are doubles (else longs). */
   public final boolean isDouble;
 
   /** The sample flag the value needs; 0: always present (0 when unsourced, as upstream reports). */

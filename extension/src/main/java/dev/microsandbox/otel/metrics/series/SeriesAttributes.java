@@ -41,7 +41,7 @@ public final class SeriesAttributes {
 
   /**
    * About what the largest of these sets takes in an OTLP point: each key and value with a few
-   * bytes of framing. For bounding requests by size ({@link SampleBuffer#MAX_REQUEST_BYTES}).
+   * bytes of framing. For bounding requests by size ({@code SampleBuffer.MAX_REQUEST_BYTES}).
    */
   public int largestSetBytes() {
     return largestSetBytes;

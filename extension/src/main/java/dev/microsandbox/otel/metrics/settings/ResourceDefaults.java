@@ -17,13 +17,19 @@ import java.util.Map;
  */
 public final class ResourceDefaults {
 
+  /** The resource attribute the sidecar defaults to {@value #DEFAULT_SERVICE_NAME}. */
   public static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
   static final AttributeKey<String> SERVICE_INSTANCE_ID =
       AttributeKey.stringKey("service.instance.id");
   static final String DEFAULT_SERVICE_NAME = "microsandbox";
 
   private ResourceDefaults() {}
 
+  /**
+   * {@code resource} with the sidecar's defaults where the operator set nothing: {@code
+   * service.name} {@value #DEFAULT_SERVICE_NAME} and {@code service.instance.id} the host's name.
+   */
   public static Resource apply(
       Resource resource, ConfigProperties config, Map<String, String> env) {
     Map<String, String> userAttributes = config.getMap("otel.resource.attributes");
