@@ -2,11 +2,16 @@ package dev.microsandbox.otel.examples;
 
 import dev.microsandbox.otel.labels.CatalogWriter;
 import dev.microsandbox.otel.registry.RegistryAbi;
+import dev.microsandbox.otel.registry.RegistryAccess;
 import dev.microsandbox.otel.registry.RegistryLayout;
 import dev.microsandbox.otel.registry.RegistryLocation;
+import dev.microsandbox.otel.registry.RegistryReader;
+import dev.microsandbox.otel.registry.RegistrySnapshot;
 import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.Durations;
+import dev.microsandbox.otel.support.LogSink;
+import dev.microsandbox.otel.support.TimeSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,7 +20,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.LongSupplier;
 
@@ -34,7 +38,9 @@ public final class Simulator implements AutoCloseable {
       String.join(
           System.lineSeparator(),
           "usage: java -jar msb-otel-simulator.jar [options]",
-          "  --msb-home DIR      microsandbox home (default: $MSB_HOME, else ~/.microsandbox)",
+          "  --msb-home DIR      the home written (default: <java.io.tmpdir>/msb-otel-simulator;",
+          "                      never the runtime's own unless named: point the sidecar at it",
+          "                      with MSB_HOME)",
           "  --sandboxes N       sandboxes kept alive (default 5)",
           "  --period DUR        sample period (default 1s)",
           "  --churn N           restarts/replacements per minute (default 0)",
@@ -49,7 +55,15 @@ public final class Simulator implements AutoCloseable {
           "  --no-catalog        write no catalog (by default <home>/db/msb.db gets each sandbox's"
               + " labels,",
           "                      unless a catalog the simulator did not create is already there)",
+          "  --allow-real-home   write into a home where a real runtime has run (a catalog the",
+          "                      simulator did not create, or registry slots it did not write);",
+          "                      without it the simulator refuses such a home",
           "");
+
+  /** The default home: the simulator's own, never the runtime's. */
+  static String defaultHome() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "msb-otel-simulator").toString();
+  }
 
   /** Simulator settings; immutable. */
   static final class Options {
@@ -62,6 +76,7 @@ public final class Simulator implements AutoCloseable {
     private final boolean catalog;
     private final RegistryAbi abi;
     private final int firstId;
+    private final boolean allowRealHome;
 
     Options(
         String home,
@@ -72,7 +87,8 @@ public final class Simulator implements AutoCloseable {
         long seed,
         boolean catalog,
         RegistryAbi abi,
-        int firstId) {
+        int firstId,
+        boolean allowRealHome) {
       this.home = home;
       this.sandboxes = sandboxes;
       this.period = period;
@@ -82,6 +98,12 @@ public final class Simulator implements AutoCloseable {
       this.catalog = catalog;
       this.abi = abi;
       this.firstId = firstId;
+      this.allowRealHome = allowRealHome;
+    }
+
+    /** Whether a home where a real runtime has run may be written. */
+    boolean allowRealHome() {
+      return allowRealHome;
     }
 
     /** The id of the first sandbox; later ones count up from it. */
@@ -129,8 +151,9 @@ public final class Simulator implements AutoCloseable {
       return seed;
     }
 
-    static Options parse(String[] args, Map<String, String> env) {
-      String home = RegistryLocation.resolveHome(env, System.getProperty("user.home"));
+    static Options parse(String[] args) {
+      String home = defaultHome();
+      boolean allowRealHome = false;
       int sandboxes = 5;
       Duration period = Duration.ofSeconds(1);
       double churn = 0;
@@ -146,6 +169,10 @@ public final class Simulator implements AutoCloseable {
         }
         if (option.equals("--no-catalog")) {
           catalog = false;
+          continue;
+        }
+        if (option.equals("--allow-real-home")) {
+          allowRealHome = true;
           continue;
         }
         if (i + 1 >= args.length) {
@@ -193,12 +220,20 @@ public final class Simulator implements AutoCloseable {
             "--sandboxes and --churn must be >= 0, --period,"
                 + " --capacity and --first-id above 0");
       }
-      return new Options(home, sandboxes, period, churn, capacity, seed, catalog, abi, firstId);
+      return new Options(
+          home, sandboxes, period, churn, capacity, seed, catalog, abi, firstId, allowRealHome);
     }
   }
 
   /** One fake sandbox: its identity, its slot and the state its figures evolve from. */
   private static final class FakeSandbox {
+    static final String NAME_PREFIX = "sim-";
+
+    /** Whether {@code name} is one the simulator gives its sandboxes. */
+    static boolean isSimulated(String name) {
+      return name.startsWith(NAME_PREFIX);
+    }
+
     final int id;
     final String name;
     final int flags;
@@ -211,7 +246,7 @@ public final class Simulator implements AutoCloseable {
 
     FakeSandbox(int id, Random random) {
       this.id = id;
-      this.name = "sim-" + id; // unique per home, like the id, whichever --first-id
+      this.name = NAME_PREFIX + id; // unique per home, like the id, whichever --first-id
       int remainder = id % 3;
       this.flags =
           remainder == 0
@@ -439,10 +474,42 @@ public final class Simulator implements AutoCloseable {
   }
 
   /** Entry point: runs until interrupted (SIGTERM/SIGINT free the slots on the way out). */
+  /**
+   * What shows that a real runtime has run in the home of {@code options} (a catalog the simulator
+   * did not create, a registry slot it did not write), or null. Read only: nothing is written.
+   */
+  static String realRuntimeIn(Options options) throws IOException {
+    Path catalog = RegistryLocation.catalogFile(options.home());
+    try {
+      if (!CatalogWriter.absentOrSimulated(catalog)) {
+        return catalog + " is a catalog the simulator did not create";
+      }
+    } catch (SQLException e) {
+      return catalog + " is not a catalog the simulator can read (" + e.getMessage() + ")";
+    }
+    Path registry = RegistryLocation.registryFile(options.home(), options.abi());
+    if (!Files.exists(registry)) {
+      return null;
+    }
+    RegistryReader.Options everything =
+        new RegistryReader.Options(Duration.ZERO, false, RegistryAccess.AUTO);
+    try (RegistryReader reader =
+        RegistryReader.open(registry, null, everything, TimeSource.SYSTEM, null, LogSink.QUIET)) {
+      RegistrySnapshot slots = reader.read(true);
+      for (int i = 0; i < slots.size(); i++) {
+        String name = slots.get(i).name();
+        if (!FakeSandbox.isSimulated(name)) {
+          return registry + " holds a slot the simulator did not write (sandbox " + name + ")";
+        }
+      }
+    }
+    return null;
+  }
+
   public static void main(String[] args) throws Exception {
     Options options;
     try {
-      options = Options.parse(args, System.getenv());
+      options = Options.parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("simulator: " + e.getMessage());
       System.err.print(USAGE);
@@ -451,6 +518,19 @@ public final class Simulator implements AutoCloseable {
     }
     if (options == null) {
       System.out.print(USAGE);
+      return;
+    }
+    String realHome = options.allowRealHome() ? null : realRuntimeIn(options);
+    if (realHome != null) {
+      System.err.println(
+          "simulator: refusing "
+              + options.home()
+              + ": "
+              + realHome
+              + ", so a real runtime has run there and the simulator's sandboxes would be exported"
+              + " beside (or in place of) real ones. Give it a home of its own (--msb-home), or"
+              + " --allow-real-home to write there anyway");
+      System.exit(2);
       return;
     }
     Simulator simulator = new Simulator(options, System.out, System::currentTimeMillis);

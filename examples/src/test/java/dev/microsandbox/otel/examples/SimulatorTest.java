@@ -18,6 +18,7 @@ import dev.microsandbox.otel.registry.RegistryWriter;
 import dev.microsandbox.otel.registry.SandboxSample;
 import dev.microsandbox.otel.support.LogSink;
 import dev.microsandbox.otel.support.TimeSource;
+import dev.microsandbox.otel.testing.ReleasedMsb;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -60,8 +61,7 @@ class SimulatorTest {
               "32",
               "--seed",
               "42"
-            },
-            Map.of());
+            });
     return new Simulator(options, new PrintStream(log, true), now::get);
   }
 
@@ -123,8 +123,7 @@ class SimulatorTest {
               "--first-id",
               "2001",
               "--no-catalog"
-            },
-            Map.of());
+            });
     Path legacy = RegistryLocation.registryFile(home.toString(), RegistryAbi.V2);
     try (Simulator current = simulator(0);
         Simulator old = new Simulator(v2, new PrintStream(log, true), now::get);
@@ -154,8 +153,7 @@ class SimulatorTest {
     }
     assertTrue(log.toString().contains("-v2 (8 slots)"), log.toString());
     assertThrows(
-        IllegalArgumentException.class,
-        () -> Simulator.Options.parse(new String[] {"--abi", "4"}, Map.of()));
+        IllegalArgumentException.class, () -> Simulator.Options.parse(new String[] {"--abi", "4"}));
   }
 
   @Test
@@ -287,14 +285,74 @@ class SimulatorTest {
         "--sandboxes: 'many' is not a number",
         assertThrows(
                 IllegalArgumentException.class,
-                () -> Simulator.Options.parse(new String[] {"--sandboxes", "many"}, Map.of()))
+                () -> Simulator.Options.parse(new String[] {"--sandboxes", "many"}))
             .getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> Simulator.Options.parse(new String[] {"--period", "0"}, Map.of()));
+        () -> Simulator.Options.parse(new String[] {"--period", "0"}));
     assertThrows(
         IllegalArgumentException.class,
-        () -> Simulator.Options.parse(new String[] {"--bogus", "1"}, Map.of()));
-    assertEquals(null, Simulator.Options.parse(new String[] {"--help"}, Map.of()));
+        () -> Simulator.Options.parse(new String[] {"--bogus", "1"}));
+    assertEquals(null, Simulator.Options.parse(new String[] {"--help"}));
+  }
+
+  @Test
+  void itsDefaultHomeIsItsOwnNeverTheRuntimes() {
+    Simulator.Options options = Simulator.Options.parse(new String[0]);
+    assertEquals(Simulator.defaultHome(), options.home());
+    assertTrue(options.home().startsWith(System.getProperty("java.io.tmpdir")), options.home());
+    assertFalse(options.home().contains(".microsandbox"), options.home());
+  }
+
+  /** A home whose catalog the released msb created: the simulator refuses it, unless allowed. */
+  @Test
+  void aHomeWithTheRuntimesCatalogIsRefused() throws Exception {
+    ReleasedMsb.Result ls = ReleasedMsb.forHome(home).run("ls");
+    assertEquals(0, ls.status, ls.err);
+    Simulator.Options options =
+        Simulator.Options.parse(new String[] {"--msb-home", home.toString()});
+    String why = Simulator.realRuntimeIn(options);
+    assertEquals(
+        RegistryLocation.catalogFile(home.toString())
+            + " is a catalog the simulator did not create",
+        why);
+    assertFalse(
+        Files.exists(RegistryLocation.registryFile(home.toString())), "refused: nothing written");
+    Simulator.Options allowed =
+        Simulator.Options.parse(new String[] {"--msb-home", home.toString(), "--allow-real-home"});
+    assertTrue(allowed.allowRealHome());
+  }
+
+  /** A registry where another writer holds a slot: the simulator's check names that sandbox. */
+  @Test
+  void aRegistryWithSlotsItDidNotWriteIsRefused() throws Exception {
+    Path registry = RegistryLocation.registryFile(home.toString());
+    try (RegistryWriter runtime = RegistryWriter.openOrCreate(registry, 8)) {
+      long now = System.currentTimeMillis();
+      SandboxSample real =
+          new SandboxSample()
+              .identity(7, 70, (int) ProcessHandle.current().pid(), "web-7")
+              .times(now - 1000, now);
+      runtime.start(real, 70, real.pid());
+      byte[] before = Files.readAllBytes(registry);
+      Simulator.Options options =
+          Simulator.Options.parse(new String[] {"--msb-home", home.toString(), "--no-catalog"});
+      assertEquals(
+          registry + " holds a slot the simulator did not write (sandbox web-7)",
+          Simulator.realRuntimeIn(options));
+      assertTrue(
+          java.util.Arrays.equals(before, Files.readAllBytes(registry)), "the check only reads");
+    }
+  }
+
+  /** The simulator's own registry (a second simulator of the home) is no reason to refuse. */
+  @Test
+  void aHomeOnlySimulatorsWroteIsAccepted() throws Exception {
+    try (Simulator first = simulator(0)) {
+      Simulator.Options second =
+          Simulator.Options.parse(
+              new String[] {"--msb-home", home.toString(), "--first-id", "2001"});
+      assertEquals(null, Simulator.realRuntimeIn(second));
+    }
   }
 }

@@ -23,7 +23,7 @@ final class DeclarativePath {
 
   /** The declarative customizer runs: a file is being read, and its exporters will be wrapped. */
   static ExtensionSetup begin() {
-    return ExtensionSetup.begin(ExtensionSetup.Path.FILE_WRAPPED);
+    return ExtensionSetup.begin(ExtensionSetup.Configuration.FILE_WRAPPED);
   }
 
   /**
@@ -79,7 +79,7 @@ final class DeclarativePath {
               + " agent 2.26 or newer)");
     }
     MicrosandboxSettings parsed = setup.parse(file, false, file.unknownKeys());
-    if (parsed != null && setup.path != ExtensionSetup.Path.FILE_WRAPPED) {
+    if (parsed != null && setup.configuration != ExtensionSetup.Configuration.FILE_WRAPPED) {
       LOGGER.warning(
           "microsandbox metrics: with a declarative configuration file, this agent"
               + " (before 2.28) lets no extension wrap the file's exporters: sandbox gauges are"

@@ -62,7 +62,7 @@ final class ExtensionSetup {
   private static final AtomicReference<ExtensionSetup> BUILDING = new AtomicReference<>();
 
   /** How the SDK is configured, which decides what the extension can wrap and register. */
-  enum Path {
+  enum Configuration {
     /** {@code OTEL_*} variables and properties: every customizer of the SDK's autoconfiguration. */
     PROPERTIES,
     /** A declarative file whose exporters the extension wraps (agent 2.28+). */
@@ -71,7 +71,7 @@ final class ExtensionSetup {
     FILE_UNWRAPPED
   }
 
-  final Path path;
+  final Configuration configuration;
   final RunMode mode;
   final ExportStats stats = new ExportStats();
   final SandboxSeriesProducer producer = new SandboxSeriesProducer(this::metrics);
@@ -91,19 +91,20 @@ final class ExtensionSetup {
   private volatile Duration samplingPeriod; // null: sampling follows the collections
   private volatile long exportIntervalMs;
   private volatile String destinations; // the sidecar's, from its properties; null under a file
-  private volatile java.nio.file.Path registryInUse;
+  private volatile Path registryInUse;
   private volatile SandboxMetrics metrics;
 
-  private ExtensionSetup(Path path, RunMode mode) {
-    this.path = path;
+  private ExtensionSetup(Configuration configuration, RunMode mode) {
+    this.configuration = configuration;
     this.mode = mode;
     this.exportIntervalMs = SDK_EXPORT_INTERVAL_MS;
-    this.needsInstruments = path != Path.PROPERTIES; // a file: until its model is seen
+    this.needsInstruments =
+        configuration != Configuration.PROPERTIES; // a file: until its model is seen
   }
 
-  /** A new setup for an SDK about to be configured by {@code path}; the listener will take it. */
-  static ExtensionSetup begin(Path path) {
-    ExtensionSetup setup = new ExtensionSetup(path, RunMode.detect());
+  /** A new setup for an SDK about to be configured so; the listener will take it. */
+  static ExtensionSetup begin(Configuration configuration) {
+    ExtensionSetup setup = new ExtensionSetup(configuration, RunMode.detect());
     BUILDING.set(setup);
     return setup;
   }
@@ -114,7 +115,9 @@ final class ExtensionSetup {
    */
   static ExtensionSetup takeBuilt() {
     ExtensionSetup begun = BUILDING.getAndSet(null);
-    return begun != null ? begun : new ExtensionSetup(Path.FILE_UNWRAPPED, RunMode.detect());
+    return begun != null
+        ? begun
+        : new ExtensionSetup(Configuration.FILE_UNWRAPPED, RunMode.detect());
   }
 
   MicrosandboxSettings settings() {
@@ -141,7 +144,7 @@ final class ExtensionSetup {
     return destinations;
   }
 
-  java.nio.file.Path registryInUse() {
+  Path registryInUse() {
     return registryInUse;
   }
 
@@ -227,7 +230,7 @@ final class ExtensionSetup {
    */
   SandboxMetrics start(OpenTelemetrySdk sdk) {
     if (!settingsRead) {
-      seriesProduced = path == Path.FILE_WRAPPED && !needsInstruments;
+      seriesProduced = configuration == Configuration.FILE_WRAPPED && !needsInstruments;
       adopt(
           guarded(
               "reading the declarative configuration",
@@ -257,8 +260,8 @@ final class ExtensionSetup {
   /** The metrics for {@code settings} on {@code meterProvider}; sampling started where set. */
   private SandboxMetrics create(
       MeterProvider meterProvider, LoggerProvider loggerProvider, MicrosandboxSettings settings) {
-    java.nio.file.Path registry = settings.registry();
-    java.nio.file.Path legacy = null;
+    Path registry = settings.registry();
+    Path legacy = null;
     if (settings.registryDerived()) { // the runtime's name files may correct the derived names
       RegistryLocation.Choice current = RegistryLocation.choose(settings.home(), RegistryAbi.V3);
       if (current.note != null) {

@@ -58,7 +58,7 @@ final class PropertiesPath {
   private PropertiesPath() {}
 
   static void customize(AutoConfigurationCustomizer customizer) {
-    ExtensionSetup setup = ExtensionSetup.begin(ExtensionSetup.Path.PROPERTIES);
+    ExtensionSetup setup = ExtensionSetup.begin(ExtensionSetup.Configuration.PROPERTIES);
     customizer.addPropertiesCustomizer(config -> settingsAndDefaults(setup, config));
     customizer.addResourceCustomizer(
         (resource, config) ->

@@ -27,9 +27,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Labels from a real SQLite catalog in WAL mode, changed by a live writer between collections. */
+/**
+ * Labels from a real SQLite catalog in WAL mode, changed by a live writer between collections; the
+ * catalog created by our writer and by the released msb's own migrations.
+ */
+@ParameterizedClass(name = "{0} catalog")
+@EnumSource(CatalogOrigin.class)
 class CatalogLabelsTest {
+
+  @Parameter CatalogOrigin origin;
 
   /** The production bound, for the tests about a catalog that is locked or slow. */
   static final Duration TIMEOUT = Duration.ofMillis(50);
@@ -109,7 +119,7 @@ class CatalogLabelsTest {
 
   @Test
   void labelsAppearChangeWithTheConfigAndVanishWithTheSandbox() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "env", "prod"), null);
       catalog.put(2, "two", labels("tenant", "old"), labels("tenant", "acme"));
@@ -138,7 +148,7 @@ class CatalogLabelsTest {
 
   @Test
   void excludedKeysNeverAppear() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels =
             new CatalogLabels(catalogFile(), LabelKeys.of(Set.of("user.id"), null), PATIENT)) {
       catalog.put(1, "one", labels("user.id", "alice", "tenant", "acme"), null);
@@ -157,7 +167,7 @@ class CatalogLabelsTest {
         assertEquals(Map.of(), labels.labelsOf(1));
       }
       assertEquals(1, warnings("does not exist"), "one line, not one per collection");
-      try (CatalogWriter catalog = CatalogWriter.create(catalogFile())) {
+      try (CatalogWriter catalog = origin.create(catalogFile())) {
         catalog.put(1, "one", labels("tenant", "acme"), null);
         labels.refresh(snapshot());
         assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
@@ -168,24 +178,25 @@ class CatalogLabelsTest {
   @Test
   void unmigratedCatalogMeansNoLabelsUntilTheTableExists() throws Exception {
     start(1);
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
-        CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
-      catalog.execute("DROP TABLE sandbox");
+    java.nio.file.Files.createDirectories(catalogFile().getParent());
+    java.nio.file.Files.createFile(catalogFile()); // an empty database, not migrated yet
+    try (CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       for (int i = 0; i < 3; i++) {
         labels.refresh(snapshot());
         assertEquals(Map.of(), labels.labelsOf(1));
       }
       assertEquals(1, warnings("no such table"));
-      CatalogWriter.create(catalogFile()).close(); // migrated
-      catalog.put(1, "one", labels("tenant", "acme"), null);
-      labels.refresh(snapshot());
-      assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
+      try (CatalogWriter catalog = origin.create(catalogFile())) { // migrated
+        catalog.put(1, "one", labels("tenant", "acme"), null);
+        labels.refresh(snapshot());
+        assertEquals(Map.of("tenant", "acme"), labels.labelsOf(1));
+      }
     }
   }
 
   @Test
   void aBrokenConfigCostsOnlyThatSandboxItsLabels() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.put(1, "malformed", "{\"labels\": {\"a\": ", null);
       catalog.put(2, "number", "{\"labels\": {\"a\": 5}}", null);
@@ -228,7 +239,7 @@ class CatalogLabelsTest {
 
   @Test
   void aLongWriteTransactionDelaysNothingAndStaysInvisibleUntilCommitted() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
@@ -249,7 +260,7 @@ class CatalogLabelsTest {
    */
   @Test
   void theFirstCollectionAfterStartWaitsForTheLabelsThatExist() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE")) {
+    try (CatalogWriter catalog = origin.create(catalogFile(), "DELETE")) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
       catalog.execute("BEGIN EXCLUSIVE");
@@ -285,7 +296,7 @@ class CatalogLabelsTest {
 
   @Test
   void anExclusivelyLockedCatalogCostsLabelsNotTime() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
+    try (CatalogWriter catalog = origin.create(catalogFile(), "DELETE");
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
@@ -317,7 +328,7 @@ class CatalogLabelsTest {
 
   @Test
   void aLockOutlastingSqlitesBusyTimeoutIsOneWarningAndKnownLabelsStay() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE");
+    try (CatalogWriter catalog = origin.create(catalogFile(), "DELETE");
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT)) {
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
@@ -358,7 +369,7 @@ class CatalogLabelsTest {
   @Test
   void closingWhileTheWorkerWaitsOnALockedCatalogReturnsAtOnceAndTheConnectionStillCloses()
       throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile(), "DELETE")) {
+    try (CatalogWriter catalog = origin.create(catalogFile(), "DELETE")) {
       CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, TIMEOUT);
       catalog.put(1, "one", labels("tenant", "acme"), null);
       start(1);
@@ -389,7 +400,7 @@ class CatalogLabelsTest {
   @Test
   void aCatalogCreatedAnewIsOpenedAnew() throws Exception {
     try (CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
-      try (CatalogWriter catalog = CatalogWriter.create(catalogFile())) {
+      try (CatalogWriter catalog = origin.create(catalogFile())) {
         catalog.put(1, "one", labels("tenant", "old"), null);
       }
       start(1);
@@ -397,7 +408,7 @@ class CatalogLabelsTest {
       for (String suffix : new String[] {"", "-wal", "-shm"}) {
         java.nio.file.Files.deleteIfExists(Path.of(catalogFile() + suffix));
       }
-      try (CatalogWriter catalog = CatalogWriter.create(catalogFile())) {
+      try (CatalogWriter catalog = origin.create(catalogFile())) {
         catalog.put(1, "one", labels("tenant", "new"), null);
         catalog.put(2, "two", labels("tenant", "second"), null);
       }
@@ -416,7 +427,7 @@ class CatalogLabelsTest {
       many[2 * i] = String.format("k%04d", i);
       many[2 * i + 1] = "v" + i;
     }
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.put(1, "one", labels("tenant", "acme", "blob", "x".repeat(1 << 20)), null);
       catalog.put(2, "two", labels(many), null);
@@ -444,7 +455,7 @@ class CatalogLabelsTest {
 
   @Test
   void limitsFollowTheSdksAttributeLimits() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels =
             new CatalogLabels(catalogFile(), LabelKeys.ALL, new LabelLimits(2, 3), PATIENT)) {
       catalog.put(1, "one", labels("a", "12345", "b", "x", "c", "y"), null);
@@ -455,7 +466,7 @@ class CatalogLabelsTest {
 
   @Test
   void aConfigTooLongToParseCostsItsSandboxItsLabelsOnly() throws Exception {
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), LabelKeys.ALL, PATIENT)) {
       catalog.put(1, "one", labels("tenant", "x".repeat(CatalogLabels.MAX_CONFIG_CHARS)), null);
       catalog.put(2, "two", labels("tenant", "acme"), null);
@@ -471,7 +482,7 @@ class CatalogLabelsTest {
   void keysThatWouldPassForIdentityInPrometheusAreDroppedWithOneWarningEach() throws Exception {
     LabelKeys reserving =
         LabelKeys.ALL.reserving(Set.of("sandbox.name", "sandbox.id", "container.id"));
-    try (CatalogWriter catalog = CatalogWriter.create(catalogFile());
+    try (CatalogWriter catalog = origin.create(catalogFile());
         CatalogLabels labels = new CatalogLabels(catalogFile(), reserving, PATIENT)) {
       catalog.put(
           1,

@@ -54,6 +54,19 @@ public final class CatalogWriter implements AutoCloseable {
   }
 
   /**
+   * Opens a catalog that exists already, whoever created it (msb's own migrations, for a test held
+   * to the released runtime), in {@code journalMode}; rows then go in as the runtime writes them.
+   */
+  public static CatalogWriter open(Path file, String journalMode) throws SQLException {
+    Connection connection = JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA journal_mode=" + journalMode);
+      s.execute("PRAGMA busy_timeout=2000");
+    }
+    return new CatalogWriter(connection);
+  }
+
+  /**
    * Whether {@code file} is absent or a catalog this class created: the simulator's test before it
    * writes, so that it never touches a real msb catalog.
    */
@@ -88,17 +101,49 @@ public final class CatalogWriter implements AutoCloseable {
     return json.append("},\"env\":{\"A\":\"1\"}}").toString();
   }
 
-  /** Inserts or replaces a sandbox row. */
+  /**
+   * Inserts or replaces a running sandbox's row, as the runtime writes it: the row, and, where the
+   * catalog has msb's {@code sandbox_labels} table, the labels of the config's {@code labels}
+   * object there too (msb 0.6 keeps them in both).
+   */
   public void put(int id, String name, String config, String activeConfig) throws SQLException {
     try (PreparedStatement s =
         writer.prepareStatement(
-            "INSERT OR REPLACE INTO sandbox (id, name, config, active_config) VALUES (?, ?, ?,"
-                + " ?)")) {
+            "INSERT OR REPLACE INTO sandbox (id, name, config, active_config, status) VALUES (?, ?,"
+                + " ?, ?, 'Running')")) {
       s.setInt(1, id);
       s.setString(2, name);
       s.setString(3, config);
       s.setString(4, activeConfig);
       s.executeUpdate();
+    }
+    if (hasTable("sandbox_labels")) {
+      try (PreparedStatement delete =
+          writer.prepareStatement("DELETE FROM sandbox_labels WHERE sandbox_id = ?")) {
+        delete.setInt(1, id);
+        delete.executeUpdate();
+      }
+      try (PreparedStatement insert =
+          writer.prepareStatement(
+              "INSERT INTO sandbox_labels (sandbox_id, key, value) SELECT ?, key, value FROM"
+                  + " json_each(CASE WHEN json_valid(?) THEN json_extract(?, '$.labels') END)"
+                  + " WHERE type = 'text'")) {
+        String labelled = activeConfig != null ? activeConfig : config;
+        insert.setInt(1, id);
+        insert.setString(2, labelled);
+        insert.setString(3, labelled);
+        insert.executeUpdate();
+      }
+    }
+  }
+
+  private boolean hasTable(String table) throws SQLException {
+    try (PreparedStatement s =
+        writer.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+      s.setString(1, table);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next();
+      }
     }
   }
 

@@ -42,9 +42,9 @@ final class CollectorHealth {
       errorAttributes[kind.ordinal()] =
           Attributes.of(ERROR_TYPE, kind.name().toLowerCase(Locale.ROOT));
     }
-    sandboxes = longGauge(meter, CollectorSeries.SANDBOXES);
-    skipped = longGauge(meter, CollectorSeries.SLOTS_SKIPPED);
-    errors = counter(meter, CollectorSeries.REGISTRY_ERRORS);
+    sandboxes = CollectorSeries.SANDBOXES.gauge(meter).ofLongs().buildObserver();
+    skipped = CollectorSeries.SLOTS_SKIPPED.gauge(meter).ofLongs().buildObserver();
+    errors = CollectorSeries.REGISTRY_ERRORS.counter(meter).buildObserver();
     inCallback.add(sandboxes);
     inCallback.add(skipped);
     inCallback.add(errors);
@@ -52,28 +52,11 @@ final class CollectorHealth {
       for (StopReason reason : StopReason.values()) {
         stopAttributes[reason.ordinal()] = Attributes.of(RunEvents.STOP_REASON, reason.value());
       }
-      stops = counter(meter, CollectorSeries.STOPS);
+      stops = CollectorSeries.STOPS.counter(meter).buildObserver();
       inCallback.add(stops);
     } else {
       stops = null;
     }
-  }
-
-  private static ObservableLongMeasurement longGauge(Meter meter, CollectorSeries series) {
-    return meter
-        .gaugeBuilder(series.metricName)
-        .ofLongs()
-        .setUnit(series.unit)
-        .setDescription(series.description)
-        .buildObserver();
-  }
-
-  private static ObservableLongMeasurement counter(Meter meter, CollectorSeries series) {
-    return meter
-        .counterBuilder(series.metricName)
-        .setUnit(series.unit)
-        .setDescription(series.description)
-        .buildObserver();
   }
 
   /** Records the counts of the sampler's latest pass. */

@@ -26,25 +26,24 @@ final class ExportHealth {
   static void register(Meter meter, ExportStats stats, List<AutoCloseable> into) {
     ExportHealth health = new ExportHealth(stats);
     into.add(
-        counter(meter, CollectorSeries.EXPORTS_SUCCESS)
+        CollectorSeries.EXPORTS_SUCCESS
+            .counter(meter)
             .buildWithCallback(
                 m ->
                     stats.forEach(
                         (exporter, outcomes) ->
                             m.record(outcomes.success(), health.attributes(exporter)))));
     into.add(
-        counter(meter, CollectorSeries.EXPORTS_FAILURE)
+        CollectorSeries.EXPORTS_FAILURE
+            .counter(meter)
             .buildWithCallback(
                 m ->
                     stats.forEach(
                         (exporter, outcomes) ->
                             m.record(outcomes.failure(), health.attributes(exporter)))));
-    CollectorSeries last = CollectorSeries.LAST_SUCCESS;
     into.add(
-        meter
-            .gaugeBuilder(last.metricName)
-            .setUnit(last.unit)
-            .setDescription(last.description)
+        CollectorSeries.LAST_SUCCESS
+            .gauge(meter)
             .buildWithCallback(
                 m ->
                     stats.forEach(
@@ -55,7 +54,8 @@ final class ExportHealth {
                           }
                         })));
     into.add(
-        counter(meter, CollectorSeries.COLLECTIONS_DROPPED)
+        CollectorSeries.COLLECTIONS_DROPPED
+            .counter(meter)
             .buildWithCallback(
                 m ->
                     stats.forEach(
@@ -64,14 +64,6 @@ final class ExportHealth {
                             m.record(outcomes.dropped(), health.attributes(exporter));
                           }
                         })));
-  }
-
-  private static io.opentelemetry.api.metrics.LongCounterBuilder counter(
-      Meter meter, CollectorSeries series) {
-    return meter
-        .counterBuilder(series.metricName)
-        .setUnit(series.unit)
-        .setDescription(series.description);
   }
 
   /** The attributes of one exporter's health series, made once per exporter. */

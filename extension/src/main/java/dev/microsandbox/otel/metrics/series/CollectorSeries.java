@@ -1,5 +1,9 @@
 package dev.microsandbox.otel.metrics.series;
 
+import io.opentelemetry.api.metrics.DoubleGaugeBuilder;
+import io.opentelemetry.api.metrics.LongCounterBuilder;
+import io.opentelemetry.api.metrics.Meter;
+
 /**
  * The collector's own health series: what the last registry pass saw and how the exports went.
  * Defined once, as {@link SandboxSeries} is for the sandboxes' series, for the instruments and the
@@ -72,5 +76,15 @@ public enum CollectorSeries {
     this.metricName = metricName;
     this.unit = unit;
     this.description = description;
+  }
+
+  /** A counter of this series on {@code meter}, with its unit and description. */
+  public LongCounterBuilder counter(Meter meter) {
+    return meter.counterBuilder(metricName).setUnit(unit).setDescription(description);
+  }
+
+  /** A double gauge of this series on {@code meter}, with its unit and description. */
+  public DoubleGaugeBuilder gauge(Meter meter) {
+    return meter.gaugeBuilder(metricName).setUnit(unit).setDescription(description);
   }
 }
