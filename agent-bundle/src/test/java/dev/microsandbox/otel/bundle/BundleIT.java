@@ -654,7 +654,12 @@ class BundleIT {
         OtlpReceiver receiver = OtlpReceiver.http()) {
       Map<String, String> env =
           withEvents(
-              home, receiver, "OTEL_MICROSANDBOX_COLLECT_INTERVAL", ClockStep.COLLECT_INTERVAL);
+              home,
+              receiver,
+              "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
+              ClockStep.COLLECT_INTERVAL,
+              "OTEL_METRIC_EXPORT_INTERVAL",
+              ClockStep.EXPORT_INTERVAL);
       env.putAll(clock.env());
       try (AgentJvm jvm = AgentJvm.start(E2e.JAVA_HOME, null, env, logs.resolve("lean"), SIDECAR)) {
         clock.playAndAssert(receiver);

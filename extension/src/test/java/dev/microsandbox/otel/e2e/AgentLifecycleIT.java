@@ -116,7 +116,9 @@ class AgentLifecycleIT {
                   "OTEL_MICROSANDBOX_EVENTS",
                   "true",
                   "OTEL_MICROSANDBOX_COLLECT_INTERVAL",
-                  ClockStep.COLLECT_INTERVAL));
+                  ClockStep.COLLECT_INTERVAL,
+                  "OTEL_METRIC_EXPORT_INTERVAL",
+                  ClockStep.EXPORT_INTERVAL));
       env.putAll(clock.env());
       try (AgentJvm jvm =
           AgentJvm.start(E2e.JAVA_HOME, AgentJvm.agentJar(), env, logs.resolve("app"))) {

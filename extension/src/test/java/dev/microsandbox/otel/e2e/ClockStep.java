@@ -82,6 +82,13 @@ public final class ClockStep implements AutoCloseable {
   public static final String COLLECT_INTERVAL = "200ms";
 
   /**
+   * How often the collector exports (ms): two of the runtime's sampling periods. The outage buffer
+   * carries each sample once, so an export carries every sandbox only if a whole round of the
+   * runtime's samples fell in its interval; at one period a slow second leaves one out.
+   */
+  public static final String EXPORT_INTERVAL = "2000";
+
+  /**
    * The shared clock for a process: add to its environment. The offset file is read again at most
    * once a second (reading it at every clock call costs the JVMs a core), and libfaketime's
    * monotonic fix is off: with it, every timed wait of the JVM spins (an agent's start took 15 s of
