@@ -63,6 +63,16 @@ class ReleasedMsbIT {
     Path fixture = Fixtures.registry();
     Path home = Files.createDirectories(dir.resolve("home"));
     ReleasedMsb msb = ReleasedMsb.forHome(home);
+    // msb's registry for the home (its runs that could not boot), then the fixture's copy there
+    Path registry = RegistryLocation.registryFile(home.toString());
+    try {
+      agree(msb, home, fixture, registry);
+    } finally {
+      Files.deleteIfExists(registry);
+    }
+  }
+
+  private void agree(ReleasedMsb msb, Path home, Path fixture, Path registry) throws Exception {
     ReleasedMsb.Result ls = msb.run("ls");
     assertEquals(0, ls.status, ls.err);
     Path catalog = home.resolve("db/msb.db");
@@ -95,68 +105,61 @@ class ReleasedMsbIT {
       labels.put(name, Map.of("tenant", "acme", "team", "t" + id));
     }
 
-    Path registry = RegistryLocation.registryFile(home.toString());
     Files.deleteIfExists(registry); // msb's own, of the runs that could not boot
     Files.copy(fixture, registry);
     Files.setPosixFilePermissions(registry, PosixFilePermissions.fromString("rw-------"));
-    try {
-      Map<String, JsonNode> ours = ourSnapshot(home);
-      ReleasedMsb.Result metrics = msb.run("metrics", "--format", "json");
-      assertEquals(0, metrics.status, metrics.err);
-      Map<String, JsonNode> theirs = new TreeMap<>();
-      JSON.readTree(metrics.out).forEach(s -> theirs.put(s.path("name").asText(), s));
+    Map<String, JsonNode> ours = ourSnapshot(home);
+    ReleasedMsb.Result metrics = msb.run("metrics", "--format", "json");
+    assertEquals(0, metrics.status, metrics.err);
+    Map<String, JsonNode> theirs = new TreeMap<>();
+    JSON.readTree(metrics.out).forEach(s -> theirs.put(s.path("name").asText(), s));
 
-      assertEquals(labels.keySet(), theirs.keySet(), "msb metrics: " + metrics.out);
-      // On purpose (docs/comparison.md): msb metrics drops a slot whose sandbox has no catalog row;
-      // we report every live slot, the catalog giving labels only.
-      assertTrue(!uncataloged.isEmpty(), "the fixture has a name msb refuses");
-      for (String name : uncataloged) {
-        assertTrue(ours.containsKey(name), name + " in ours: " + ours.keySet());
-        assertTrue(ours.get(name).path("labels").isEmpty(), name + ": no labels without a row");
-        ours.remove(name);
-      }
-      assertEquals(theirs.keySet(), ours.keySet(), "ours: " + ours);
-      List<String> differences = new ArrayList<>();
-      for (String name : theirs.keySet()) {
-        JsonNode t = theirs.get(name);
-        JsonNode o = ours.get(name);
-        for (String field : SAME_FIELDS) {
-          if (!t.path(field).equals(o.path(field))
-              && !(t.path(field).isNumber()
-                  && o.path(field).isNumber()
-                  && t.path(field).asDouble() == o.path(field).asDouble())) {
-            differences.add(
-                name + "." + field + ": msb " + t.path(field) + ", ours " + o.path(field));
-          }
-        }
-        // msb calls a run whose sample stands still "stalled"; we leave such a sandbox out after
-        // the maximum sample age (30 s by default; this snapshot was told 0, so that it prints
-        // the fixture's weeks-old samples): the same judgement, shown two ways.
-        boolean old = System.currentTimeMillis() - o.path("sampled_at_ms").asLong() > 30_000;
-        assertEquals(old ? "stalled" : "running", t.path("state").asText(), name);
-        assertEquals("Active", o.path("state").asText(), name);
-        assertEquals(
-            OffsetDateTime.parse(t.path("timestamp").asText()).toInstant().toEpochMilli(),
-            o.path("sampled_at_ms").asLong(),
-            name + ": timestamp");
-        assertEquals(
-            t.path("uptime_secs").asDouble(), o.path("uptime_ms").asLong() / 1000.0, 1e-9, name);
-        // On purpose (docs/comparison.md): msb prints the limit of the sandbox's catalog config
-        // (512 MiB, msb create's default), we the limit the runtime stamped in the registry.
-        assertEquals(512L << 20, t.path("memory_limit_bytes").asLong(), name + ": msb's limit");
-        assertEquals(
-            expectedOf(expected, name).path("memory_limit_bytes").asLong(),
-            o.path("memory_limit_bytes").asLong(),
-            name + ": our limit, the registry's");
-        assertEquals(
-            JSON.valueToTree(labels.get(name)),
-            o.path("labels"),
-            name + ": labels from msb's rows");
-      }
-      assertEquals(List.of(), differences);
-    } finally {
-      Files.deleteIfExists(registry);
+    assertEquals(labels.keySet(), theirs.keySet(), "msb metrics: " + metrics.out);
+    // On purpose (docs/comparison.md): msb metrics drops a slot whose sandbox has no catalog row;
+    // we report every live slot, the catalog giving labels only.
+    assertTrue(!uncataloged.isEmpty(), "the fixture has a name msb refuses");
+    for (String name : uncataloged) {
+      assertTrue(ours.containsKey(name), name + " in ours: " + ours.keySet());
+      assertTrue(ours.get(name).path("labels").isEmpty(), name + ": no labels without a row");
+      ours.remove(name);
     }
+    assertEquals(theirs.keySet(), ours.keySet(), "ours: " + ours);
+    List<String> differences = new ArrayList<>();
+    for (String name : theirs.keySet()) {
+      JsonNode t = theirs.get(name);
+      JsonNode o = ours.get(name);
+      for (String field : SAME_FIELDS) {
+        if (!t.path(field).equals(o.path(field))
+            && !(t.path(field).isNumber()
+                && o.path(field).isNumber()
+                && t.path(field).asDouble() == o.path(field).asDouble())) {
+          differences.add(
+              name + "." + field + ": msb " + t.path(field) + ", ours " + o.path(field));
+        }
+      }
+      // msb calls a run whose sample stands still "stalled"; we leave such a sandbox out after
+      // the maximum sample age (30 s by default; this snapshot was told 0, so that it prints
+      // the fixture's weeks-old samples): the same judgement, shown two ways.
+      boolean old = System.currentTimeMillis() - o.path("sampled_at_ms").asLong() > 30_000;
+      assertEquals(old ? "stalled" : "running", t.path("state").asText(), name);
+      assertEquals("Active", o.path("state").asText(), name);
+      assertEquals(
+          OffsetDateTime.parse(t.path("timestamp").asText()).toInstant().toEpochMilli(),
+          o.path("sampled_at_ms").asLong(),
+          name + ": timestamp");
+      assertEquals(
+          t.path("uptime_secs").asDouble(), o.path("uptime_ms").asLong() / 1000.0, 1e-9, name);
+      // On purpose (docs/comparison.md): msb prints the limit of the sandbox's catalog config
+      // (512 MiB, msb create's default), we the limit the runtime stamped in the registry.
+      assertEquals(512L << 20, t.path("memory_limit_bytes").asLong(), name + ": msb's limit");
+      assertEquals(
+          expectedOf(expected, name).path("memory_limit_bytes").asLong(),
+          o.path("memory_limit_bytes").asLong(),
+          name + ": our limit, the registry's");
+      assertEquals(
+          JSON.valueToTree(labels.get(name)), o.path("labels"), name + ": labels from msb's rows");
+    }
+    assertEquals(List.of(), differences);
   }
 
   /** Our snapshot of {@code home}: every sample as old as the fixture's, by sandbox name. */
